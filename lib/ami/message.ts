@@ -1,0 +1,221 @@
+// One AMI message: its exact bytes plus the offsets of each line. Keys and values are decoded to
+// strings only when asked for (DESIGN.md "Bytes stay bytes").
+import * as wire from './wire.ts';
+
+// Local copies: module imports compile to live-binding getters, too slow on hot paths.
+const { COLON, CR, LF, SPACE, TAB } = wire;
+
+/** Per line, three int32 slots: line start, colon position (-1 when none), line end (terminator excluded). */
+export const LINE_SLOTS = 3;
+
+const ACTIONID = 'actionid';
+
+export class AmiMessage {
+  /** Exact bytes as received, terminating blank line included. */
+  readonly raw: Buffer;
+  /** LINE_SLOTS int32 per line; see LINE_SLOTS. */
+  readonly lines: Int32Array;
+  /** Number of header lines (a Follows body is not counted as lines). */
+  readonly count: number;
+  /** Byte range of a pre-14 `Response: Follows` body inside `raw`, or -1/-1. */
+  readonly bodyStart: number;
+  readonly bodyEnd: number;
+
+  constructor(raw: Buffer, lines: Int32Array, count: number, bodyStart = -1, bodyEnd = -1) {
+    this.raw = raw;
+    this.lines = lines;
+    this.count = count;
+    this.bodyStart = bodyStart;
+    this.bodyEnd = bodyEnd;
+  }
+
+  /** Builds a message from header pairs (tests, simulator, proxy-made replies). */
+  static from(headers: ReadonlyArray<readonly [string, string]>): AmiMessage {
+    return parseOne(serializeHeaders(headers));
+  }
+
+  /** Key of line i (raw text before the first colon, trailing blanks trimmed; the whole line if no colon). */
+  key(i: number): string {
+    const b = i * LINE_SLOTS;
+    const start = this.lines[b]!;
+    const colon = this.lines[b + 1]!;
+    let end = colon === -1 ? this.lines[b + 2]! : colon;
+    while (end > start && isBlank(this.raw[end - 1]!)) end--;
+    return this.raw.toString('utf8', start, end);
+  }
+
+  /** Value of line i (after the colon, leading blanks skipped, as Asterisk's lookups do); '' if no colon. */
+  value(i: number): string {
+    const b = i * LINE_SLOTS;
+    const colon = this.lines[b + 1]!;
+    if (colon === -1) return '';
+    return this.raw.toString('utf8', this.valueStart(b), this.lines[b + 2]!);
+  }
+
+  /** True when line i has no colon (free text, e.g. pre-14 Command output). */
+  isOpaque(i: number): boolean {
+    return this.lines[i * LINE_SLOTS + 1] === -1;
+  }
+
+  /** Case-insensitive first match. */
+  get(name: string): string | undefined {
+    const i = this.indexOf(name);
+    return i === -1 ? undefined : this.value(i);
+  }
+
+  has(name: string): boolean {
+    return this.indexOf(name) !== -1;
+  }
+
+  /** Every value of a repeated key, in order. */
+  getAll(name: string): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) if (this.keyEquals(i, name)) out.push(this.value(i));
+    return out;
+  }
+
+  /** Index of the first line whose key equals `name` case-insensitively, or -1. */
+  indexOf(name: string, from = 0): number {
+    for (let i = from; i < this.count; i++) if (this.keyEquals(i, name)) return i;
+    return -1;
+  }
+
+  /** Compares the key of line i with an ASCII name, ignoring case, without decoding. */
+  keyEquals(i: number, name: string): boolean {
+    const b = i * LINE_SLOTS;
+    const colon = this.lines[b + 1]!;
+    if (colon === -1) return false;
+    const start = this.lines[b]!;
+    let end = colon;
+    while (end > start && isBlank(this.raw[end - 1]!)) end--;
+    const n = name.length;
+    if (end - start !== n) return false;
+    const raw = this.raw;
+    for (let j = 0; j < n; j++) {
+      const a = raw[start + j]!;
+      const c = name.charCodeAt(j);
+      if (a !== c && (a | 0x20) !== (c | 0x20)) return false;
+      // Only letters may differ by the case bit.
+      if (a !== c && ((a | 0x20) < 97 || (a | 0x20) > 122)) return false;
+    }
+    return true;
+  }
+
+  /** Pairs in order; repeated keys kept. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.count; i++) yield [this.key(i), this.value(i)];
+  }
+
+  /** Plain object view; repeated keys become arrays (for JSON). */
+  toObject(): Record<string, string | string[]> {
+    const o: Record<string, string | string[]> = {};
+    for (let i = 0; i < this.count; i++) {
+      const k = this.key(i);
+      const v = this.value(i);
+      const prev = o[k];
+      if (prev === undefined) o[k] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else o[k] = [prev, v];
+    }
+    return o;
+  }
+
+  /** The `Response: Follows` body text (pre-Asterisk-14 Command), or undefined. */
+  get body(): string | undefined {
+    return this.bodyStart === -1 ? undefined : this.raw.toString('utf8', this.bodyStart, this.bodyEnd);
+  }
+
+  get actionId(): string | undefined {
+    return this.get(ACTIONID);
+  }
+
+  /** `Event` header value, or undefined for responses. */
+  get event(): string | undefined {
+    return this.count > 0 && this.keyEquals(0, 'Event') ? this.value(0) : this.get('Event');
+  }
+
+  /** `Response` header value, or undefined for events. */
+  get response(): string | undefined {
+    return this.count > 0 && this.keyEquals(0, 'Response') ? this.value(0) : undefined;
+  }
+
+  /**
+   * The bytes with every ActionID line's value replaced by `id`; with `id` undefined those lines are
+   * removed; if there was none and `id` is given, a line is inserted after the first line.
+   * Everything else is copied as it is: no re-encoding.
+   */
+  withActionId(id: string | undefined): Buffer {
+    const raw = this.raw;
+    const parts: Buffer[] = [];
+    let copied = 0;
+    let found = false;
+    for (let i = 0; i < this.count; i++) {
+      if (!this.keyEquals(i, ACTIONID)) continue;
+      found = true;
+      const b = i * LINE_SLOTS;
+      if (id === undefined) {
+        parts.push(raw.subarray(copied, this.lines[b]!));
+        copied = this.lineNext(i);
+      } else {
+        parts.push(raw.subarray(copied, this.valueStart(b)), Buffer.from(id));
+        copied = this.lines[b + 2]!;
+      }
+    }
+    if (!found) {
+      if (id === undefined || this.count === 0) return raw;
+      const at = this.lineNext(0);
+      const eol = raw[at - 2] === CR ? '\r\n' : '\n';
+      return Buffer.concat([raw.subarray(0, at), Buffer.from(`ActionID: ${id}${eol}`), raw.subarray(at)]);
+    }
+    parts.push(raw.subarray(copied));
+    return Buffer.concat(parts);
+  }
+
+  /** Offset just after line i's terminator. */
+  private lineNext(i: number): number {
+    let p = this.lines[i * LINE_SLOTS + 2]!;
+    if (this.raw[p] === CR && this.raw[p + 1] === LF) p += 2;
+    else if (p < this.raw.length) p += 1;
+    return p;
+  }
+
+  private valueStart(b: number): number {
+    let p = this.lines[b + 1]! + 1;
+    const end = this.lines[b + 2]!;
+    while (p < end && isBlank(this.raw[p]!)) p++;
+    return p;
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB;
+}
+
+/** `Key: value\r\n` lines plus the blank line. Callers must have rejected CR/LF in keys and values. */
+export function serializeHeaders(headers: ReadonlyArray<readonly [string, string]>): Buffer {
+  let s = '';
+  for (const [k, v] of headers) s += `${k}: ${v}\r\n`;
+  return Buffer.from(s + '\r\n');
+}
+
+/** Parses one complete, well-formed message from bytes (no banner). */
+export function parseOne(raw: Buffer): AmiMessage {
+  const lines: number[] = [];
+  let start = 0;
+  while (start < raw.length) {
+    let nl = raw.indexOf(LF, start);
+    if (nl === -1) nl = raw.length;
+    const end = nl > start && raw[nl - 1] === CR ? nl - 1 : nl;
+    if (end === start) break;
+    let colon = -1;
+    for (let j = start; j < end; j++) {
+      if (raw[j] === COLON) {
+        colon = j;
+        break;
+      }
+    }
+    lines.push(start, colon, end);
+    start = nl + 1;
+  }
+  return new AmiMessage(raw, Int32Array.from(lines), lines.length / LINE_SLOTS);
+}
