@@ -1,0 +1,90 @@
+// The only module that loads uWebSockets.js (@trufflesuite/uws-js-unofficial, CommonJS).
+//
+// The package silently falls back to a slow, incomplete node:http emulation (dist/index.js) when
+// no native binary matches this Node ABI; that emulation lacks getQuery/forEach/endWithoutBody/
+// getRemoteAddressAsText, so we detect it and log a clear warning. `uwsNative` is exported for
+// tests and /health.
+//
+// Deviation from Asterisk's header order (spec §3.1), documented: native uWS always writes
+// `Date:` and `uWebSockets: 20` right before `Content-Length`, after our own headers. We cannot
+// remove them, so we never write our own Date (it would be duplicated) and the Date line comes
+// after Pragma instead of after Server.
+import { createRequire } from 'node:module';
+import type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  us_listen_socket,
+} from '@trufflesuite/uws-js-unofficial';
+import { log } from '../log.ts';
+
+export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket };
+
+interface UwsModule {
+  App(): TemplatedApp;
+  us_listen_socket_close(socket: us_listen_socket): void;
+  us_socket_local_port(socket: us_listen_socket): number;
+}
+
+const require = createRequire(import.meta.url);
+const PKG = '@trufflesuite/uws-js-unofficial';
+
+const uws = require(PKG) as UwsModule;
+
+/** True when the native addon loaded; false when the package fell back to its JS emulation. */
+export const uwsNative: boolean = detectNative();
+
+function detectNative(): boolean {
+  // The fallback module object is exactly dist/index.js's exports; compare identities without
+  // loading the fallback ourselves (it is in the require cache only if the package used it).
+  let fallbackPath: string;
+  try {
+    fallbackPath = require.resolve(`${PKG}/dist/index.js`);
+  } catch {
+    return true;
+  }
+  const cached = require.cache[fallbackPath];
+  return !(cached !== undefined && cached.exports === uws);
+}
+
+if (!uwsNative) {
+  log.warn(
+    'uWebSockets.js native binary not available for this Node build: running on its slow ' +
+      'JavaScript fallback, which lacks parts of the API; use a Node version with a prebuilt binary ' +
+      '(ABI 93/108/115, i.e. Node 16/18/20)',
+    { node: process.version, abi: process.versions.modules },
+  );
+}
+
+export function createApp(): TemplatedApp {
+  return uws.App();
+}
+
+/** Listens on host:port (0 = any free port); resolves the listen socket and the bound port. */
+export function listen(
+  app: TemplatedApp,
+  host: string,
+  port: number,
+): Promise<{ socket: us_listen_socket; port: number }> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (socket === false) {
+        reject(new Error(`cannot listen on ${host}:${port}`));
+        return;
+      }
+      resolve({ socket, port: uws.us_socket_local_port(socket) });
+    });
+  });
+}
+
+export function closeListenSocket(socket: us_listen_socket): void {
+  uws.us_listen_socket_close(socket);
+}
+
+const decoder = new TextDecoder();
+
+/** Client address as text; IPv4-mapped IPv6 (`::ffff:1.2.3.4`) reduced to the IPv4 form. */
+export function remoteAddress(res: HttpResponse): string {
+  const text = decoder.decode(res.getRemoteAddressAsText());
+  return text.startsWith('::ffff:') && text.indexOf('.') !== -1 ? text.slice(7) : text;
+}
