@@ -1,0 +1,134 @@
+// The shared event log: one ring buffer of untagged AMI events with sequence numbers
+// (DESIGN.md "Sessions are cursors"). Sessions never copy events; each holds a cursor (cursor.ts)
+// and reads the entries it may see. Waiting readers are woken once per event-loop turn, however
+// many events arrived in it ("Batch per tick").
+import type { AmiMessage } from '../ami/message.ts';
+import type { ClassMask } from '../auth/types.ts';
+import { maskFromPrivilege } from '../auth/classes.ts';
+
+export const DEFAULT_EVENT_LOG_CAPACITY = 10000;
+
+/** Formats whose bytes are cached per entry; rawman needs no slot, it is `msg.raw`. */
+export type FormatName = 'json' | 'mxml' | 'html' | 'sse' | 'ws';
+
+/** Lazily formatted bytes of one event, shared by every session that receives it. */
+export class FormatSlots {
+  json: Buffer | undefined = undefined;
+  mxml: Buffer | undefined = undefined;
+  html: Buffer | undefined = undefined;
+  sse: Buffer | undefined = undefined;
+  ws: Buffer | undefined = undefined;
+}
+
+export class LogEntry {
+  readonly seq: number;
+  readonly msg: AmiMessage;
+  /** Classes from the event's `Privilege:` header; a session must hold all of them. */
+  readonly classes: ClassMask;
+  /** `Event:` value ('' if none). */
+  readonly name: string;
+  /** Allocated on the first format request only: most entries are only ever sent as rawman. */
+  cache: FormatSlots | undefined;
+
+  constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string) {
+    this.seq = seq;
+    this.msg = msg;
+    this.classes = classes;
+    this.name = name;
+    this.cache = undefined;
+  }
+
+  /** The event in `format`, formatted once by `fn` on first use, then shared. */
+  bytes(format: FormatName, fn: (msg: AmiMessage) => Buffer): Buffer {
+    const cache = this.cache ?? (this.cache = new FormatSlots());
+    return cache[format] ?? (cache[format] = fn(this.msg));
+  }
+}
+
+/** A reader waiting for new entries (a WaitEvent, a WebSocket, an SSE stream). */
+export interface LogWaiter {
+  /** Called at most once per event-loop turn in which entries were appended. */
+  wake(): void;
+}
+
+export interface EventLogOptions {
+  /** Entries kept; older ones are overwritten and readers that had not reached them are told. */
+  capacity?: number;
+}
+
+export class EventLog {
+  readonly capacity: number;
+  private readonly ring: (LogEntry | undefined)[];
+  private next: number;
+  private readonly waiters: Set<LogWaiter>;
+  private flushScheduled: boolean;
+
+  constructor(opts: EventLogOptions = {}) {
+    const capacity = opts.capacity ?? DEFAULT_EVENT_LOG_CAPACITY;
+    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('EventLog capacity must be a positive integer');
+    this.capacity = capacity;
+    this.ring = new Array<LogEntry | undefined>(capacity).fill(undefined);
+    // Sequence numbers start at 1 so that 0 can never be a valid position.
+    this.next = 1;
+    this.waiters = new Set();
+    this.flushScheduled = false;
+  }
+
+  /** Sequence number the next appended entry will get. */
+  get nextSeq(): number {
+    return this.next;
+  }
+
+  /** Sequence number of the oldest entry still held (== nextSeq when empty). */
+  get oldestSeq(): number {
+    const oldest = this.next - this.capacity;
+    return oldest > 1 ? oldest : 1;
+  }
+
+  /** Entries currently held. */
+  get size(): number {
+    return this.next - this.oldestSeq;
+  }
+
+  append(msg: AmiMessage): LogEntry {
+    const seq = this.next++;
+    const privilege = msg.get('Privilege');
+    const entry = new LogEntry(seq, msg, privilege === undefined ? 0 : maskFromPrivilege(privilege), msg.event ?? '');
+    this.ring[seq % this.capacity] = entry;
+    if (!this.flushScheduled && this.waiters.size > 0) {
+      this.flushScheduled = true;
+      setImmediate(flushWaiters, this);
+    }
+    return entry;
+  }
+
+  /** The entry with this sequence number, or undefined if it is not (or no longer) held. */
+  get(seq: number): LogEntry | undefined {
+    if (seq < this.oldestSeq || seq >= this.next) return undefined;
+    return this.ring[seq % this.capacity];
+  }
+
+  /** Registers a waiter until `unwatch`; it is woken after each turn that appended entries. */
+  watch(waiter: LogWaiter): void {
+    this.waiters.add(waiter);
+  }
+
+  unwatch(waiter: LogWaiter): void {
+    this.waiters.delete(waiter);
+  }
+
+  get waiterCount(): number {
+    return this.waiters.size;
+  }
+
+  /** @internal */
+  flush(): void {
+    this.flushScheduled = false;
+    // A waiter may unwatch itself (or others) while being woken: Set iteration tolerates deletes.
+    for (const w of this.waiters) w.wake();
+  }
+}
+
+function flushWaiters(log: EventLog): void {
+  log.flush();
+}

@@ -1,0 +1,37 @@
+// The session cookie (spec §2.1): `mansession_id`, read from one Cookie header value.
+
+export const SESSION_COOKIE = 'mansession_id';
+
+const ID_RE = /^[0-9a-f]{32}$/;
+
+/**
+ * The session id carried by a Cookie header value, lowercased, or undefined. As Asterisk: names
+ * match case-insensitively, surrounding double quotes are stripped (browsers following RFC 6265
+ * send them back), and the last `mansession_id` wins even when it is garbage. Only our own id
+ * shape (32 hex digits) is returned; anything else can never name a session.
+ */
+export function sessionIdFromCookies(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  let found: string | undefined;
+  let start = 0;
+  const n = header.length;
+  while (start < n) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = n;
+    const eq = header.indexOf('=', start);
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim().toLowerCase() === SESSION_COOKIE) {
+      let v = header.slice(eq + 1, end).trim();
+      if (v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) v = v.slice(1, -1).trim();
+      found = v;
+    }
+    start = end + 1;
+  }
+  if (found === undefined) return undefined;
+  const id = found.toLowerCase();
+  return ID_RE.test(id) ? id : undefined;
+}
+
+/** `Set-Cookie` value: Asterisk's attributes plus Path, HttpOnly and SameSite (issue 3). */
+export function sessionCookie(id: string, httptimeout: number, prefix = ''): string {
+  return `${SESSION_COOKIE}="${id}"; Version=1; Max-Age=${httptimeout}; Path=/${prefix}; HttpOnly; SameSite=Lax`;
+}

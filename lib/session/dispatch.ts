@@ -1,0 +1,134 @@
+// One AJAM action on one session: validation, Asterisk's permission rules, session-local actions,
+// everything else through the AMI pool (spec §2.3, §5.2; DESIGN "The decisions that make it correct").
+import type { User } from '../auth/types.ts';
+import { checkActionArguments, type ActionPermissions } from '../auth/actions.ts';
+import type { EventLog } from '../events/log.ts';
+import type { Session } from './session.ts';
+import type { SessionStore } from './store.ts';
+import { ActionRequest, badParameter } from './request.ts';
+import type { ActionResult, ActionSender } from './types.ts';
+import { MSG, error, type Pairs } from './replies.ts';
+import { challenge, events, filter, login, logoff, type BootInfo, type LocalContext } from './local.ts';
+import { waitEvent } from './waitevent.ts';
+
+export interface DispatcherOptions {
+  store: SessionStore;
+  /** Users by lowercase name. */
+  users: ReadonlyMap<string, User>;
+  permissions: ActionPermissions;
+  pool: ActionSender;
+  log: EventLog;
+  /** Delay before a failed Login/Challenge is answered (default 1000 ms, as Asterisk's sleep(1)). */
+  failDelayMs?: number;
+  /** Uptime / LastReload for the FullyBooted block (default: this process's uptime). */
+  bootInfo?: () => BootInfo;
+}
+
+export class Dispatcher {
+  readonly store: SessionStore;
+  readonly permissions: ActionPermissions;
+  readonly pool: ActionSender;
+  readonly log: EventLog;
+  private readonly ctx: LocalContext;
+
+  constructor(opts: DispatcherOptions) {
+    this.store = opts.store;
+    this.permissions = opts.permissions;
+    this.pool = opts.pool;
+    this.log = opts.log;
+    this.ctx = {
+      store: opts.store,
+      users: opts.users,
+      log: opts.log,
+      failDelayMs: opts.failDelayMs ?? 1000,
+      bootInfo: opts.bootInfo ?? processBootInfo,
+    };
+  }
+
+  /**
+   * Runs one request's parameters (in order, duplicates kept) on `session`, which the caller got
+   * from `store.open` and releases once the reply is written. Never rejects.
+   */
+  async handle(session: Session, pairs: Pairs, clientAddress: string): Promise<ActionResult> {
+    const bad = badParameter(pairs);
+    if (bad !== -1) return invalidCharacter(pairs, bad);
+
+    const req = new ActionRequest(pairs);
+    const id = req.actionId;
+    if (req.action === '') return { output: [error(id, MSG.MISSING_ACTION)] };
+    const action = req.action.toLowerCase();
+    const ctx = this.ctx;
+
+    if (!session.authenticated) {
+      // spec §2.3: before login only these three; everything else is denied.
+      if (action === 'login') return login(ctx, session, req, clientAddress);
+      if (action === 'challenge') return challenge(ctx, session, req);
+      if (action === 'logoff') return logoff(ctx, session, req);
+      return denied(id);
+    }
+
+    switch (action) {
+      case 'login':
+        return login(ctx, session, req, clientAddress);
+      case 'challenge':
+        return challenge(ctx, session, req);
+      case 'logoff':
+        return logoff(ctx, session, req);
+      case 'events':
+        return events(session, req);
+      case 'filter':
+        return filter(session, req);
+      case 'waitevent':
+        return waitEvent(this.log, session, req);
+    }
+
+    const write = session.writePerm;
+    if (!this.permissions.allows(write, action)) return denied(id);
+    const refused = checkActionArguments(action, req, write);
+    if (refused !== undefined) return { output: [error(id, refused)] };
+    return this.forward(session.user!, action, pairs, id);
+  }
+
+  private async forward(user: User, action: string, pairs: Pairs, id: string): Promise<ActionResult> {
+    // Asterisk adds the user's `setvar` channel variables to every Originate of the session; the
+    // shared AMI login would add the proxy's own, so the proxy adds the HTTP user's.
+    if (action === 'originate' && user.setvar !== undefined && user.setvar.length > 0) {
+      pairs = [...pairs, ...user.setvar.map(([k, v]) => ['Variable', `${k}=${v}`] as const)];
+    }
+    try {
+      const msgs = await this.pool.send(pairs);
+      const output = new Array<Buffer>(msgs.length);
+      for (let i = 0; i < msgs.length; i++) output[i] = msgs[i]!.raw;
+      return { output };
+    } catch (err) {
+      // The pool resolves AMI trouble as a Response: Error; this is only a safety net.
+      return { output: [error(id, `Internal error: ${oneLine((err as Error).message)}`)] };
+    }
+  }
+}
+
+function denied(id: string): ActionResult {
+  return { output: [error(id, MSG.PERMISSION_DENIED)] };
+}
+
+/** CR, LF or NUL in a parameter: answered here, nothing reaches Asterisk (issue 3). */
+function invalidCharacter(pairs: Pairs, bad: number): ActionResult {
+  let id = '';
+  for (const [k, v] of pairs) {
+    if (k.toLowerCase() === 'actionid') {
+      if (!/[\r\n\0]/.test(v)) id = v;
+      break;
+    }
+  }
+  return { output: [error(id, `Invalid character in parameter ${oneLine(pairs[bad]![0])}`)] };
+}
+
+/** Text safe inside one AMI header line: CR, LF and NUL shown as \r, \n, \0. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\0]/g, (c) => (c === '\r' ? '\\r' : c === '\n' ? '\\n' : '\\0'));
+}
+
+function processBootInfo(): BootInfo {
+  const up = process.uptime();
+  return { uptime: up, lastReload: up };
+}

@@ -1,0 +1,131 @@
+// Session-local actions: answered by the proxy, never forwarded (forwarding Logoff or `Events: off`
+// would hit every user of the shared AMI connection). Reply strings are Asterisk's (spec §2.4, §4.4).
+// WaitEvent lives in waitevent.ts.
+import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ClassMask, User } from '../auth/types.ts';
+import { parseEventMask } from '../auth/classes.ts';
+import { checkMd5Key, checkSecret } from '../auth/md5.ts';
+import { parseFilterAction } from '../auth/filter.ts';
+import { Cursor } from '../events/cursor.ts';
+import type { EventLog } from '../events/log.ts';
+import type { Session } from './session.ts';
+import type { SessionStore } from './store.ts';
+import type { ActionRequest } from './request.ts';
+import type { ActionResult } from './types.ts';
+import { MSG, error, message, reply, success } from './replies.ts';
+
+/** EVENT_FLAG_SYSTEM (spec §5.1): gates FullyBooted at login and the Filter action. */
+export const SYSTEM: ClassMask = 1;
+
+export interface BootInfo {
+  /** Seconds since Asterisk started. */
+  uptime: number;
+  /** Seconds since its last reload. */
+  lastReload: number;
+}
+
+export interface LocalContext {
+  store: SessionStore;
+  /** Users by lowercase name. */
+  users: ReadonlyMap<string, User>;
+  log: EventLog;
+  /** Delay before answering a failed Login (Asterisk: sleep(1)); never blocks the event loop. */
+  failDelayMs: number;
+  /** Values for the FullyBooted block sent after a successful Login. */
+  bootInfo: () => BootInfo;
+}
+
+export async function login(ctx: LocalContext, s: Session, req: ActionRequest, address: string): Promise<ActionResult> {
+  const id = req.actionId;
+  if (s.authenticated) return { output: [success(id, MSG.ALREADY_AUTHENTICATED)] };
+  const user = ctx.users.get(req.get('Username').toLowerCase());
+  if (user !== undefined && loginInUse(ctx, s, user)) return refuse(ctx, s, id, MSG.LOGIN_IN_USE);
+  if (user === undefined || !authenticate(s, req, user, address)) return refuse(ctx, s, id, MSG.AUTH_FAILED);
+
+  s.user = user;
+  s.authenticated = true;
+  s.readPerm = user.read;
+  s.writePerm = user.write;
+  s.challenge = '';
+  // Asterisk's new event design: send_events = readperm, or readperm & mask when Login carries a
+  // valid `Events` (an invalid one leaves readperm). Events are kept for the session from now on.
+  const mask = req.has('Events') ? parseEventMask(req.get('Events')) : -1;
+  s.eventMask = mask >= 0 ? user.read & mask : user.read;
+  s.filters = user.eventFilters.slice();
+  s.cursor = new Cursor(ctx.log);
+
+  const output = [success(id, MSG.AUTH_ACCEPTED)];
+  if ((s.eventMask & SYSTEM) !== 0) output.push(fullyBooted(ctx.bootInfo()));
+  return { output };
+}
+
+export async function challenge(ctx: LocalContext, s: Session, req: ActionRequest): Promise<ActionResult> {
+  const id = req.actionId;
+  if (req.get('AuthType').toLowerCase() !== 'md5') return { output: [error(id, MSG.MUST_SPECIFY_AUTHTYPE)] };
+  if (!s.authenticated) {
+    const user = ctx.users.get(req.get('Username').toLowerCase());
+    if (user !== undefined && loginInUse(ctx, s, user)) return refuse(ctx, s, id, MSG.LOGIN_IN_USE);
+  }
+  // Asterisk prints ast_random() into 10 bytes: at most 9 digits. Kept until the login uses it.
+  if (s.challenge === '') s.challenge = String(randomInt(1_000_000_000));
+  return { output: [reply('Success', id, [['Challenge', s.challenge]])] };
+}
+
+export function logoff(ctx: LocalContext, s: Session, req: ActionRequest): ActionResult {
+  ctx.store.destroy(s);
+  return { output: [message('Goodbye', req.actionId, MSG.GOODBYE)], destroySession: true };
+}
+
+/** `Events`: this session's event mask only (readperm & mask); other sessions are untouched. */
+export function events(s: Session, req: ActionRequest): ActionResult {
+  const id = req.actionId;
+  const mask = parseEventMask(req.get('EventMask'));
+  if (mask < 0) return { output: [error(id, MSG.INVALID_EVENT_MASK)] };
+  const was = s.eventMask;
+  s.eventMask = s.readPerm & mask;
+  // Nothing was kept while events were off (Asterisk's queue did not fill): start from now.
+  if (was === 0 && s.eventMask !== 0) s.cursor?.reset();
+  // As Asterisk, On/Off follows the mask asked for, not what is left after `& readperm`.
+  return { output: [reply('Success', id, [['Events', mask > 0 ? 'On' : 'Off']])] };
+}
+
+/**
+ * `Filter` (Operation: Add, Filter, MatchCriteria): adds an include/exclude rule to this session
+ * only. Needs system write, as in Asterisk.
+ */
+export function filter(s: Session, req: ActionRequest): ActionResult {
+  const id = req.actionId;
+  if ((s.writePerm & SYSTEM) === 0) return { output: [error(id, MSG.PERMISSION_DENIED)] };
+  const r = parseFilterAction(req);
+  if (!r.ok) return { output: [error(id, r.message)] };
+  s.filters.push(r.rule);
+  return { output: [success(id, r.message)] };
+}
+
+/** Asterisk's check_manager_session_inuse: another logged-in session of a single-login user. */
+function loginInUse(ctx: LocalContext, s: Session, user: User): boolean {
+  return !user.allowMultipleLogin && ctx.store.userHasSession(user.name, s);
+}
+
+function authenticate(s: Session, req: ActionRequest, user: User, address: string): boolean {
+  // The ACL is checked against the address of the request that logs in (Asterisk uses the one that
+  // created the session, which may be an earlier cookie-less request: ours is the stricter choice).
+  if (!user.allows(address)) return false;
+  if (req.get('AuthType').toLowerCase() === 'md5') return checkMd5Key(s.challenge, user.secret, req.get('Key'));
+  return checkSecret(user.secret, req.get('Secret'));
+}
+
+/** A refused Login/Challenge: answered after the delay, and the session is destroyed. */
+async function refuse(ctx: LocalContext, s: Session, id: string, text: string): Promise<ActionResult> {
+  await delay(ctx.failDelayMs);
+  ctx.store.destroy(s);
+  return { output: [error(id, text)], destroySession: true };
+}
+
+function fullyBooted(info: BootInfo): Buffer {
+  return Buffer.from(
+    `Event: FullyBooted\r\nPrivilege: system,all\r\nUptime: ${Math.floor(info.uptime)}\r\n` +
+      `LastReload: ${Math.floor(info.lastReload)}\r\nStatus: Fully Booted\r\n\r\n`,
+  );
+}

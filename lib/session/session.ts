@@ -1,0 +1,86 @@
+// One HTTP manager session (spec §2): identity, who logged in, what it may do and see, its place in
+// the event log, and its lifetime. Every field is set in the constructor (stable shape).
+import type { ClassMask, EventFilterRule, User } from '../auth/types.ts';
+import type { AmiMessage } from '../ami/message.ts';
+import type { Cursor } from '../events/cursor.ts';
+import type { LogEntry } from '../events/log.ts';
+import { shouldSendEvent } from '../auth/filter.ts';
+
+/** The WaitEvent currently parked on a session (waitevent.ts); at most one per session (spec §4.3). */
+export interface ParkedWait {
+  /** A newer WaitEvent took over: return an empty output. */
+  supersede(): void;
+  /** The session was destroyed (logoff, failed login elsewhere, shutdown): return now. */
+  sessionEnded(): void;
+}
+
+export class Session {
+  // identity
+  readonly id: string;
+  /** Address of the request that created the session. */
+  readonly address: string;
+
+  // authentication (copied from the user at login; later reloads do not change a live session)
+  user: User | undefined;
+  authenticated: boolean;
+  readPerm: ClassMask;
+  writePerm: ClassMask;
+  /** MD5 challenge issued by Challenge ('' when none). */
+  challenge: string;
+
+  // events
+  /** Asterisk's `send_events`: classes this session currently wants (readPerm & Events mask). */
+  eventMask: ClassMask;
+  /** The user's eventfilters followed by those added with the Filter action. */
+  filters: EventFilterRule[];
+  /** Set at login. */
+  cursor: Cursor | null;
+  wait: ParkedWait | null;
+  /** `accepts` bound once, handed to the cursor on every read. */
+  readonly accept: (entry: LogEntry) => boolean;
+
+  // lifetime
+  /** Requests currently being handled on this session (it never expires while > 0). */
+  inFlight: number;
+  /** Epoch ms after which an idle session is purged. */
+  expiresAt: number;
+  destroyed: boolean;
+
+  constructor(id: string, address: string, expiresAt: number) {
+    this.id = id;
+    this.address = address;
+    this.user = undefined;
+    this.authenticated = false;
+    this.readPerm = 0;
+    this.writePerm = 0;
+    this.challenge = '';
+    this.eventMask = 0;
+    this.filters = [];
+    this.cursor = null;
+    this.wait = null;
+    this.accept = (entry) => this.accepts(entry.classes, entry.msg);
+    this.inFlight = 0;
+    this.expiresAt = expiresAt;
+    this.destroyed = false;
+  }
+
+  get username(): string | undefined {
+    return this.user?.name;
+  }
+
+  /**
+   * Whether an event with these classes reaches this session (spec §4.4): the user's read classes
+   * and the session's event mask must each hold ALL of them, then the eventfilters / Filter rules.
+   * An event without a `Privilege:` (classes 0) needs events to be on at all.
+   */
+  accepts(classes: ClassMask, msg: AmiMessage): boolean {
+    if ((this.readPerm & classes) !== classes || (this.eventMask & classes) !== classes) return false;
+    if (classes === 0 && this.eventMask === 0) return false;
+    return this.filters.length === 0 || shouldSendEvent(this.filters, msg);
+  }
+
+  /** Idle and past its lifetime. */
+  expired(now: number): boolean {
+    return this.inFlight === 0 && now > this.expiresAt;
+  }
+}

@@ -1,0 +1,19 @@
+// What the session layer hands back to the HTTP layer, and what it needs from the AMI pool.
+import type { AmiMessage } from '../ami/message.ts';
+
+export interface ActionResult {
+  /** AMI messages of the reply, in order; the rawman body is their concatenation (may be empty). */
+  output: Buffer[];
+  /**
+   * Call once the response has been written to the client (not when the write failed or the
+   * client went away): advances the session's event cursor past the events in `output`.
+   */
+  commit?: () => void;
+  /** The session ended with this request (Logoff, failed login); it is already destroyed. */
+  destroySession?: boolean;
+}
+
+/** The part of AmiPool (lib/ami/pool.ts) the dispatcher uses. */
+export interface ActionSender {
+  send(headers: ReadonlyArray<readonly [string, string]>): Promise<AmiMessage[]>;
+}

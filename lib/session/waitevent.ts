@@ -1,0 +1,116 @@
+// WaitEvent over HTTP (spec §4.1–4.3): a long-poll on the session's cursor.
+//
+// - Timeout (seconds, C `%i` syntax) missing or -1 means the maximum; the maximum is the session's
+//   remaining life minus 10 s, floored at 0; 0 polls. Pending events return at once.
+// - Reply: Response/[ActionID]/Message, the events, `Event: WaitEventComplete`/[ActionID].
+// - A second WaitEvent on the session makes the first return an empty output; events stay queued.
+// - The cursor advances only through the result's `commit()`, called once the reply is written.
+import type { EventLog, LogWaiter } from '../events/log.ts';
+import { eventsLostMessage } from '../events/cursor.ts';
+import type { ParkedWait, Session } from './session.ts';
+import type { ActionRequest } from './request.ts';
+import type { ActionResult } from './types.ts';
+import { MSG, success } from './replies.ts';
+
+/** Asterisk keeps 10 s of the session's life in reserve (spec §4.1). */
+const RESERVE_MS = 10_000;
+
+const TAIL = Buffer.from('Event: WaitEventComplete\r\n\r\n');
+
+export function waitEvent(log: EventLog, s: Session, req: ActionRequest): ActionResult | Promise<ActionResult> {
+  let timeout = parseCInt(req.get('Timeout')) ?? -1;
+  if (timeout < -1) timeout = -1;
+  const maxMs = Math.max(0, s.expiresAt - Date.now() - RESERVE_MS);
+  const timeoutMs = timeout < 0 || timeout * 1000 > maxMs ? maxMs : timeout * 1000;
+
+  // As Asterisk: a session with events off is switched back on by WaitEvent (spec §4.1); like the
+  // per-session queue of Asterisk's new design, it then starts from now.
+  if (s.eventMask === 0) {
+    s.eventMask = s.readPerm;
+    s.cursor!.reset();
+  }
+
+  const previous = s.wait;
+  if (previous !== null) previous.supersede();
+
+  if (s.destroyed || timeoutMs === 0 || s.cursor!.pending(s.accept)) return complete(s, req.actionId);
+  return new Promise<ActionResult>((resolve) => {
+    const w = new ParkedWaitEvent(log, s, req.actionId, resolve);
+    s.wait = w;
+    log.watch(w);
+    w.timer = setTimeout(onTimeout, timeoutMs, w);
+  });
+}
+
+/** The reply with everything the session may see now; the cursor moves on `commit()`. */
+function complete(s: Session, actionId: string): ActionResult {
+  const cursor = s.cursor!;
+  const read = cursor.read(s.accept);
+  const { entries, lost, end } = read;
+  const output: Buffer[] = [success(actionId, MSG.WAITEVENT_COMPLETED)];
+  if (lost > 0) output.push(eventsLostMessage(lost));
+  for (let i = 0; i < entries.length; i++) output.push(entries[i]!.msg.raw);
+  output.push(actionId ? Buffer.from(`Event: WaitEventComplete\r\nActionID: ${actionId}\r\n\r\n`) : TAIL);
+  return { output, commit: () => cursor.commit(end) };
+}
+
+class ParkedWaitEvent implements LogWaiter, ParkedWait {
+  readonly log: EventLog;
+  readonly session: Session;
+  readonly actionId: string;
+  readonly resolve: (r: ActionResult) => void;
+  timer: NodeJS.Timeout | undefined;
+  done: boolean;
+
+  constructor(log: EventLog, session: Session, actionId: string, resolve: (r: ActionResult) => void) {
+    this.log = log;
+    this.session = session;
+    this.actionId = actionId;
+    this.resolve = resolve;
+    this.timer = undefined;
+    this.done = false;
+  }
+
+  /** New entries in the log (at most once per event-loop turn): return if any is for us. */
+  wake(): void {
+    const s = this.session;
+    if (!this.done && s.cursor!.pending(s.accept)) this.finish(false);
+  }
+
+  supersede(): void {
+    this.finish(true);
+  }
+
+  sessionEnded(): void {
+    this.finish(false);
+  }
+
+  finish(empty: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.log.unwatch(this);
+    if (this.session.wait === this) this.session.wait = null;
+    this.resolve(empty ? { output: [] } : complete(this.session, this.actionId));
+  }
+}
+
+function onTimeout(w: ParkedWaitEvent): void {
+  w.finish(false);
+}
+
+/**
+ * C `sscanf("%i")`: optional blanks and sign, then `0x` hex, `0` octal or decimal, stopping at the
+ * first other character. Undefined when no number starts the text (Asterisk then keeps -1).
+ */
+export function parseCInt(text: string): number | undefined {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text);
+  if (m === null) return undefined;
+  const digits = m[2]!;
+  let n: number;
+  if (digits.length > 2 && (digits[1] === 'x' || digits[1] === 'X')) n = parseInt(digits.slice(2), 16);
+  else if (digits.length > 1 && digits[0] === '0') n = parseInt(digits, 8);
+  else n = parseInt(digits, 10);
+  if (n > 0x7fffffff) n = 0x7fffffff;
+  return m[1] === '-' ? -n : n;
+}
