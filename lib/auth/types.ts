@@ -20,4 +20,14 @@ export interface User {
   allows(address: string): boolean;
   eventFilters: EventFilterRule[];
   allowMultipleLogin: boolean;
+  // Optional extras kept from the users file (lib/auth/users.ts fills them).
+  /** Where the user's section starts, for messages. */
+  file?: string;
+  line?: number;
+  /** `setvar = NAME=value` lines, in order: channel variables Asterisk adds to Originate. */
+  setvar?: ReadonlyArray<readonly [string, string]>;
+  /** `writetimeout` in ms (Asterisk: >= 100, default 100; irrelevant over HTTP). */
+  writeTimeout?: number;
+  /** `displayconnects` (log logins), undefined when not set for this user. */
+  displayConnects?: boolean;
 }

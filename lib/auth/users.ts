@@ -1,0 +1,172 @@
+// The users file: Asterisk's manager.conf format, so an operator can point at the one they have.
+// Every section but [general] (and `(!)` templates) is a user:
+//   [wallboard]
+//   secret = s3cret
+//   read = call,agent,reporting        ; strict class lists (lib/auth/classes.ts)
+//   write = reporting
+//   deny = 0.0.0.0/0.0.0.0             ; ACL rules, in order (lib/auth/acl.ts)
+//   permit = 127.0.0.1/255.255.255.0
+//   eventfilter = !Event: VarSet        ; repeated; lib/auth/filter.ts
+//   allowmultiplelogin = no
+// Known manager.conf keys that mean nothing over HTTP are accepted; an unknown key is an error
+// naming file and line, so a typo (`premit`) cannot silently weaken a user.
+import { isFalseWord, isTrueWord, parseClassList } from './classes.ts';
+import { Acl } from './acl.ts';
+import { parseEventFilterEntry } from './filter.ts';
+import type { ClassMask, EventFilterRule, User } from './types.ts';
+import { confError, readConf, type ConfEntry, type ConfSection } from '../config/conf.ts';
+import { AjamError, ErrorCodes } from '../errors.ts';
+
+export class ManagerUser implements User {
+  name: string;
+  secret: string | undefined;
+  read: ClassMask;
+  write: ClassMask;
+  eventFilters: EventFilterRule[];
+  allowMultipleLogin: boolean;
+  file: string;
+  line: number;
+  setvar: Array<readonly [string, string]>;
+  writeTimeout: number;
+  displayConnects: boolean | undefined;
+  readonly acl: Acl;
+
+  constructor(name: string, file: string, line: number) {
+    this.name = name;
+    this.secret = undefined;
+    this.read = 0;
+    this.write = 0;
+    this.eventFilters = [];
+    this.allowMultipleLogin = true;
+    this.file = file;
+    this.line = line;
+    this.setvar = [];
+    this.writeTimeout = 100;
+    this.displayConnects = undefined;
+    this.acl = new Acl();
+  }
+
+  allows(address: string): boolean {
+    return this.acl.allows(address);
+  }
+}
+
+// [general] keys of manager.conf (§7): read for allowmultiplelogin / displayconnects, the rest
+// accepted so an existing file loads as it is.
+const GENERAL_KEYS = new Set([
+  'enabled', 'webenabled', 'port', 'bindaddr', 'displayconnects', 'timestampevents', 'debug', 'httptimeout',
+  'authtimeout', 'authlimit', 'allowmultiplelogin', 'brokeneventsaction', 'channelvars', 'disabledevents',
+  'block_sockets', 'manager_debug',
+]);
+
+function isGeneralKey(key: string): boolean {
+  return GENERAL_KEYS.has(key) || key.startsWith('tls') || key.startsWith('ssl');
+}
+
+/** Reads a manager.conf-format file into lower-case name → user. Throws AjamError CONF_ERR_*. */
+export function loadUsers(path: string): Map<string, User> {
+  return usersFromSections(readConf(path), path);
+}
+
+/** Builds the users from parsed sections (loadUsers without the file reading). */
+export function usersFromSections(sections: readonly ConfSection[], file = 'users file'): Map<string, User> {
+  let multiDefault = true;
+  let displayDefault: boolean | undefined;
+  let generalSeen: ConfSection | undefined;
+  for (const s of sections) {
+    if (s.name.toLowerCase() !== 'general') continue;
+    if (generalSeen !== undefined) {
+      throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `[general] repeated (first at ${generalSeen.file}:${generalSeen.line})`);
+    }
+    generalSeen = s;
+    for (const e of s.entries) {
+      const key = e.key.toLowerCase();
+      if (!isGeneralKey(key)) throw unknownKey(e, 'general');
+      if (key === 'allowmultiplelogin') multiDefault = yesNo(e);
+      else if (key === 'displayconnects') displayDefault = yesNo(e);
+    }
+  }
+
+  const users = new Map<string, User>();
+  for (const s of sections) {
+    if (s.template || s.name.toLowerCase() === 'general') continue;
+    const id = s.name.toLowerCase();
+    const prev = users.get(id) as ManagerUser | undefined;
+    if (prev !== undefined) {
+      throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `user [${s.name}] defined twice (first at ${prev.file}:${prev.line})`);
+    }
+    users.set(id, buildUser(s, multiDefault, displayDefault));
+  }
+  if (users.size === 0) {
+    throw new AjamError(ErrorCodes.CONF_ERR_VALUE, `${file}: no user sections, so nobody could log in`);
+  }
+  return users;
+}
+
+function buildUser(s: ConfSection, multiDefault: boolean, displayDefault: boolean | undefined): ManagerUser {
+  const u = new ManagerUser(s.name, s.file, s.line);
+  u.allowMultipleLogin = multiDefault;
+  u.displayConnects = displayDefault;
+  for (const e of s.entries) {
+    const key = e.key.toLowerCase();
+    const where = `${e.file}:${e.line}: ${e.key}`;
+    switch (key) {
+      case 'secret':
+        // An empty secret would let anyone in with an empty one (Asterisk's strcmp); treat as none.
+        u.secret = e.value === '' ? undefined : e.value;
+        break;
+      case 'read':
+        u.read = parseClassList(e.value, { file: e.file, line: e.line, key: e.key });
+        break;
+      case 'write':
+        u.write = parseClassList(e.value, { file: e.file, line: e.line, key: e.key });
+        break;
+      case 'permit':
+      case 'deny':
+        u.acl.add(key === 'permit', e.value, where);
+        break;
+      case 'acl':
+        throw confError(
+          ErrorCodes.CONF_ERR_VALUE,
+          e.file,
+          e.line,
+          `acl = ${e.value}: named ACLs (acl.conf) are not supported here; write the permit/deny lines into [${s.name}]`,
+        );
+      case 'allowmultiplelogin':
+        u.allowMultipleLogin = yesNo(e);
+        break;
+      case 'displayconnects':
+        u.displayConnects = yesNo(e);
+        break;
+      case 'writetimeout': {
+        const n = /^[0-9]+$/.test(e.value) ? Number(e.value) : NaN;
+        if (!(n >= 100)) throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `writetimeout: expected milliseconds >= 100, got '${e.value}'`);
+        u.writeTimeout = n;
+        break;
+      }
+      case 'setvar': {
+        const eq = e.value.indexOf('=');
+        if (eq <= 0) throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `setvar: expected NAME=value, got '${e.value}'`);
+        u.setvar.push([e.value.slice(0, eq).trim(), e.value.slice(eq + 1).trim()]);
+        break;
+      }
+      default:
+        if (key.startsWith('eventfilter')) {
+          u.eventFilters.push(parseEventFilterEntry(e.key, e.value, e.file, e.line));
+          break;
+        }
+        throw unknownKey(e, s.name);
+    }
+  }
+  return u;
+}
+
+function yesNo(e: ConfEntry): boolean {
+  if (isTrueWord(e.value)) return true;
+  if (isFalseWord(e.value)) return false;
+  throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `${e.key}: expected yes or no, got '${e.value}'`);
+}
+
+function unknownKey(e: ConfEntry, section: string): Error {
+  return confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `unknown key '${e.key}' in [${section}]`);
+}

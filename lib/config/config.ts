@@ -1,0 +1,270 @@
+// The proxy's configuration: conf/ajam-proxy.conf read once, validated once, typed. Every error
+// is one AjamError CONF_ERR_* line naming file, line and the offending key or value, so a typo
+// stops the start instead of silently meaning something else.
+import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { AjamError, ErrorCodes } from '../errors.ts';
+import { isFalseWord, isTrueWord } from '../auth/classes.ts';
+import { loadUsers } from '../auth/users.ts';
+import type { User } from '../auth/types.ts';
+import { confError, readConf, type ConfEntry, type ConfSection } from './conf.ts';
+
+export interface GeneralConfig {
+  bindaddr: string;
+  bindport: number;
+  /** '' or '/name' (leading slash, none trailing): every URI starts with it. */
+  prefix: string;
+  /** Seconds: cookie Max-Age, idle expiry of sessions, WaitEvent cap. */
+  httptimeout: number;
+  /** `Server:` header and error-page signature; '' omits both (as Asterisk). */
+  servername: string;
+  /** Absolute path of the users file (manager.conf format). */
+  users: string;
+  /** Absolute path of the folder served under `<prefix>/static/`, if any. */
+  static: string | undefined;
+  /** Capacity of the shared event ring (events). */
+  eventBuffer: number;
+}
+
+export interface AsteriskConfig {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  authtype: 'plain' | 'md5';
+  /** AMI connections in the pool. */
+  connections: number;
+  /** Run the built-in simulator in-process instead of connecting to host:port. */
+  simulate: boolean;
+  /** Seconds an action may wait for its response. */
+  actionTimeout: number;
+  /** Seconds between keepalive Pings on an idle AMI connection; 0 turns them off. */
+  keepalive: number;
+}
+
+export interface Config {
+  /** Absolute path of the config file. */
+  file: string;
+  general: GeneralConfig;
+  asterisk: AsteriskConfig;
+  /** Lower-case user name → user, from general.users. */
+  users: Map<string, User>;
+}
+
+/** What the command line may change. */
+export interface ConfigOverrides {
+  /** `HOST:PORT`, `[V6]:PORT` or `PORT`. */
+  listen?: string | undefined;
+  simulate?: boolean | undefined;
+}
+
+export const DEFAULTS = {
+  bindaddr: '127.0.0.1',
+  bindport: 8088,
+  prefix: '',
+  httptimeout: 60,
+  users: 'users.conf',
+  eventBuffer: 10000,
+  host: '127.0.0.1',
+  port: 5038,
+  authtype: 'plain' as const,
+  connections: 2,
+  actionTimeout: 30,
+  keepalive: 15,
+  // The simulator's built-in admin, used when simulating without credentials in [asterisk].
+  simUsername: 'admin',
+  simSecret: 'admin',
+} as const;
+
+/** `ajam-proxy/<version>` from package.json. */
+export function defaultServerName(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return `ajam-proxy/${pkg.version ?? '0'}`;
+  } catch {
+    return 'ajam-proxy';
+  }
+}
+
+/** Reads, validates and types the config file (and the users file it names). */
+export function loadConfig(path: string, overrides: ConfigOverrides = {}): Config {
+  const file = resolve(path);
+  const sections = readConf(file);
+  const base = dirname(file);
+  const byName = new Map<string, ConfSection>();
+  for (const s of sections) {
+    const name = s.name.toLowerCase();
+    if (name !== 'general' && name !== 'asterisk') {
+      throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `unknown section [${s.name}] (expected [general] or [asterisk])`);
+    }
+    const prev = byName.get(name);
+    if (prev !== undefined) {
+      throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `[${s.name}] repeated (first at line ${prev.line})`);
+    }
+    byName.set(name, s);
+  }
+
+  const g = entries(byName.get('general'), 'general', GENERAL_KEYS);
+  const a = entries(byName.get('asterisk'), 'asterisk', ASTERISK_KEYS);
+
+  const general: GeneralConfig = {
+    bindaddr: g.bindaddr === undefined ? DEFAULTS.bindaddr : hostValue(g.bindaddr),
+    bindport: g.bindport === undefined ? DEFAULTS.bindport : intValue(g.bindport, 1, 65535),
+    prefix: g.prefix === undefined ? DEFAULTS.prefix : prefixValue(g.prefix),
+    httptimeout: g.httptimeout === undefined ? DEFAULTS.httptimeout : intValue(g.httptimeout, 1, 86400),
+    servername: g.servername === undefined ? defaultServerName() : g.servername.value,
+    users: resolve(base, g.users === undefined ? DEFAULTS.users : nonEmpty(g.users)),
+    static: g.static === undefined ? undefined : folderValue(g.static, base),
+    eventBuffer: g.eventbuffer === undefined ? DEFAULTS.eventBuffer : intValue(g.eventbuffer, 1, 10_000_000),
+  };
+
+  const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
+  const asterisk: AsteriskConfig = {
+    host: a.host === undefined ? DEFAULTS.host : hostValue(a.host),
+    port: a.port === undefined ? DEFAULTS.port : intValue(a.port, 1, 65535),
+    username: a.username?.value ?? '',
+    secret: a.secret?.value ?? '',
+    authtype: a.authtype === undefined ? DEFAULTS.authtype : authValue(a.authtype),
+    connections: a.connections === undefined ? DEFAULTS.connections : intValue(a.connections, 1, 64),
+    simulate,
+    actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeout : secondsValue(a.actiontimeout, false),
+    keepalive: a.keepalive === undefined ? DEFAULTS.keepalive : secondsValue(a.keepalive, true),
+  };
+  if (asterisk.username === '' || asterisk.secret === '') {
+    if (!simulate) {
+      const s = byName.get('asterisk');
+      const missing = asterisk.username === '' ? 'username' : 'secret';
+      const msg = `[asterisk] ${missing} is required to log in to Asterisk (or set simulate = yes)`;
+      throw s === undefined ? new AjamError(ErrorCodes.CONF_ERR_VALUE, `${file}: ${msg}`) : confError(ErrorCodes.CONF_ERR_VALUE, s.file, s.line, msg);
+    }
+    if (asterisk.username === '') asterisk.username = DEFAULTS.simUsername;
+    if (asterisk.secret === '') asterisk.secret = DEFAULTS.simSecret;
+  }
+
+  if (overrides.listen !== undefined) {
+    const l = parseListen(overrides.listen);
+    if (l.host !== undefined) general.bindaddr = l.host;
+    general.bindport = l.port;
+  }
+
+  try {
+    statSync(general.users);
+  } catch {
+    const at = g.users;
+    const msg = `users file '${general.users}' not found`;
+    throw at === undefined ? new AjamError(ErrorCodes.CONF_ERR_FILE, `${file}: ${msg}`) : confError(ErrorCodes.CONF_ERR_FILE, at.file, at.line, msg);
+  }
+  const users: Map<string, User> = loadUsers(general.users);
+  return { file, general, asterisk, users };
+}
+
+/** `--listen`: `HOST:PORT`, `[V6]:PORT` or a bare `PORT`. */
+export function parseListen(text: string): { host: string | undefined; port: number } {
+  const t = text.trim();
+  const bad = (): AjamError => new AjamError(ErrorCodes.CONF_ERR_VALUE, `--listen: expected HOST:PORT, got '${text}'`);
+  let host: string | undefined;
+  let portText: string;
+  if (/^[0-9]+$/.test(t)) portText = t;
+  else if (t.startsWith('[')) {
+    const close = t.indexOf(']');
+    if (close === -1 || t[close + 1] !== ':') throw bad();
+    host = t.slice(1, close);
+    portText = t.slice(close + 2);
+  } else {
+    const colon = t.lastIndexOf(':');
+    if (colon <= 0 || t.indexOf(':') !== colon) throw bad();
+    host = t.slice(0, colon);
+    portText = t.slice(colon + 1);
+  }
+  const port = /^[0-9]+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw new AjamError(ErrorCodes.CONF_ERR_VALUE, `--listen: port must be 1-65535, got '${portText}'`);
+  if (host !== undefined && !isHost(host)) throw new AjamError(ErrorCodes.CONF_ERR_VALUE, `--listen: '${host}' is not an IP address or host name`);
+  return { host, port };
+}
+
+const GENERAL_KEYS = ['bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer'] as const;
+const ASTERISK_KEYS = [
+  'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive',
+] as const;
+
+/** One entry per known key (lower-case); unknown or repeated keys are errors. */
+function entries<K extends string>(section: ConfSection | undefined, name: string, known: readonly K[]): Partial<Record<K, ConfEntry>> {
+  const out: Partial<Record<K, ConfEntry>> = {};
+  if (section === undefined) return out;
+  for (const e of section.entries) {
+    const key = e.key.toLowerCase() as K;
+    if (!known.includes(key)) {
+      throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `unknown key '${e.key}' in [${name}] (known: ${known.join(', ')})`);
+    }
+    const prev = out[key];
+    if (prev !== undefined) {
+      throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `'${e.key}' given twice in [${name}] (first at line ${prev.line})`);
+    }
+    out[key] = e;
+  }
+  return out;
+}
+
+function valueError(e: ConfEntry, expected: string): AjamError {
+  return confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `${e.key}: expected ${expected}, got '${e.value}'`);
+}
+
+function intValue(e: ConfEntry, min: number, max: number): number {
+  const n = /^[0-9]+$/.test(e.value) ? Number(e.value) : NaN;
+  if (!(n >= min && n <= max)) throw valueError(e, `a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function secondsValue(e: ConfEntry, zeroOk: boolean): number {
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(e.value) ? Number(e.value) : NaN;
+  if (!(zeroOk ? n >= 0 : n > 0) || n > 86400) throw valueError(e, zeroOk ? 'seconds (0 turns it off)' : 'seconds, more than 0');
+  return n;
+}
+
+function boolValue(e: ConfEntry): boolean {
+  if (isTrueWord(e.value)) return true;
+  if (isFalseWord(e.value)) return false;
+  throw valueError(e, 'yes or no');
+}
+
+function authValue(e: ConfEntry): 'plain' | 'md5' {
+  const v = e.value.toLowerCase();
+  if (v === 'plain' || v === 'md5') return v;
+  throw valueError(e, 'plain or md5');
+}
+
+function nonEmpty(e: ConfEntry): string {
+  if (e.value === '') throw valueError(e, 'a value');
+  return e.value;
+}
+
+function isHost(s: string): boolean {
+  return isIP(s) !== 0 || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(s);
+}
+
+function hostValue(e: ConfEntry): string {
+  let v = e.value;
+  if (v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
+  if (!isHost(v)) throw valueError(e, 'an IP address or host name');
+  return v;
+}
+
+function prefixValue(e: ConfEntry): string {
+  const v = e.value.replace(/^\/+|\/+$/g, '');
+  if (v === '') return '';
+  if (!/^[A-Za-z0-9._~!$&'()*+,=:@-]+(\/[A-Za-z0-9._~!$&'()*+,=:@-]+)*$/.test(v)) throw valueError(e, 'a URL path such as asterisk');
+  return `/${v}`;
+}
+
+function folderValue(e: ConfEntry, base: string): string {
+  const dir = resolve(base, nonEmpty(e));
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw confError(ErrorCodes.CONF_ERR_FILE, e.file, e.line, `static: '${dir}' is not a folder`);
+  return dir;
+}
