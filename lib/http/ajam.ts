@@ -1,0 +1,185 @@
+// One AJAM request on a cookie endpoint (/rawman, /mxml, /manager), from uWS callback to written
+// reply: copy what we need out of `req` at once, register onAborted before anything async, read a
+// form body with a cap, open the session named by the cookie (or a new one), run the action, format
+// the AMI output, write it corked, and only then commit the WaitEvent cursor.
+import type { Session } from '../session/session.ts';
+import type { SessionStore } from '../session/store.ts';
+import type { ActionResult } from '../session/types.ts';
+import { sessionIdFromCookies } from '../session/cookie.ts';
+import { error as amiError } from '../session/replies.ts';
+import { CONTENT_TYPE, cookieAttributes, setCookieValue } from '../format/http.ts';
+import { rawman } from '../format/rawman.ts';
+import { ajaxTarget, mxml } from '../format/mxml.ts';
+import { html } from '../format/html.ts';
+import { log } from '../log.ts';
+import type { HttpResponse } from './uws.ts';
+import { CACHE_CONTROL, STATUS, send } from './reply.ts';
+import { ROUTE_MANAGER, ROUTE_MXML, ROUTE_RAWMAN, isFormContentType, parseParams, MAX_BODY } from './request.ts';
+import type { Param } from './request.ts';
+import { sendError } from './errors.ts';
+
+/** What the HTTP layer needs from lib/session/dispatch.ts (structural, so tests may pass their own). */
+export interface AjamDispatcher {
+  handle(
+    session: Session,
+    pairs: ReadonlyArray<readonly [string, string]>,
+    clientAddress: string,
+  ): ActionResult | Promise<ActionResult>;
+}
+
+export type AjamRoute = typeof ROUTE_RAWMAN | typeof ROUTE_MXML | typeof ROUTE_MANAGER;
+
+/** Built once per server from the config. */
+export class AjamContext {
+  readonly store: SessionStore;
+  readonly dispatcher: AjamDispatcher;
+  readonly servername: string;
+  readonly cookieAttributes: string;
+  /** Per route: the fixed headers before Set-Cookie, as a flat name/value list. */
+  readonly baseHeaders: ReadonlyArray<readonly string[]>;
+
+  constructor(store: SessionStore, dispatcher: AjamDispatcher, servername: string, prefix: string) {
+    this.store = store;
+    this.dispatcher = dispatcher;
+    this.servername = servername;
+    this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);
+    const base = (type: string): string[] => {
+      const h: string[] = [];
+      if (servername !== '') h.push('Server', servername);
+      h.push('Cache-Control', CACHE_CONTROL, 'Content-type', type);
+      return h;
+    };
+    const headers: string[][] = [];
+    headers[ROUTE_RAWMAN] = base(CONTENT_TYPE.rawman);
+    headers[ROUTE_MXML] = base(CONTENT_TYPE.mxml);
+    headers[ROUTE_MANAGER] = base(CONTENT_TYPE.manager);
+    this.baseHeaders = headers;
+  }
+}
+
+const INTERNAL_ERROR = 'Internal error';
+
+/** Per-request state; every field set in the constructor. */
+class AjamRequest {
+  readonly ctx: AjamContext;
+  readonly res: HttpResponse;
+  readonly route: AjamRoute;
+  readonly head: boolean;
+  readonly cookie: string;
+  readonly address: string;
+  aborted: boolean;
+  /** Body chunks (POST) and their total size; `failed` once the body was refused. */
+  chunks: Buffer[];
+  bodySize: number;
+  failed: boolean;
+
+  constructor(ctx: AjamContext, res: HttpResponse, route: AjamRoute, head: boolean, cookie: string, address: string) {
+    this.ctx = ctx;
+    this.res = res;
+    this.route = route;
+    this.head = head;
+    this.cookie = cookie;
+    this.address = address;
+    this.aborted = false;
+    this.chunks = [];
+    this.bodySize = 0;
+    this.failed = false;
+  }
+}
+
+export interface AjamRequestInfo {
+  method: string;
+  query: string;
+  cookie: string;
+  contentType: string;
+  /** Raw Content-Length header ('' when absent). */
+  contentLength: string;
+  address: string;
+}
+
+/**
+ * Handles a request already matched to an AJAM route with an allowed method. Everything from
+ * `req` has been copied into `info` by the caller, synchronously.
+ */
+export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute, info: AjamRequestInfo): void {
+  const r = new AjamRequest(ctx, res, route, info.method === 'HEAD', info.cookie, info.address);
+  res.onAborted(() => {
+    r.aborted = true;
+  });
+  if (info.method !== 'POST') {
+    params(r, parseParams(info.query));
+    return;
+  }
+  // POST: the query string is ignored (spec §1.4); the body counts only as a form.
+  const cl = info.contentLength;
+  if (cl !== '') {
+    if (!/^[0-9]+$/.test(cl)) {
+      sendError(res, 'badContentLength', ctx.servername, { close: true });
+      return;
+    }
+    if (Number(cl) > MAX_BODY) {
+      sendError(res, 'bodyTooLarge', ctx.servername, { close: true });
+      return;
+    }
+  }
+  const form = isFormContentType(info.contentType);
+  res.onData((ab, isLast) => {
+    if (r.aborted || r.failed) return;
+    const n = ab.byteLength;
+    if (r.bodySize + n > MAX_BODY) {
+      // Chunked bodies have no Content-Length to check up front.
+      r.failed = true;
+      sendError(res, 'bodyTooLarge', ctx.servername, { close: true });
+      return;
+    }
+    // The ArrayBuffer is only valid during this callback: copy.
+    if (n !== 0 && form) r.chunks.push(Buffer.from(new Uint8Array(ab)));
+    r.bodySize += n;
+    if (isLast) {
+      const body = r.chunks.length === 1 ? r.chunks[0]! : Buffer.concat(r.chunks);
+      r.chunks = [];
+      params(r, form ? parseParams(body) : []);
+    }
+  });
+}
+
+function params(r: AjamRequest, p: Param[] | null): void {
+  if (p === null) {
+    sendError(r.res, 'tooManyParams', r.ctx.servername, { head: r.head });
+    return;
+  }
+  void run(r, p);
+}
+
+async function run(r: AjamRequest, p: Param[]): Promise<void> {
+  const { ctx } = r;
+  const session = ctx.store.open(sessionIdFromCookies(r.cookie), r.address);
+  let result: ActionResult;
+  try {
+    result = await ctx.dispatcher.handle(session, p, r.address);
+  } catch (err) {
+    // A bug, not bad input: answer like an AMI error, keep serving.
+    log.error('action failed', { err: err instanceof Error ? err.stack ?? err.message : String(err) });
+    result = { output: [amiError(undefined, INTERNAL_ERROR)] };
+  }
+  if (!r.aborted) {
+    const body = format(r.route, result.output, p);
+    const headers = ctx.baseHeaders[r.route]!.concat(
+      'Set-Cookie',
+      setCookieValue(session.id, ctx.cookieAttributes),
+      'Pragma',
+      'SuppressEvents',
+    );
+    send(r.res, STATUS.OK, headers, body, { head: r.head, onFlushed: result.commit });
+  }
+  ctx.store.release(session);
+}
+
+function format(route: AjamRoute, output: Buffer[], p: ReadonlyArray<Param>): Buffer {
+  if (route === ROUTE_RAWMAN) return rawman(output);
+  if (route === ROUTE_MXML) {
+    const t = ajaxTarget(p);
+    return mxml(rawman(output), t.dest, t.objtype);
+  }
+  return html(rawman(output));
+}

@@ -1,0 +1,224 @@
+// The uWS app: one catch-all route that checks, in Asterisk's order, the request line length,
+// the method, then the path (spec §1.2-1.3), and hands the request to the AJAM, static or health
+// handler. Anything else is the 404 page.
+//
+// Known uWS limits (documented): it only speaks HTTP/1.1 (an HTTP/1.0 request line is dropped
+// without a reply), requires a Host header, and closes the connection without a reply on methods
+// it does not know (e.g. PROPFIND); known methods other than GET/HEAD/POST get Asterisk's 501.
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SessionStore } from '../session/store.ts';
+import { sessionIdFromCookies } from '../session/cookie.ts';
+import { log } from '../log.ts';
+import { closeListenSocket, createApp, listen, remoteAddress, uwsNative } from './uws.ts';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
+import {
+  ROUTE_HEALTH,
+  ROUTE_MANAGER,
+  ROUTE_MXML,
+  ROUTE_RAWMAN,
+  ROUTE_STATIC,
+  isAllowedMethod,
+  matchRoute,
+  normalizePrefix,
+  requestLineTooLong,
+  staticSubpath,
+} from './request.ts';
+import { AjamContext, handleAjam } from './ajam.ts';
+import type { AjamDispatcher, AjamRequestInfo } from './ajam.ts';
+import { sendError } from './errors.ts';
+import { STATUS, send } from './reply.ts';
+import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
+
+export interface HealthInfo {
+  /** false → /health answers 503 (e.g. no AMI connection is up). */
+  ready: boolean;
+  [key: string]: unknown;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** As in the config: `asterisk`, `/asterisk` or '' (no prefix). */
+  prefix: string;
+  /** `Server:` header and error-page address; '' omits both. */
+  servername: string;
+  /** Folder served under `<prefix>/static/`; undefined disables it (404). */
+  staticDir?: string;
+  store: SessionStore;
+  dispatcher: AjamDispatcher;
+  /** Extra fields for /health (pool state, …). */
+  health?: () => HealthInfo;
+}
+
+// Headers copied out of the request by collectHeader; one scratch object is safe because uWS
+// request handlers run synchronously and never re-enter.
+const scratch = { cookie: '', contentType: '', contentLength: '', ifNoneMatch: '' };
+
+function collectHeader(key: string, value: string): void {
+  // The last Cookie header wins (spec §2.1); uWS's getHeader would return the first.
+  if (key === 'cookie') scratch.cookie = value;
+  else if (key === 'content-type') scratch.contentType = value;
+  else if (key === 'content-length') scratch.contentLength = value;
+  else if (key === 'if-none-match') scratch.ifNoneMatch = value;
+}
+
+function readHeaders(req: HttpRequest): void {
+  scratch.cookie = '';
+  scratch.contentType = '';
+  scratch.contentLength = '';
+  scratch.ifNoneMatch = '';
+  req.forEach(collectHeader);
+}
+
+export class HttpServer {
+  readonly options: HttpServerOptions;
+  readonly prefix: string;
+  readonly servername: string;
+  readonly staticRoot: string | undefined;
+  readonly ajam: AjamContext;
+  private readonly app: TemplatedApp;
+  private socket: us_listen_socket | undefined;
+  private boundPort: number;
+  private closed: boolean;
+
+  constructor(options: HttpServerOptions) {
+    this.options = options;
+    this.prefix = normalizePrefix(options.prefix);
+    this.servername = options.servername;
+    this.staticRoot = options.staticDir === undefined ? undefined : realStaticRoot(options.staticDir);
+    this.ajam = new AjamContext(options.store, options.dispatcher, options.servername, this.prefix);
+    this.app = createApp();
+    this.socket = undefined;
+    this.boundPort = 0;
+    this.closed = false;
+    this.app.any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(): Promise<number> {
+    const { socket, port } = await listen(this.app, this.options.host, this.options.port);
+    this.socket = socket;
+    this.boundPort = port;
+    log.info('http listening', { host: this.options.host, port, prefix: this.prefix || '/', uwsNative });
+    return port;
+  }
+
+  /** Stops listening and closes every connection (in-flight requests see onAborted). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.socket !== undefined) closeListenSocket(this.socket);
+    this.socket = undefined;
+    // Native uWS has App.close() (not in the typings): it also drops keep-alive connections.
+    const app = this.app as TemplatedApp & { close?: () => void };
+    if (typeof app.close === 'function') app.close();
+  }
+
+  private onRequest(res: HttpResponse, req: HttpRequest): void {
+    const method = req.getCaseSensitiveMethod();
+    const path = req.getUrl();
+    const query = req.getQuery() ?? '';
+    const servername = this.servername;
+    const head = method === 'HEAD';
+    if (requestLineTooLong(method, path, query)) {
+      sendError(res, 'lineTooLong', servername, { head, close: true });
+      return;
+    }
+    if (!isAllowedMethod(method)) {
+      sendError(res, 'notImplemented', servername);
+      return;
+    }
+    const route = matchRoute(path, this.prefix);
+    if (route === ROUTE_RAWMAN || route === ROUTE_MXML || route === ROUTE_MANAGER) {
+      readHeaders(req);
+      const info: AjamRequestInfo = {
+        method,
+        query,
+        cookie: scratch.cookie,
+        contentType: scratch.contentType,
+        contentLength: scratch.contentLength,
+        address: remoteAddress(res),
+      };
+      handleAjam(this.ajam, res, route, info);
+    } else if (route === ROUTE_STATIC && this.staticRoot !== undefined) {
+      if (method === 'POST') {
+        sendError(res, 'notImplemented', servername);
+        return;
+      }
+      readHeaders(req);
+      this.onStatic(res, staticSubpath(path, this.prefix), head, scratch.cookie, scratch.ifNoneMatch);
+    } else if (route === ROUTE_HEALTH) {
+      if (method === 'POST') sendError(res, 'notImplemented', servername);
+      else this.onHealth(res, head);
+    } else {
+      sendError(res, 'notFound', servername, { head });
+    }
+  }
+
+  private onStatic(res: HttpResponse, sub: string, head: boolean, cookie: string, ifNoneMatch: string): void {
+    const servername = this.servername;
+    if (!staticPathAllowed(sub)) {
+      sendError(res, 'staticDenied', servername, { head });
+      return;
+    }
+    if (isPrivatePath(sub)) {
+      const s = this.options.store.find(sessionIdFromCookies(cookie));
+      if (s === undefined || !s.authenticated) {
+        sendError(res, 'staticDenied', servername, { head });
+        return;
+      }
+    }
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void readStatic(this.staticRoot!, sub, ifNoneMatch).then((r) => {
+      if (aborted) return;
+      if (r.kind === 'not-found') return sendError(res, 'notFound', servername, { head });
+      if (r.kind === 'forbidden') return sendError(res, 'staticDenied', servername, { head });
+      const headers: string[] = [];
+      if (servername !== '') headers.push('Server', servername);
+      if (r.kind === 'not-modified') {
+        headers.push('ETag', r.etag, 'Last-Modified', r.lastModified);
+        res.cork(() => {
+          res.writeStatus(STATUS.NOT_MODIFIED);
+          for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+          res.endWithoutBody();
+        });
+        return;
+      }
+      headers.push('Content-type', r.type, 'ETag', r.etag, 'Last-Modified', r.lastModified);
+      send(res, STATUS.OK, headers, r.body, { head });
+    });
+  }
+
+  private onHealth(res: HttpResponse, head: boolean): void {
+    const extra = this.options.health?.() ?? { ready: true };
+    const body = Buffer.from(
+      JSON.stringify({
+        status: extra.ready ? 'ok' : 'unavailable',
+        ...extra,
+        sessions: this.options.store.size,
+        uws: uwsNative ? 'native' : 'fallback',
+      }) + '\n',
+    );
+    const headers: string[] = [];
+    if (this.servername !== '') headers.push('Server', this.servername);
+    headers.push('Cache-Control', 'no-cache, no-store', 'Content-Type', 'application/json');
+    send(res, extra.ready ? STATUS.OK : STATUS.UNAVAILABLE, headers, body, { head });
+  }
+}
+
+function realStaticRoot(dir: string): string | undefined {
+  try {
+    return realpathSync(resolve(dir));
+  } catch {
+    log.warn('static folder not found, /static disabled', { dir });
+    return undefined;
+  }
+}
