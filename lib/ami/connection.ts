@@ -1,0 +1,534 @@
+// One TCP connection to Asterisk's AMI: banner, login (plain or MD5 challenge), FullyBooted gating,
+// keepalive Ping, reconnect with capped exponential backoff and jitter, write batching with
+// backpressure. It knows nothing of callers: the pool routes what it emits as 'message'.
+//
+// Life cycle: IDLE → CONNECTING → BANNER → (CHALLENGE →) LOGIN → (BOOTING →) READY; any failure
+// tears the socket down, emits 'down' and waits on the backoff schedule (WAITING) before CONNECTING
+// again; close() ends it for good (CLOSED).
+//
+// FullyBooted: Asterisk sends it after a successful Login only to sessions whose event mask
+// includes `system` (captures tcp_01 vs tcp_09 / tcp_08b: with `Events: off` nothing follows the
+// login response). So an events-on connection waits for it (bounded by bootTimeoutMs), and an
+// events-off connection is ready as soon as the login is accepted.
+import { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
+import { AmiParser } from './parser.ts';
+import type { AmiMessage } from './message.ts';
+import { AjamError, ErrorCodes, type ErrorCode } from '../errors.ts';
+import { md5Key } from '../auth/md5.ts';
+
+export interface BackoffOptions {
+  /** First retry delay (before jitter). */
+  initialMs?: number;
+  /** Cap on the delay (before jitter). */
+  maxMs?: number;
+}
+
+export interface AmiConnectionOptions {
+  host: string;
+  port: number;
+  username: string;
+  secret: string;
+  authType?: 'plain' | 'md5';
+  /** `Events: on` at login (the pool's event connection) or `off`. */
+  events: boolean;
+  /** Ping every this many ms while ready; 0 disables. */
+  keepaliveMs?: number;
+  /** A Ping unanswered this long means the connection is dead. */
+  keepaliveTimeoutMs?: number;
+  /** Bound on connect + banner + login + FullyBooted. */
+  bootTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  maxMessageSize?: number;
+  /** Start of the ActionIDs of this connection's own actions (login, ping). */
+  idPrefix?: string;
+  /** Used in error messages and logs, e.g. `ami#0`. */
+  name?: string;
+}
+
+export const ConnState = {
+  IDLE: 0,
+  CONNECTING: 1,
+  BANNER: 2,
+  CHALLENGE: 3,
+  LOGIN: 4,
+  BOOTING: 5,
+  READY: 6,
+  WAITING: 7,
+  CLOSED: 8,
+} as const;
+export type ConnStateValue = (typeof ConnState)[keyof typeof ConnState];
+
+const { IDLE, CONNECTING, BANNER, CHALLENGE, LOGIN, BOOTING, READY, WAITING, CLOSED } = ConnState;
+const STATE_NAMES = ['idle', 'connecting', 'waiting for banner', 'challenge', 'login', 'waiting for FullyBooted', 'ready', 'waiting to reconnect', 'closed'];
+
+export const CONNECTION_DEFAULTS = {
+  authType: 'plain' as const,
+  keepaliveMs: 15000,
+  keepaliveTimeoutMs: 5000,
+  bootTimeoutMs: 10000,
+  backoffInitialMs: 500,
+  backoffMaxMs: 30000,
+};
+
+/** A socket that knows its connection, so listeners can be module-level functions (no closures). */
+interface OwnedSocket extends Socket {
+  ami: AmiConnection | null;
+}
+
+const FORBIDDEN = /[\r\n\0]/;
+
+/**
+ * Events: 'ready' (), 'down' (err: AjamError, retryInMs: number), 'loginFailed' (err: AjamError),
+ * 'message' (msg: AmiMessage) for everything not consumed by the handshake or keepalive,
+ * 'banner' (version: string), 'parseError' (code, text).
+ */
+export class AmiConnection extends EventEmitter {
+  // options (validated once)
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  private readonly secret: string;
+  readonly authType: 'plain' | 'md5';
+  readonly events: boolean;
+  readonly keepaliveMs: number;
+  readonly keepaliveTimeoutMs: number;
+  readonly bootTimeoutMs: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly name: string;
+  private readonly idPrefix: string;
+
+  // wire
+  private socket: OwnedSocket | null;
+  private readonly parser: AmiParser;
+  state: ConnStateValue;
+  /** AMI version from the banner of the current (or last) connection. */
+  version: string | undefined;
+
+  // outgoing batch: joined and written once per event-loop turn
+  private out: string[];
+  private flushScheduled: boolean;
+  /** socket.write returned false: hold writes until 'drain'. */
+  private blocked: boolean;
+
+  // handshake / keepalive / reconnect
+  private handshakeId: string;
+  private pingId: string | null;
+  private seq: number;
+  private handshakeTimer: NodeJS.Timeout | null;
+  private keepTimer: NodeJS.Timeout | null;
+  private pingTimer: NodeJS.Timeout | null;
+  private retryTimer: NodeJS.Timeout | null;
+  /** Consecutive failed attempts; reset when ready. */
+  attempts: number;
+  lastError: AjamError | null;
+  /** Number of times this connection became ready (reconnects = readyCount - 1). */
+  readyCount: number;
+  /** @internal the socket's 'error', kept for the 'close' that follows. */
+  socketError: Error | undefined;
+
+  constructor(opts: AmiConnectionOptions) {
+    super();
+    const d = CONNECTION_DEFAULTS;
+    if (typeof opts.host !== 'string' || opts.host === '') throw new TypeError('host is required');
+    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new TypeError(`invalid port ${opts.port}`);
+    for (const [k, v] of [['username', opts.username], ['secret', opts.secret]] as const) {
+      if (typeof v !== 'string' || FORBIDDEN.test(v)) throw new TypeError(`${k} must be a string without CR, LF or NUL`);
+    }
+    if (opts.username === '') throw new TypeError('username is required');
+    const authType = opts.authType ?? d.authType;
+    if (authType !== 'plain' && authType !== 'md5') throw new TypeError(`authType must be 'plain' or 'md5', got ${String(authType)}`);
+    this.host = opts.host;
+    this.port = opts.port;
+    this.username = opts.username;
+    this.secret = opts.secret;
+    this.authType = authType;
+    this.events = opts.events === true;
+    this.keepaliveMs = nonNegative('keepaliveMs', opts.keepaliveMs, d.keepaliveMs);
+    this.keepaliveTimeoutMs = positive('keepaliveTimeoutMs', opts.keepaliveTimeoutMs, d.keepaliveTimeoutMs);
+    this.bootTimeoutMs = positive('bootTimeoutMs', opts.bootTimeoutMs, d.bootTimeoutMs);
+    this.backoffInitialMs = positive('backoff.initialMs', opts.backoff?.initialMs, d.backoffInitialMs);
+    this.backoffMaxMs = Math.max(this.backoffInitialMs, positive('backoff.maxMs', opts.backoff?.maxMs, d.backoffMaxMs));
+    this.name = opts.name ?? `ami ${opts.host}:${opts.port}`;
+    this.idPrefix = opts.idPrefix ?? 'ajam-proxy-';
+
+    this.socket = null;
+    this.parser = new AmiParser({
+      expectBanner: true,
+      maxMessageSize: opts.maxMessageSize,
+      onMessage: this.handleMessage.bind(this),
+      onBanner: this.handleBanner.bind(this),
+      onError: this.handleParseError.bind(this),
+    });
+    this.state = IDLE;
+    this.version = undefined;
+
+    this.out = [];
+    this.flushScheduled = false;
+    this.blocked = false;
+
+    this.handshakeId = '';
+    this.pingId = null;
+    this.seq = 0;
+    this.handshakeTimer = null;
+    this.keepTimer = null;
+    this.pingTimer = null;
+    this.retryTimer = null;
+    this.attempts = 0;
+    this.lastError = null;
+    this.readyCount = 0;
+    this.socketError = undefined;
+  }
+
+  get ready(): boolean {
+    return this.state === READY;
+  }
+
+  get stateName(): string {
+    return STATE_NAMES[this.state]!;
+  }
+
+  /** Starts connecting (idempotent). */
+  start(): void {
+    if (this.state === IDLE) this.connect();
+  }
+
+  /**
+   * Queues one serialised action (blank line included) for the next batched write. Only while
+   * ready; returns false otherwise (nothing queued).
+   */
+  send(text: string): boolean {
+    if (this.state !== READY) return false;
+    this.out.push(text);
+    if (!this.flushScheduled && !this.blocked) {
+      this.flushScheduled = true;
+      setImmediate(flushConnection, this);
+    }
+    return true;
+  }
+
+  /** Bytes waiting in our batch plus those Node holds for the socket. */
+  get queuedBytes(): number {
+    let n = this.socket === null ? 0 : this.socket.writableLength;
+    for (let i = 0; i < this.out.length; i++) n += this.out[i]!.length;
+    return n;
+  }
+
+  /** Logs off and closes for good. */
+  close(): Promise<void> {
+    const prev = this.state;
+    this.state = CLOSED;
+    this.clearTimers();
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    this.out = [];
+    const sock = this.socket;
+    this.socket = null;
+    if (sock === null) return Promise.resolve();
+    sock.ami = null;
+    if (sock.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => sock.destroy(), 500);
+      sock.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      if (prev === READY && !this.blocked) {
+        sock.end(`Action: Logoff\r\nActionID: ${this.idPrefix}logoff\r\n\r\n`);
+      } else {
+        sock.destroy();
+      }
+    });
+  }
+
+  // ---- handshake --------------------------------------------------------------------------
+
+  private connect(): void {
+    this.state = CONNECTING;
+    this.retryTimer = null;
+    this.parser.reset(true);
+    this.blocked = false;
+    this.out = [];
+    this.socketError = undefined;
+    const sock = new Socket() as OwnedSocket;
+    sock.ami = this;
+    this.socket = sock;
+    sock.setNoDelay(true);
+    sock.on('connect', onSocketConnect);
+    sock.on('data', onSocketData);
+    sock.on('error', onSocketError);
+    sock.on('close', onSocketClose);
+    sock.on('drain', onSocketDrain);
+    this.handshakeTimer = setTimeout(onHandshakeTimeout, this.bootTimeoutMs, this);
+    sock.connect(this.port, this.host);
+  }
+
+  /** @internal socket listener */
+  handleData(chunk: Buffer): void {
+    this.parser.push(chunk);
+  }
+
+  /** @internal socket listener */
+  handleConnect(): void {
+    if (this.state !== CONNECTING) return;
+    this.state = BANNER;
+    this.socket!.setKeepAlive(true, 30000);
+  }
+
+  /** @internal parser callback */
+  handleBanner(version: string): void {
+    this.version = version;
+    this.emit('banner', version);
+    if (this.state !== BANNER) return;
+    this.handshakeId = this.idPrefix + 'login.' + ++this.seq;
+    if (this.authType === 'md5') {
+      this.state = CHALLENGE;
+      this.rawWrite(`Action: Challenge\r\nActionID: ${this.handshakeId}\r\nAuthType: MD5\r\n\r\n`);
+    } else {
+      this.state = LOGIN;
+      this.rawWrite(
+        `Action: Login\r\nActionID: ${this.handshakeId}\r\nUsername: ${this.username}\r\nSecret: ${this.secret}\r\n` +
+          `Events: ${this.events ? 'on' : 'off'}\r\n\r\n`,
+      );
+    }
+  }
+
+  /** @internal parser callback: the hot path is the READY branch. */
+  handleMessage(msg: AmiMessage): void {
+    const state = this.state;
+    if (state === READY) {
+      if (this.pingId !== null && msg.response !== undefined && msg.actionId === this.pingId) this.pong();
+      else this.emit('message', msg);
+      return;
+    }
+    if (state === BOOTING) {
+      if (msg.event === 'FullyBooted') this.becomeReady();
+      else this.emit('message', msg);
+      return;
+    }
+    if (state === CHALLENGE || state === LOGIN) {
+      if (msg.response === undefined || msg.actionId !== this.handshakeId) return; // nothing else is expected yet
+      if (msg.response.toLowerCase() !== 'success') {
+        this.loginFailed(msg.get('Message') ?? msg.response);
+      } else if (state === CHALLENGE) {
+        const challenge = msg.get('Challenge');
+        if (challenge === undefined || challenge === '') return this.loginFailed('no Challenge in the answer to Action: Challenge');
+        this.state = LOGIN;
+        this.handshakeId = this.idPrefix + 'login.' + ++this.seq;
+        this.rawWrite(
+          `Action: Login\r\nActionID: ${this.handshakeId}\r\nAuthType: MD5\r\nUsername: ${this.username}\r\n` +
+            `Key: ${md5Key(challenge, this.secret)}\r\nEvents: ${this.events ? 'on' : 'off'}\r\n\r\n`,
+        );
+      } else if (this.events) {
+        this.state = BOOTING;
+      } else {
+        this.becomeReady();
+      }
+      return;
+    }
+    if (state === BANNER) {
+      this.fail(ErrorCodes.AMI_ERR_CONNECT, `${this.name}: ${this.host}:${this.port} did not send the Asterisk Call Manager banner`);
+    }
+  }
+
+  /** @internal parser callback */
+  handleParseError(code: ErrorCode, text: string): void {
+    this.emit('parseError', code, text);
+  }
+
+  private loginFailed(why: string): void {
+    const err = new AjamError(
+      ErrorCodes.AMI_ERR_LOGIN,
+      `AMI login as "${this.username}" to ${this.host}:${this.port} failed: ${why}`,
+    );
+    this.emit('loginFailed', err);
+    this.failWith(err);
+  }
+
+  private becomeReady(): void {
+    if (this.handshakeTimer !== null) {
+      clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+    }
+    this.state = READY;
+    this.attempts = 0;
+    this.lastError = null;
+    this.readyCount++;
+    if (this.keepaliveMs > 0) this.keepTimer = setTimeout(onKeepaliveTimer, this.keepaliveMs, this);
+    this.emit('ready');
+  }
+
+  // ---- keepalive --------------------------------------------------------------------------
+
+  /** @internal timer */
+  handleKeepaliveTimer(): void {
+    this.keepTimer = null;
+    if (this.state !== READY) return;
+    this.pingId = this.idPrefix + 'ping.' + ++this.seq;
+    this.send(`Action: Ping\r\nActionID: ${this.pingId}\r\n\r\n`);
+    this.pingTimer = setTimeout(onPingTimeout, this.keepaliveTimeoutMs, this);
+  }
+
+  private pong(): void {
+    this.pingId = null;
+    if (this.pingTimer !== null) {
+      clearTimeout(this.pingTimer);
+      this.pingTimer = null;
+    }
+    if (this.keepaliveMs > 0) this.keepTimer = setTimeout(onKeepaliveTimer, this.keepaliveMs, this);
+  }
+
+  /** @internal timer */
+  handlePingTimeout(): void {
+    this.pingTimer = null;
+    if (this.state !== READY) return;
+    this.fail(ErrorCodes.AMI_ERR_KEEPALIVE, `${this.name}: no answer to keepalive Ping within ${this.keepaliveTimeoutMs} ms from ${this.host}:${this.port}`);
+  }
+
+  /** @internal timer */
+  handleHandshakeTimeout(): void {
+    this.handshakeTimer = null;
+    const s = this.state;
+    if (s === READY || s === WAITING || s === CLOSED || s === IDLE) return;
+    if (s === BOOTING) {
+      this.fail(
+        ErrorCodes.AMI_ERR_BOOT_TIMEOUT,
+        `${this.name}: no FullyBooted event within ${this.bootTimeoutMs} ms after login as "${this.username}" ` +
+          `(Asterisk still booting, or the user lacks read=system?)`,
+      );
+    } else {
+      this.fail(ErrorCodes.AMI_ERR_CONNECT, `${this.name}: AMI handshake with ${this.host}:${this.port} timed out after ${this.bootTimeoutMs} ms (${STATE_NAMES[s]})`);
+    }
+  }
+
+  // ---- writing ----------------------------------------------------------------------------
+
+  private rawWrite(text: string): void {
+    if (this.socket !== null && !this.socket.write(text)) this.blocked = true;
+  }
+
+  /** @internal setImmediate: one write per turn for every action queued in it. */
+  flush(): void {
+    this.flushScheduled = false;
+    const out = this.out;
+    if (out.length === 0 || this.blocked || this.socket === null) return;
+    const data = out.length === 1 ? out[0]! : out.join('');
+    this.out = [];
+    if (!this.socket.write(data)) this.blocked = true;
+  }
+
+  /** @internal socket listener */
+  handleDrain(): void {
+    this.blocked = false;
+    if (this.out.length > 0) this.flush();
+  }
+
+  // ---- failure and reconnect --------------------------------------------------------------
+
+  /** @internal socket listener */
+  handleSocketGone(cause: Error | undefined): void {
+    const s = this.state;
+    if (s === CONNECTING) {
+      this.fail(ErrorCodes.AMI_ERR_CONNECT, `${this.name}: cannot connect to AMI at ${this.host}:${this.port}: ${cause?.message ?? 'closed'}`);
+    } else {
+      const what = s === READY ? 'lost' : `closed during ${STATE_NAMES[s]}`;
+      this.fail(ErrorCodes.AMI_ERR_CONNECTION_LOST, `${this.name}: AMI connection to ${this.host}:${this.port} ${what}${cause ? `: ${cause.message}` : ''}`);
+    }
+  }
+
+  private fail(code: ErrorCode, message: string): void {
+    this.failWith(new AjamError(code, message));
+  }
+
+  /** Tears the socket down at once and schedules the next attempt. */
+  private failWith(err: AjamError): void {
+    if (this.state === CLOSED || this.state === WAITING || this.state === IDLE) return;
+    const sock = this.socket;
+    this.socket = null;
+    if (sock !== null) {
+      sock.ami = null;
+      sock.destroy();
+    }
+    this.clearTimers();
+    this.out = [];
+    this.blocked = false;
+    this.pingId = null;
+    this.lastError = err;
+    this.attempts++;
+    const delay = this.nextDelay();
+    this.state = WAITING;
+    this.retryTimer = setTimeout(onRetryTimer, delay, this);
+    this.emit('down', err, delay);
+  }
+
+  /** Capped exponential backoff with jitter in [delay/2, delay]: never a tight loop, and a fleet of
+   *  proxies restarting together does not reconnect in lockstep. */
+  private nextDelay(): number {
+    const exp = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.min(this.attempts - 1, 30));
+    return Math.round(exp / 2 + (Math.random() * exp) / 2);
+  }
+
+  /** @internal timer */
+  handleRetry(): void {
+    if (this.state === WAITING) this.connect();
+  }
+
+  private clearTimers(): void {
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    if (this.keepTimer !== null) clearTimeout(this.keepTimer);
+    if (this.pingTimer !== null) clearTimeout(this.pingTimer);
+    this.handshakeTimer = this.keepTimer = this.pingTimer = null;
+  }
+}
+
+// Module-level listeners: each finds its connection through `socket.ami` (null once abandoned).
+function onSocketConnect(this: OwnedSocket): void {
+  this.ami?.handleConnect();
+}
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  const c = this.ami;
+  if (c !== null) c.handleData(chunk);
+}
+function onSocketError(this: OwnedSocket, err: Error): void {
+  const c = this.ami;
+  if (c !== null) c.socketError = err;
+}
+function onSocketClose(this: OwnedSocket): void {
+  const c = this.ami;
+  if (c === null) return;
+  const cause = c.socketError;
+  c.socketError = undefined;
+  c.handleSocketGone(cause);
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this.ami?.handleDrain();
+}
+function flushConnection(c: AmiConnection): void {
+  c.flush();
+}
+function onKeepaliveTimer(c: AmiConnection): void {
+  c.handleKeepaliveTimer();
+}
+function onPingTimeout(c: AmiConnection): void {
+  c.handlePingTimeout();
+}
+function onHandshakeTimeout(c: AmiConnection): void {
+  c.handleHandshakeTimeout();
+}
+function onRetryTimer(c: AmiConnection): void {
+  c.handleRetry();
+}
+
+function positive(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`${name} must be a positive number, got ${v}`);
+  return v;
+}
+function nonNegative(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0) throw new TypeError(`${name} must be >= 0, got ${v}`);
+  return v;
+}

@@ -1,0 +1,197 @@
+// N AMI connections to one Asterisk, shared by every caller. Connection 0 logs in with `Events: on`
+// and feeds the event stream; the others log in with `Events: off` so each event is received once.
+// Actions go to the ready connection with the fewest in flight; lib/mux/ does the id rewriting and
+// routes the answers back.
+import { EventEmitter } from 'node:events';
+import { AmiConnection, type AmiConnectionOptions } from './connection.ts';
+import type { AmiMessage } from './message.ts';
+import type { AjamError } from '../errors.ts';
+import { Mux, errorReply, type MuxStats, type Owner } from '../mux/router.ts';
+import type { Headers } from '../mux/encode.ts';
+
+export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'idPrefix' | 'name'> {
+  /** Number of AMI connections (default 2; the first carries events). */
+  connections?: number;
+  /** Answer an action with an error if Asterisk has not finished answering it by then (default 30 s). */
+  actionTimeoutMs?: number;
+  /** Prefix of every proxy ActionID (default: 8 random hex digits per process). */
+  instanceId?: string;
+}
+
+export const POOL_DEFAULTS = {
+  connections: 2,
+  actionTimeoutMs: 30000,
+};
+
+/** One connection as the router sees it. */
+class Slot implements Owner {
+  readonly conn: AmiConnection;
+  readonly index: number;
+  readonly events: boolean;
+  inflight: number;
+  /** Counted in the pool's readyCount. */
+  counted: boolean;
+  constructor(conn: AmiConnection, index: number, events: boolean) {
+    this.conn = conn;
+    this.index = index;
+    this.events = events;
+    this.inflight = 0;
+    this.counted = false;
+  }
+}
+
+const MSG_LOST = 'AMI connection lost';
+const MSG_NOT_CONNECTED = 'AMI not connected';
+const MSG_CLOSED = 'AMI connection closed';
+
+/**
+ * Events: 'event' (msg) — untagged events and restored OriginateResponse/UserEvent broadcasts;
+ * 'ready' () when the first connection is ready; 'down' (err) when none is left;
+ * 'connectionDown' (err, index, retryInMs), 'connectionReady' (index), 'loginFailed' (err).
+ */
+export class AmiPool extends EventEmitter {
+  readonly connections: readonly AmiConnection[];
+  private readonly slots: Slot[];
+  private readonly mux: Mux;
+  private readyCount: number;
+  private closed: boolean;
+
+  constructor(opts: AmiPoolOptions) {
+    super();
+    const n = opts.connections ?? POOL_DEFAULTS.connections;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new TypeError(`connections must be an integer 1..64, got ${n}`);
+    this.mux = new Mux({
+      instanceId: opts.instanceId,
+      timeoutMs: opts.actionTimeoutMs ?? POOL_DEFAULTS.actionTimeoutMs,
+      onEvent: this.emitEvent.bind(this),
+    });
+    const prefix = this.mux.ids.prefix;
+    const { connections: _n, actionTimeoutMs: _t, instanceId: _i, ...connOpts } = opts;
+    const slots: Slot[] = [];
+    for (let i = 0; i < n; i++) {
+      const conn = new AmiConnection({ ...connOpts, events: i === 0, idPrefix: `${prefix}c${i}.`, name: `ami#${i}` });
+      const slot = new Slot(conn, i, i === 0);
+      // One listener per connection, made once: the hot path is mux.route.
+      conn.on('message', (msg: AmiMessage) => this.mux.route(slot, msg, slot.events));
+      conn.on('ready', () => this.onConnReady(slot));
+      conn.on('down', (err: AjamError, retryInMs: number) => this.onConnDown(slot, err, retryInMs));
+      conn.on('loginFailed', (err: AjamError) => this.emit('loginFailed', err));
+      conn.on('parseError', (code: string, text: string) => this.emit('parseError', code, text, i));
+      slots.push(slot);
+    }
+    this.slots = slots;
+    this.connections = slots.map((s) => s.conn);
+    this.readyCount = 0;
+    this.closed = false;
+  }
+
+  /** Connects every connection (idempotent). */
+  start(): void {
+    if (this.closed) throw new Error('AmiPool is closed');
+    for (const s of this.slots) s.conn.start();
+  }
+
+  /** At least one connection is ready for actions. */
+  get ready(): boolean {
+    return this.readyCount > 0;
+  }
+
+  /** The events connection is ready (events are flowing). */
+  get eventsReady(): boolean {
+    return this.slots[0]!.conn.ready;
+  }
+
+  /** AMI version from Asterisk's banner (`Asterisk Call Manager/11.0.0` → '11.0.0'), once connected. */
+  get version(): string | undefined {
+    for (const s of this.slots) if (s.conn.version !== undefined) return s.conn.version;
+    return undefined;
+  }
+
+  /** The prefix of every proxy ActionID of this process. */
+  get idPrefix(): string {
+    return this.mux.ids.prefix;
+  }
+
+  /** Actions waiting for Asterisk. */
+  get pendingCount(): number {
+    return this.mux.pending.size;
+  }
+
+  /** Originate/UserEvent broadcasts still expected. */
+  get echoCount(): number {
+    return this.mux.echoes.size;
+  }
+
+  get stats(): Readonly<MuxStats> {
+    return this.mux.stats;
+  }
+
+  /** In flight per connection, for metrics. */
+  inflight(): number[] {
+    return this.slots.map((s) => s.inflight);
+  }
+
+  /**
+   * Sends one action. Resolves with the response and its list items, in order, each with the
+   * caller's own ActionID (or none if the caller gave none). Never rejects for AMI trouble: a lost
+   * connection, a timeout or no connection resolve to one `Response: Error` message. Throws
+   * AjamError(AMI_ERR_INVALID_HEADER) synchronously, before anything is written, if a key or value
+   * holds CR, LF or NUL (or a key is empty or holds ':').
+   */
+  send(headers: Headers, timeoutMs?: number): Promise<AmiMessage[]> {
+    const p = this.mux.prepare(headers, timeoutMs);
+    if (this.closed) return Promise.resolve([errorReply(p.entry.callerId, MSG_CLOSED)]);
+    const slot = this.pick();
+    if (slot === null) return Promise.resolve([errorReply(p.entry.callerId, MSG_NOT_CONNECTED)]);
+    const mux = this.mux;
+    return new Promise((resolve) => {
+      mux.register(p, slot, resolve);
+      slot.conn.send(p.text);
+    });
+  }
+
+  /** Answers everything in flight, logs off and closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.mux.failAll(MSG_CLOSED);
+    this.mux.stop();
+    await Promise.all(this.slots.map((s) => s.conn.close()));
+    for (const s of this.slots) s.counted = false;
+    this.readyCount = 0;
+  }
+
+  /** The ready connection with the fewest actions in flight; ties go to the non-event ones. */
+  private pick(): Slot | null {
+    const slots = this.slots;
+    let best: Slot | null = null;
+    for (let i = slots.length - 1; i >= 0; i--) {
+      const s = slots[i]!;
+      if (s.conn.ready && (best === null || s.inflight < best.inflight)) best = s;
+    }
+    return best;
+  }
+
+  private emitEvent(msg: AmiMessage): void {
+    this.emit('event', msg);
+  }
+
+  private onConnReady(slot: Slot): void {
+    if (!slot.counted) {
+      slot.counted = true;
+      this.readyCount++;
+    }
+    this.emit('connectionReady', slot.index);
+    if (this.readyCount === 1) this.emit('ready');
+  }
+
+  private onConnDown(slot: Slot, err: AjamError, retryInMs: number): void {
+    // Every action in flight on it is answered now, not at its timeout.
+    this.mux.failOwner(slot, MSG_LOST);
+    this.emit('connectionDown', err, slot.index, retryInMs);
+    if (slot.counted) {
+      slot.counted = false;
+      if (--this.readyCount === 0) this.emit('down', err);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// Gives a message routed back to a caller the caller's own ActionID: every ActionID line's value is
+// replaced (or the lines removed when the caller gave none; or one inserted after the first line when
+// the message had none). Same bytes as `msg.withActionId(id)`, but the new AmiMessage is built by
+// shifting the existing line offsets — no re-scan of the bytes — and a `Response: Follows` body keeps
+// its range.
+import { AmiMessage, LINE_SLOTS as SLOTS } from '../ami/message.ts';
+import * as wire from '../ami/wire.ts';
+
+const { CR, SPACE, TAB } = wire;
+const LINE_SLOTS = SLOTS;
+
+export function restoreActionId(msg: AmiMessage, id: string | undefined): AmiMessage {
+  const raw = msg.raw;
+  const src = msg.lines;
+  const base = msg.base; // a parser's messages may share one offsets array
+  const count = msg.count;
+  // Find the ActionID lines first; nearly always exactly one.
+  let first = -1;
+  let found = 0;
+  for (let i = 0; i < count; i++) {
+    if (msg.keyEquals(i, 'actionid')) {
+      if (first === -1) first = i;
+      found++;
+    }
+  }
+  if (first === -1) {
+    if (id === undefined || count === 0) return msg;
+    return insertActionId(msg, id);
+  }
+
+  const idLen = id === undefined ? 0 : Buffer.byteLength(id);
+  // Pass 1: size of the result.
+  let size = raw.length;
+  for (let i = first; i < count; i++) {
+    if (!msg.keyEquals(i, 'actionid')) continue;
+    const b = base + i * LINE_SLOTS;
+    if (id === undefined) size -= lineNext(raw, src[b + 2]!) - src[b]!;
+    else size += idLen - (src[b + 2]! - valueStart(raw, src, b));
+  }
+  const out = Buffer.allocUnsafe(size);
+  const lines = new Int32Array((id === undefined ? count - found : count) * LINE_SLOTS);
+  // Lines before the first ActionID line keep their offsets.
+  const head = first * LINE_SLOTS;
+  for (let j = 0; j < head; j++) lines[j] = src[base + j]!;
+  raw.copy(out, 0, 0, src[base + head]!);
+
+  // Pass 2: copy segments, shifting offsets by `delta`.
+  let delta = 0;
+  let w = head; // write index in lines
+  let copied = src[base + head]!; // bytes of raw copied so far
+  for (let i = first; i < count; i++) {
+    const b = base + i * LINE_SLOTS;
+    const start = src[b]!;
+    const colon = src[b + 1]!;
+    const end = src[b + 2]!;
+    if (!msg.keyEquals(i, 'actionid')) {
+      lines[w] = start + delta;
+      lines[w + 1] = colon === -1 ? -1 : colon + delta;
+      lines[w + 2] = end + delta;
+      w += LINE_SLOTS;
+      continue;
+    }
+    // Copy what lies between the previous ActionID line and this one.
+    raw.copy(out, copied + delta, copied, start);
+    if (id === undefined) {
+      const next = lineNext(raw, end);
+      delta -= next - start;
+      copied = next;
+    } else {
+      const vs = valueStart(raw, src, b);
+      raw.copy(out, start + delta, start, vs);
+      out.write(id, vs + delta, 'utf8');
+      lines[w] = start + delta;
+      lines[w + 1] = colon + delta;
+      delta += idLen - (end - vs);
+      lines[w + 2] = end + delta;
+      w += LINE_SLOTS;
+      copied = end;
+    }
+  }
+  raw.copy(out, copied + delta, copied);
+  const bs = msg.bodyStart;
+  return new AmiMessage(out, lines, 0, w / LINE_SLOTS, bs === -1 ? -1 : bs + delta, bs === -1 ? -1 : msg.bodyEnd + delta);
+}
+
+/** Rare path (a message without an ActionID line): one is inserted after the first line. */
+function insertActionId(msg: AmiMessage, id: string): AmiMessage {
+  const raw = msg.raw;
+  const src = msg.lines;
+  const base = msg.base;
+  const count = msg.count;
+  const at = lineNext(raw, src[base + 2]!);
+  const eol = raw[at - 2] === CR ? '\r\n' : '\n';
+  const line = 'ActionID: ' + id;
+  const lineLen = Buffer.byteLength(line);
+  const ins = lineLen + eol.length;
+  const out = Buffer.allocUnsafe(raw.length + ins);
+  raw.copy(out, 0, 0, at);
+  out.write(line + eol, at, 'utf8');
+  raw.copy(out, at + ins, at);
+  const lines = new Int32Array((count + 1) * LINE_SLOTS);
+  lines[0] = src[base]!;
+  lines[1] = src[base + 1]!;
+  lines[2] = src[base + 2]!;
+  lines[3] = at;
+  lines[4] = at + 8;
+  lines[5] = at + lineLen;
+  for (let i = 1; i < count; i++) {
+    const b = base + i * LINE_SLOTS;
+    const w = (i + 1) * LINE_SLOTS;
+    const colon = src[b + 1]!;
+    lines[w] = src[b]! + ins;
+    lines[w + 1] = colon === -1 ? -1 : colon + ins;
+    lines[w + 2] = src[b + 2]! + ins;
+  }
+  const bs = msg.bodyStart;
+  return new AmiMessage(out, lines, 0, count + 1, bs === -1 ? -1 : bs + ins, bs === -1 ? -1 : msg.bodyEnd + ins);
+}
+
+function valueStart(raw: Buffer, src: Int32Array, b: number): number {
+  let p = src[b + 1]! + 1;
+  const end = src[b + 2]!;
+  while (p < end && (raw[p] === SPACE || raw[p] === TAB)) p++;
+  return p;
+}
+
+/** Offset just after the terminator of a line ending at `end`. */
+function lineNext(raw: Buffer, end: number): number {
+  if (end >= raw.length) return end;
+  return raw[end] === CR ? end + 2 : end + 1;
+}
