@@ -1,0 +1,172 @@
+// Assembly: config → (simulator) → AMI pool → event log → action permissions → sessions and
+// dispatcher → HTTP server. Nothing here parses or formats; it only wires modules together and
+// owns their lifetimes (start order below, close in reverse).
+import type { Config } from './config/config.ts';
+import { AmiPool } from './ami/pool.ts';
+import type { AmiMessage } from './ami/message.ts';
+import { AmiSimulator } from './sim/index.ts';
+import { EventLog } from './events/log.ts';
+import { ActionPermissions, parseListCommands } from './auth/actions.ts';
+import { SessionStore } from './session/store.ts';
+import { Dispatcher } from './session/dispatch.ts';
+import { HttpServer } from './http/server.ts';
+import type { AjamError } from './errors.ts';
+import { log } from './log.ts';
+
+export interface StartOptions {
+  /** In simulate mode, start the simulator's call generator (the demo); default true. */
+  simulateCalls?: boolean;
+  /** Calls per second of that generator (default 0.5) and how many at once (default 5). */
+  callsPerSecond?: number;
+  callConcurrency?: number;
+  /** Delay before a failed Login is answered (default 1000 ms, as Asterisk). */
+  loginFailDelayMs?: number;
+  /** Keep what the simulator receives (sim.received / receivedBytes(), for tests); default false. */
+  recordSim?: boolean;
+}
+
+export interface RunningApp {
+  /** HTTP port actually bound. */
+  readonly port: number;
+  readonly config: Config;
+  readonly server: HttpServer;
+  readonly pool: AmiPool;
+  readonly events: EventLog;
+  readonly store: SessionStore;
+  readonly permissions: ActionPermissions;
+  /** The in-process simulator when `simulate = yes`. */
+  readonly sim: AmiSimulator | undefined;
+  /** Resolves once the pool is ready and the action table has been read from ListCommands. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<RunningApp> {
+  const a = config.asterisk;
+  let sim: AmiSimulator | undefined;
+  let amiHost = a.host;
+  let amiPort = a.port;
+  if (a.simulate) {
+    // The proxy's own AMI login must exist in the simulator with every class.
+    sim = new AmiSimulator({
+      host: '127.0.0.1',
+      port: 0,
+      users: [{ username: a.username, secret: a.secret, read: 'all', write: 'all' }],
+      // Long runs would keep every received action otherwise.
+      record: opts.recordSim === true,
+    });
+    amiHost = '127.0.0.1';
+    amiPort = await sim.listen();
+    if (opts.simulateCalls !== false) {
+      sim.startCalls({ cps: opts.callsPerSecond ?? 0.5, concurrency: opts.callConcurrency ?? 5 });
+    }
+    log.info('simulator listening', { port: amiPort });
+  }
+
+  const pool = new AmiPool({
+    host: amiHost,
+    port: amiPort,
+    username: a.username,
+    secret: a.secret,
+    authType: a.authtype,
+    connections: a.connections,
+    actionTimeoutMs: a.actionTimeout * 1000,
+    keepaliveMs: a.keepalive * 1000,
+  });
+  const events = new EventLog({ capacity: config.general.eventBuffer });
+  pool.on('event', (msg: AmiMessage) => events.append(msg));
+
+  const permissions = new ActionPermissions();
+  let tableRead = false;
+  let readyWaiters: Array<() => void> = [];
+  pool.on('ready', () => {
+    log.info('AMI ready', { host: amiHost, port: amiPort, version: pool.version });
+    void readActionTable(pool, permissions).then(() => {
+      tableRead = true;
+      const w = readyWaiters;
+      readyWaiters = [];
+      for (const f of w) f();
+    });
+  });
+  pool.on('down', (err: AjamError) => log.warn('AMI down: no connection left', { err: err.message }));
+  pool.on('connectionDown', (err: AjamError, index: number, retryInMs: number) =>
+    log.warn('AMI connection down', { conn: index, err: err.message, retryInMs }),
+  );
+  pool.on('loginFailed', (err: AjamError) => log.error('AMI login failed', { err: err.message }));
+
+  const store = new SessionStore({ httptimeout: config.general.httptimeout });
+  const dispatcher = new Dispatcher({
+    store,
+    users: config.users,
+    permissions,
+    pool,
+    log: events,
+    failDelayMs: opts.loginFailDelayMs,
+  });
+  const server = new HttpServer({
+    host: config.general.bindaddr,
+    port: config.general.bindport,
+    prefix: config.general.prefix,
+    servername: config.general.servername,
+    staticDir: config.general.static,
+    store,
+    dispatcher,
+    health: () => ({
+      ready: pool.ready,
+      pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
+      events: { capacity: events.capacity, held: events.size, next: events.nextSeq },
+      simulate: a.simulate,
+    }),
+  });
+
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (err) {
+    store.close();
+    await sim?.close();
+    throw err;
+  }
+  pool.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    config,
+    server,
+    pool,
+    events,
+    store,
+    permissions,
+    sim,
+    ready: () => (tableRead && pool.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
+    close: () => {
+      closing ??= (async () => {
+        server.close();
+        store.close();
+        await pool.close();
+        if (sim !== undefined) await sim.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The action → class table from Asterisk itself (ListCommands prints `Priv:` per action); on any
+ * trouble the built-in table stays.
+ */
+async function readActionTable(pool: AmiPool, permissions: ActionPermissions): Promise<void> {
+  try {
+    const msgs = await pool.send([['Action', 'ListCommands']]);
+    const table = parseListCommands(msgs);
+    if (msgs[0]?.response === 'Success' && table.size > 0) {
+      permissions.update(table);
+      log.info('action table read from ListCommands', { actions: table.size });
+    } else {
+      log.warn('ListCommands gave no table; using the built-in one', { message: msgs[0]?.get('Message') ?? '' });
+    }
+  } catch (err) {
+    log.warn('ListCommands failed; using the built-in table', { err: err as Error });
+  }
+}

@@ -1,0 +1,102 @@
+// ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
+//
+// A config or argument error prints one line (`ajam-proxy: file:line: what`) and exits 1 (2 for
+// bad arguments). SIGINT / SIGTERM close the HTTP server, the pool and the simulator, then exit 0;
+// a second signal, or a close that hangs, exits at once.
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { AjamError } from './errors.ts';
+import { loadConfig, defaultServerName } from './config/config.ts';
+import { startApp } from './app.ts';
+import type { RunningApp } from './app.ts';
+import { log } from './log.ts';
+
+const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
+
+  -c, --config FILE        configuration file (default: the shipped conf/ajam-proxy.conf)
+  -l, --listen HOST:PORT   address to listen on (overrides bindaddr/bindport; PORT alone keeps bindaddr)
+  -s, --simulate           run the built-in AMI simulator instead of connecting to Asterisk
+  -h, --help               this text
+  -v, --version            print the version
+`;
+
+const DEFAULT_CONFIG = fileURLToPath(new URL('../conf/ajam-proxy.conf', import.meta.url));
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** One line for the operator: no stack, no newlines. */
+function oneLine(err: unknown): string {
+  const text = err instanceof AjamError || err instanceof Error ? err.message : String(err);
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`ajam-proxy: ${message}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    fail(`${oneLine(err)} (try --help)`, 2);
+  }
+  if (args.help === true) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.version === true) {
+    process.stdout.write(defaultServerName() + '\n');
+    return;
+  }
+
+  let app: RunningApp;
+  try {
+    const config = loadConfig(args.config ?? DEFAULT_CONFIG, { listen: args.listen, simulate: args.simulate });
+    app = await startApp(config);
+  } catch (err) {
+    fail(oneLine(err), 1);
+  }
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      log.error('shutdown timed out', { ms: CLOSE_TIMEOUT_MS });
+      process.exit(1);
+    }, CLOSE_TIMEOUT_MS);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { err: oneLine(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: 'string', short: 'c' },
+      listen: { type: 'string', short: 'l' },
+      simulate: { type: 'boolean', short: 's' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  return values;
+}
+
+await main(process.argv.slice(2));
