@@ -3,12 +3,15 @@
 // - Keys keep their case and their order (the object is written by hand, so a key like "2" is not
 //   moved to the front as a JS object would do).
 // - A repeated key becomes an array of its values in order: {"Output":["a","b"]}.
-// - The text of a pre-Asterisk-14 `Response: Follows` body, and any line without a colon, goes in
-//   "body" (lines joined with "\n"). Should a header literally named "body" exist too, the values
-//   are kept together as an array, so nothing is lost.
+// - The text of a pre-Asterisk-14 `Response: Follows` body (as received, line ends included) goes in
+//   "body"; so do lines without a colon elsewhere (joined with "\n"). Should a header literally
+//   named "body" exist too, the values are kept together as an array, so nothing is lost.
 import type { AmiMessage } from '../ami/message.ts';
 
 const BODY = 'body';
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
 /** One message as a JSON object, UTF-8 bytes. */
 export function jsonMessage(msg: AmiMessage): Buffer {
@@ -61,7 +64,3 @@ export function jsonJoin(objects: readonly Buffer[]): Buffer {
   parts.push(CLOSE);
   return Buffer.concat(parts);
 }
-
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
