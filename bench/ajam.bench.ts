@@ -1,0 +1,153 @@
+// End-to-end AJAM benchmark (`npm run bench:ajam`).
+//
+// In one run: `/rawman?action=ping` with a session cookie through proxy → simulator at 1, 10 and 50
+// keep-alive connections, beside the same Ping sent straight to the simulator over ONE TCP AMI
+// connection with the same number of actions outstanding. The simulator and the proxy run as child
+// processes (as in production); the load generators run here over raw loopback sockets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { amiLoad, httpLoad, type LoadResult } from './lib/load.ts';
+import { machineLine, writeJson, writeSection } from './lib/results.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const LEVELS = [1, 10, 50];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function child(args: string[], ready: RegExp): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (ready.test(out)) {
+        p.stdout!.off('data', onData);
+        p.stderr!.off('data', onData);
+        p.stdout!.resume();
+        p.stderr!.resume();
+        resolve(p);
+      }
+    };
+    p.stdout!.on('data', onData);
+    p.stderr!.on('data', onData);
+    p.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+async function httpGet(port: number, path: string, cookie = ''): Promise<{ status: number; headers: Headers; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: cookie ? { cookie } : {} });
+  return { status: r.status, headers: r.headers, body: await r.text() };
+}
+
+async function waitReady(port: number): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const login = await httpGet(port, '/rawman?action=login&username=admin&secret=admin');
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const ping = await httpGet(port, '/rawman?action=ping', cookie);
+      if (login.body.includes('Authentication accepted') && ping.body.startsWith('Response: Success')) return cookie;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('proxy did not become ready');
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main(): Promise<void> {
+  const simPort = await freePort();
+  const httpPort = await freePort();
+  const sim = await child(['lib/sim/cli.ts', '--port', String(simPort)], /listening/);
+  const dir = mkdtempSync(join(os.tmpdir(), 'ajam-bench-'));
+  const conf = join(dir, 'bench.conf');
+  writeFileSync(
+    conf,
+    [
+      '[general]',
+      'bindaddr = 127.0.0.1',
+      `bindport = ${httpPort}`,
+      `users = ${join(root, 'conf/users.conf')}`,
+      '[asterisk]',
+      'simulate = no',
+      'host = 127.0.0.1',
+      `port = ${simPort}`,
+      'username = admin',
+      'secret = admin',
+      '',
+    ].join('\n'),
+  );
+  const proxy = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', conf], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
+  try {
+    const cookie = await waitReady(httpPort);
+    const path = '/rawman?action=ping';
+    const cookieHeader = `Cookie: ${cookie}\r\n`;
+    // Warm both paths up (JIT) before measuring.
+    await httpLoad(httpPort, path, cookieHeader, 10, 1);
+    await amiLoad(simPort, 'admin', 'admin', 10, 1);
+
+    const rows: { c: number; proxy: LoadResult; direct: LoadResult }[] = [];
+    for (const c of LEVELS) {
+      const p = await httpLoad(httpPort, path, cookieHeader, c, SECONDS);
+      const d = await amiLoad(simPort, 'admin', 'admin', c, SECONDS);
+      rows.push({ c, proxy: p, direct: d });
+      process.stdout.write(
+        `c=${c}: proxy ${fmt(p.perSec)} req/s p50 ${fmt(p.p50us)} µs p99 ${fmt(p.p99us)} µs | direct AMI ${fmt(d.perSec)} ping/s p50 ${fmt(d.p50us)} µs p99 ${fmt(d.p99us)} µs | ratio ${fmt(p.perSec / d.perSec, 2)}\n`,
+      );
+    }
+
+    const table = [
+      '| concurrency | proxy req/s | proxy p50 µs | proxy p99 µs | direct AMI ping/s | direct p50 µs | direct p99 µs | proxy / direct | added p50 µs |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map(
+        (r) =>
+          `| ${r.c} | ${fmt(r.proxy.perSec)} | ${fmt(r.proxy.p50us)} | ${fmt(r.proxy.p99us)} | ${fmt(r.direct.perSec)} | ${fmt(r.direct.p50us)} | ${fmt(r.direct.p99us)} | ${fmt(r.proxy.perSec / r.direct.perSec, 2)} | ${fmt(r.proxy.p50us - r.direct.p50us)} |`,
+      ),
+    ].join('\n');
+    writeSection(
+      'AJAM end to end',
+      `${machineLine()}. ${SECONDS} s per cell, after a 1 s warm-up; simulator and proxy in child processes, load generated over raw loopback sockets in the benchmark process (all three share the 2 cores).\n\n` +
+        '`GET /rawman?action=ping` with a session cookie, keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
+        table +
+        '\n\nFor scale (issue 3): Asterisk 22\'s own AJAM serves 8.7k / 17k / 13k ping/s at c = 1 / 10 / 50 on this kind of machine.',
+    );
+    writeJson(
+      'ajam',
+      Object.fromEntries(
+        rows.map((r) => [
+          `c${r.c}`,
+          {
+            proxy: { reqPerSec: r.proxy.perSec, p50us: r.proxy.p50us, p99us: r.proxy.p99us, errors: r.proxy.errors },
+            direct: { pingPerSec: r.direct.perSec, p50us: r.direct.p50us, p99us: r.direct.p99us, errors: r.direct.errors },
+            ratio: r.proxy.perSec / r.direct.perSec,
+            addedP50us: r.proxy.p50us - r.direct.p50us,
+          },
+        ]),
+      ),
+    );
+  } finally {
+    proxy.kill('SIGTERM');
+    sim.kill('SIGTERM');
+  }
+}
+
+await main();
