@@ -26,6 +26,9 @@ export class FilterRule implements EventFilterRule {
   /** The criteria and pattern as given, for listings and messages. */
   readonly source: string;
   private readonly regex: RegExp | undefined;
+  // Byte forms, so that only regex rules ever decode event bytes to text.
+  private readonly nameBytes: Buffer | undefined;
+  private readonly patternBytes: Buffer;
 
   constructor(opts: {
     exclude: boolean;
@@ -43,45 +46,70 @@ export class FilterRule implements EventFilterRule {
     this.pattern = opts.pattern;
     this.regex = opts.regex;
     this.source = opts.source;
+    this.nameBytes = opts.eventName === undefined ? undefined : Buffer.from(opts.eventName);
+    this.patternBytes = Buffer.from(opts.pattern);
   }
 
   matches(event: AmiMessage): boolean {
-    if (this.eventName !== undefined && event.event !== this.eventName) return false;
-    if (this.header === undefined) return this.test(eventText(event));
-    // A specific header: each line starting with `Name:` whose value is not empty is tried.
+    if (this.nameBytes !== undefined && !nameIs(event, this.nameBytes)) return false;
     const raw = event.raw;
+    if (this.header === undefined) {
+      return this.method === 'regex' ? this.regex!.test(eventText(event)) : this.test(raw, 0, raw.length);
+    }
+    // A specific header: each line starting with `Name:` whose value is not empty is tried.
     const lines = event.lines;
     const h = this.header;
     const hl = h.length;
+    const h0 = h[0]!;
     for (let i = 0; i < event.count; i++) {
       const b = i * LINE_SLOTS;
       const start = lines[b]!;
       const end = lines[b + 2]!;
-      if (end - start < hl || raw.compare(h, 0, hl, start, start + hl) !== 0) continue;
+      if (end - start < hl || raw[start] !== h0 || !bytesAt(raw, start, h)) continue;
       let p = start + hl;
       while (p < end && raw[p]! < 33) p++; // ast_skip_blanks
       if (p === end) continue;
-      if (this.test(raw.toString('utf8', p, end))) return true;
+      if (this.method === 'regex' ? this.regex!.test(raw.toString('utf8', p, end)) : this.test(raw, p, end)) return true;
     }
     return false;
   }
 
-  private test(data: string): boolean {
+  /** The non-regex methods on raw[start, end), byte for byte (same answers as on the text). */
+  private test(raw: Buffer, start: number, end: number): boolean {
+    const pat = this.patternBytes;
+    const n = pat.length;
     switch (this.method) {
-      case 'regex':
-        return this.regex!.test(data);
       case 'exact':
-        return data === this.pattern;
+        return end - start === n && bytesAt(raw, start, pat);
       case 'starts_with':
-        return data.startsWith(this.pattern);
+        return end - start >= n && bytesAt(raw, start, pat);
       case 'ends_with':
-        return data.endsWith(this.pattern);
-      case 'contains':
-        return data.includes(this.pattern);
-      case 'none':
-        return true;
+        return end - start >= n && bytesAt(raw, end - n, pat);
+      case 'contains': {
+        const at = raw.indexOf(pat, start);
+        return at !== -1 && at + n <= end;
+      }
+      default:
+        return true; // 'none' ('regex' is handled by the caller)
     }
   }
+}
+
+function bytesAt(raw: Buffer, at: number, what: Buffer): boolean {
+  for (let j = 0; j < what.length; j++) if (raw[at + j] !== what[j]) return false;
+  return true;
+}
+
+/** Is the event's name (its `Event:` value) exactly these bytes? No decoding. */
+function nameIs(event: AmiMessage, name: Buffer): boolean {
+  const i = event.count > 0 && event.keyEquals(0, 'Event') ? 0 : event.indexOf('Event');
+  if (i === -1) return false;
+  const b = i * LINE_SLOTS;
+  const raw = event.raw;
+  const end = event.lines[b + 2]!;
+  let p = event.lines[b + 1]! + 1;
+  while (p < end && (raw[p] === 32 || raw[p] === 9)) p++;
+  return end - p === name.length && bytesAt(raw, p, name);
 }
 
 // The whole-event text is decoded once per event, not once per rule and session: sessions are

@@ -213,3 +213,21 @@ t.test('Filter action', async (t) => {
     message: 'Filter was formatted incorrectly.  Check the syntax of the filter given.',
   });
 });
+
+t.test('byte-level matching agrees with text matching', async (t) => {
+  const e = AmiMessage.from([['Event', 'Newchannel'], ['Channel', 'PJSIP/jürgen-0001'], ['CallerIDName', 'Zoë']]);
+  t.ok(parseFilter('eventfilter(header(Channel),method(contains))', 'ürg').matches(e));
+  t.ok(parseFilter('eventfilter(header(Channel),method(ends_with))', 'gen-0001').matches(e));
+  t.ok(parseFilter('eventfilter(header(CallerIDName),method(exact))', 'Zoë').matches(e));
+  t.notOk(parseFilter('eventfilter(header(CallerIDName),method(exact))', 'Zoe').matches(e));
+  t.ok(parseFilter('eventfilter(method(contains))', 'CallerIDName: Zoë').matches(e), 'whole event, no header');
+  t.ok(parseFilter('eventfilter(method(starts_with))', 'Event: Newchannel\r\n').matches(e));
+  t.ok(parseFilter('eventfilter(method(ends_with))', 'Zoë\r\n\r\n').matches(e), 'the event text ends with its blank line');
+  t.notOk(parseFilter('eventfilter(header(Channel),method(contains))', '0001\r\nCaller').matches(e), 'contains stays inside the line');
+  t.ok(parseFilter('eventfilter(header(CallerIDName),method(regex))', '^Zo.$').matches(e), 'regex sees characters, not bytes');
+  // The event name need not be on the first line.
+  const late = AmiMessage.from([['Privilege', 'call,all'], ['Event', 'Hangup']]);
+  t.ok(parseFilter('eventfilter(name(Hangup))', '').matches(late));
+  t.notOk(parseFilter('eventfilter(name(Hang))', '').matches(late), 'whole name only');
+  t.notOk(parseFilter('eventfilter(name(Hangup))', '').matches(AmiMessage.from([['Response', 'Success']])));
+});
