@@ -73,9 +73,15 @@ export function parseListCommands(messages: readonly AmiMessage[]): Map<string, 
 
 export class ActionPermissions {
   private readonly table: Map<string, ClassMask>;
+  /**
+   * True once a non-empty ListCommands was merged: from then on an action missing from the table
+   * is one Asterisk does not have either, and may be answered `Invalid/unknown command` locally.
+   */
+  learned: boolean;
 
   constructor(initial: ReadonlyMap<string, ClassMask> = builtinActionClasses) {
     this.table = new Map(initial);
+    this.learned = false;
   }
 
   /** The authority of an action (any case), or undefined when the action is unknown. */
@@ -100,6 +106,7 @@ export class ActionPermissions {
    */
   update(fromListCommands: ReadonlyMap<string, ClassMask>): void {
     for (const [name, mask] of fromListCommands) this.table.set(name.toLowerCase(), mask);
+    if (fromListCommands.size > 0) this.learned = true;
   }
 
   get size(): number {

@@ -105,7 +105,11 @@ t.test('ActionPermissions: any-of, 0 = anyone, unknown = write all only', async 
   t.notOk(p.allows(c('system,call,log,verbose,command,agent,user,config,dtmf,reporting,cdr,dialplan,originate,agi,cc,aoc,test,security,message'), 'SomeModuleAction'));
   t.ok(p.allows(admin, 'SomeModuleAction'), 'write = all: forwarded, Asterisk answers');
 
+  t.equal(p.learned, false);
+  p.update(new Map());
+  t.equal(p.learned, false, 'an empty ListCommands teaches nothing');
   p.update(new Map([['SomeModuleAction', c('reporting')], ['status', c('system')]]));
+  t.equal(p.learned, true);
   t.ok(p.allows(wallboard, 'somemoduleaction'), 'learned from ListCommands');
   t.notOk(p.allows(wallboard, 'Status'), 'ListCommands overrides the built-in value');
   t.ok(p.allows(wallboard, 'CoreShowChannels'), 'entries ListCommands left out keep their value');
