@@ -90,9 +90,9 @@ export function parseClassList(text: string, where?: Where): ClassMask {
 /**
  * The category of an event from its `Privilege:` value (`call,all`, `Call` in Status items,
  * `<none>`). Case-insensitive; `all` next to named classes is the suffix authority_to_str always
- * adds and means nothing. A value with no known class name (`all` alone, or only names this
- * build does not know) maps to UNNAMED, so only `read = all` users receive it. A missing or
- * empty header, and `<none>`, are 0: no class needed.
+ * adds and means nothing. `all` alone, and any class name this build does not know, add
+ * UNNAMED, so only `read = all` users receive such an event (the read check is all-of). A
+ * missing or empty header, and `<none>`, are 0: no class needed.
  */
 export function maskFromPrivilege(header: string | undefined): ClassMask {
   if (header === undefined) return 0;
