@@ -146,7 +146,7 @@ export class AmiPool extends EventEmitter {
     const mux = this.mux;
     return new Promise((resolve) => {
       mux.register(p, slot, resolve);
-      slot.conn.send(p.text);
+      if (!slot.conn.send(p.text)) mux.fail(p.entry, MSG_NOT_CONNECTED);
     });
   }
 

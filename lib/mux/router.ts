@@ -231,6 +231,13 @@ export class Mux {
     this.maybeStopSweep();
   }
 
+  /** Answers one registered action with an error now (its bytes could not be queued). */
+  fail(e: Pending, message: string): void {
+    if (this.pending.get(e.id) !== e) return;
+    this.echoes.delete(e.id);
+    this.finish(e, [errorReply(e.callerId, message)]);
+  }
+
   /** Answers every action in flight on `owner` at once (the connection is gone). */
   failOwner(owner: Owner, message: string): void {
     if (owner.inflight === 0) return;
