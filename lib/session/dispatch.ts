@@ -90,6 +90,9 @@ export class Dispatcher {
   }
 
   private async forward(user: User, action: string, pairs: Pairs, id: string): Promise<ActionResult> {
+    // Asterisk skips empty Action headers (GET_HEADER_SKIP_EMPTY); drop them so that whatever reads
+    // the first Action line upstream (an older Asterisk, the simulator) sees the one we resolved.
+    if (hasEmptyAction(pairs)) pairs = pairs.filter(([k, v]) => v !== '' || k.toLowerCase() !== 'action');
     // Asterisk adds the user's `setvar` channel variables to every Originate of the session; the
     // shared AMI login would add the proxy's own, so the proxy adds the HTTP user's.
     if (action === 'originate' && user.setvar !== undefined && user.setvar.length > 0) {
@@ -105,6 +108,14 @@ export class Dispatcher {
       return { output: [error(id, `Internal error: ${oneLine((err as Error).message)}`)] };
     }
   }
+}
+
+function hasEmptyAction(pairs: Pairs): boolean {
+  for (let i = 0; i < pairs.length; i++) {
+    const [k, v] = pairs[i]!;
+    if (v === '' && k.length === 6 && k.toLowerCase() === 'action') return true;
+  }
+  return false;
 }
 
 function denied(id: string): ActionResult {

@@ -59,6 +59,8 @@ t.test('authenticated actions go through the pool with the caller params, replie
   const dup = await r.request(sid, [['Action', 'Originate'], ['Variable', 'a=1'], ['Variable', 'b=2']]);
   t.match(dup.text, /did Originate/);
   t.same(r.pool.sent[2], [['Action', 'Originate'], ['Variable', 'a=1'], ['Variable', 'b=2']], 'duplicates and order kept');
+  await r.request(sid, [['Action', ''], ['ActionID', 'e'], ['action', 'Ping'], ['Action', 'Status']]);
+  t.same(r.pool.sent[3], [['ActionID', 'e'], ['action', 'Ping'], ['Action', 'Status']], 'empty Action lines dropped');
   const unknown = await r.request(sid, [['Action', 'NoSuchAction'], ['ActionID', 'u']]);
   t.match(unknown.text, /did NoSuchAction/, 'unknown actions are left to Asterisk for full-access users');
 });
