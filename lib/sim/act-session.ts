@@ -2,7 +2,6 @@
 // UserEvent. Texts and layouts are manager.c's (tcp_01, tcp_02, tcp_04, tcp_09, tcp_10, http_16b).
 import { createHash, randomInt } from 'node:crypto';
 import type { AmiMessage } from '../ami/message.ts';
-import { LINE_SLOTS } from '../ami/message.ts';
 import { SYSTEM, USER, authorityToStr, stringsToMask } from './perms.ts';
 import { ACTIONS } from './registry.ts';
 import * as reply from './reply.ts';
@@ -120,12 +119,12 @@ export function waitEvent(s: SimSession, m: AmiMessage, id: string): Promise<voi
   });
 }
 
-/** UserEvent: every header but Action and UserEvent is copied as received (ActionID included). */
+/** UserEvent: every header line but Action and UserEvent is copied as received (ActionID included). */
 export function userEvent(s: SimSession, m: AmiMessage, id: string): void {
   let body = `UserEvent: ${m.get('UserEvent') ?? ''}\r\n`;
-  const raw = m.raw;
-  for (let i = 0; i < m.count; i++) {
-    const line = raw.toString('utf8', m.lines[i * LINE_SLOTS]!, m.lines[i * LINE_SLOTS + 2]!);
+  // From the raw bytes, not the parsed pairs: Asterisk copies each header line verbatim.
+  for (const line of m.raw.toString('utf8').split(/\r?\n/)) {
+    if (line === '') continue;
     const low = line.slice(0, 10).toLowerCase();
     if (low.startsWith('userevent:') || low.startsWith('action:')) continue;
     body += line + '\r\n';

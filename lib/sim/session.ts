@@ -30,6 +30,10 @@ function onError(): void {
   // A reset by the peer; 'close' follows.
 }
 
+function afterSplitByte(s: SimSession): void {
+  s.splitDone();
+}
+
 type SocketWithSession = Socket & { simSession: SimSession };
 
 export class SimSession {
@@ -193,11 +197,8 @@ export class SimSession {
           this.outOffset = 0;
         }
         this.splitBusy = true;
-        // The next byte goes only after this one left, so the client sees them one by one.
-        this.socket.write(byte, () => {
-          this.splitBusy = false;
-          this.flush();
-        });
+        // The next byte goes one loop turn after this one left, so a reader sees them one by one.
+        this.socket.write(byte, () => setImmediate(afterSplitByte, this));
         return;
       }
     } else if (out.length > 0) {
@@ -207,6 +208,11 @@ export class SimSession {
       out.length = 0;
     }
     if (this.ending && out.length === 0) this.socket.end();
+  }
+
+  splitDone(): void {
+    this.splitBusy = false;
+    this.flush();
   }
 
   /** Called by the socket's 'close'. */
