@@ -1,4 +1,5 @@
-// The session cookie (spec §2.1): `mansession_id`, read from one Cookie header value.
+// The session cookie (spec §2.1): `mansession_id`, read from one Cookie header value. (Set-Cookie
+// is written by lib/format/http.ts.)
 
 export const SESSION_COOKIE = 'mansession_id';
 
@@ -29,9 +30,4 @@ export function sessionIdFromCookies(header: string | undefined): string | undef
   if (found === undefined) return undefined;
   const id = found.toLowerCase();
   return ID_RE.test(id) ? id : undefined;
-}
-
-/** `Set-Cookie` value: Asterisk's attributes plus Path, HttpOnly and SameSite (issue 3). */
-export function sessionCookie(id: string, httptimeout: number, prefix = ''): string {
-  return `${SESSION_COOKIE}="${id}"; Version=1; Max-Age=${httptimeout}; Path=/${prefix}; HttpOnly; SameSite=Lax`;
 }
