@@ -329,12 +329,17 @@ export class CallGenerator {
   start(cps: number, concurrency: number): void {
     this.stop();
     if (!(cps > 0) || !(concurrency > 0)) throw new TypeError('cps and concurrency must be positive');
-    // Timers fire at most every ~1 ms; above 1000 cps several calls start per tick.
-    const interval = Math.max(1, 1000 / cps);
-    const perTick = Math.max(1, Math.round(cps / 1000));
+    // Calls are started when due (elapsed time x cps), so the rate holds whatever the timer
+    // granularity; calls that would exceed `concurrency` are skipped, not queued up.
+    const t0 = Date.now();
+    let started = 0;
     this.timer = setInterval(() => {
-      for (let i = 0; i < perTick && this.active < concurrency; i++) this.spawn();
-    }, interval);
+      const due = Math.floor(((Date.now() - t0) * cps) / 1000);
+      while (started < due) {
+        started++;
+        if (this.active < concurrency) this.spawn();
+      }
+    }, Math.max(1, Math.min(1000 / cps, 20)));
     this.timer.unref();
   }
 

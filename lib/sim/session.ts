@@ -112,7 +112,7 @@ export class SimSession {
 
   /** Runs queued actions in order; an action returning a promise blocks the ones behind it. */
   pump(): void {
-    while (!this.blocked && !this.isClosed && !this.sim.isStalled && this.head < this.queue.length) {
+    while (!this.blocked && !this.isClosed && !this.ending && !this.sim.isStalled && this.head < this.queue.length) {
       const item = this.queue[this.head]!;
       const wait = item.at - Date.now();
       if (wait > 0) {
