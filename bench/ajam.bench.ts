@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const proxy = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', conf], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, AJAM_LOG: 'warn' },
   });
   try {
     const cookie = await waitReady(httpPort);

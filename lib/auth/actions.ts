@@ -91,12 +91,14 @@ export class ActionPermissions {
 
   /**
    * May a user with this write mask run the action? Known: any one shared class, or authority 0.
-   * Unknown (not built in, not in ListCommands): only `write = all` users, so a module's action
-   * the table has not heard of yet is not open to everyone; Asterisk then answers for it.
+   * Unknown (not built in, not in ListCommands): once ListCommands was read, Asterisk has no such
+   * action either, so it may go through and Asterisk answers its exact `Invalid/unknown command`
+   * text. Before that, only `write = all` users, so a module's action the table has not heard of
+   * is not open to everyone.
    */
   allows(write: ClassMask, action: string): boolean {
     const need = this.table.get(action.toLowerCase());
-    if (need === undefined) return (write & UNNAMED) === UNNAMED;
+    if (need === undefined) return this.learned || (write & UNNAMED) === UNNAMED;
     return need === 0 || (write & need) !== 0;
   }
 
