@@ -5,7 +5,11 @@ import * as wire from './wire.ts';
 // Local copies: module imports compile to live-binding getters, too slow on hot paths.
 const { COLON, CR, LF, SPACE, TAB } = wire;
 
-/** Per line, three int32 slots: line start, colon position (-1 when none), line end (terminator excluded). */
+/**
+ * Per line, three int32 slots: line start, colon position (-1 when none), line end (terminator
+ * excluded), all offsets into `raw`. Messages made by one parser share one Int32Array pool (see
+ * parser.ts), so a message's records start at `lines[base]`.
+ */
 export const LINE_SLOTS = 3;
 
 const ACTIONID = 'actionid';
@@ -13,17 +17,19 @@ const ACTIONID = 'actionid';
 export class AmiMessage {
   /** Exact bytes as received, terminating blank line included. */
   readonly raw: Buffer;
-  /** LINE_SLOTS int32 per line; see LINE_SLOTS. */
+  /** LINE_SLOTS int32 per line from index `base`; see LINE_SLOTS. May be shared with other messages. */
   readonly lines: Int32Array;
+  readonly base: number;
   /** Number of header lines (a Follows body is not counted as lines). */
   readonly count: number;
   /** Byte range of a pre-14 `Response: Follows` body inside `raw`, or -1/-1. */
   readonly bodyStart: number;
   readonly bodyEnd: number;
 
-  constructor(raw: Buffer, lines: Int32Array, count: number, bodyStart = -1, bodyEnd = -1) {
+  constructor(raw: Buffer, lines: Int32Array, base: number, count: number, bodyStart = -1, bodyEnd = -1) {
     this.raw = raw;
     this.lines = lines;
+    this.base = base;
     this.count = count;
     this.bodyStart = bodyStart;
     this.bodyEnd = bodyEnd;
@@ -36,7 +42,7 @@ export class AmiMessage {
 
   /** Key of line i (raw text before the first colon, trailing blanks trimmed; the whole line if no colon). */
   key(i: number): string {
-    const b = i * LINE_SLOTS;
+    const b = this.base + i * LINE_SLOTS;
     const start = this.lines[b]!;
     const colon = this.lines[b + 1]!;
     let end = colon === -1 ? this.lines[b + 2]! : colon;
@@ -46,15 +52,31 @@ export class AmiMessage {
 
   /** Value of line i (after the colon, leading blanks skipped, as Asterisk's lookups do); '' if no colon. */
   value(i: number): string {
-    const b = i * LINE_SLOTS;
+    const b = this.base + i * LINE_SLOTS;
     const colon = this.lines[b + 1]!;
     if (colon === -1) return '';
     return this.raw.toString('utf8', this.valueStart(b), this.lines[b + 2]!);
   }
 
+  /** Offset in `raw` where line i starts. */
+  lineStart(i: number): number {
+    return this.lines[this.base + i * LINE_SLOTS]!;
+  }
+
+  /** Offset in `raw` where line i ends (its CRLF or LF excluded). */
+  lineEnd(i: number): number {
+    return this.lines[this.base + i * LINE_SLOTS + 2]!;
+  }
+
+  /** Offset in `raw` of line i's value (after the colon and leading blanks), or -1 without a colon. */
+  valueOffset(i: number): number {
+    const b = this.base + i * LINE_SLOTS;
+    return this.lines[b + 1] === -1 ? -1 : this.valueStart(b);
+  }
+
   /** True when line i has no colon (free text, e.g. pre-14 Command output). */
   isOpaque(i: number): boolean {
-    return this.lines[i * LINE_SLOTS + 1] === -1;
+    return this.lines[this.base + i * LINE_SLOTS + 1] === -1;
   }
 
   /** Case-insensitive first match. */
@@ -82,7 +104,7 @@ export class AmiMessage {
 
   /** Compares the key of line i with an ASCII name, ignoring case, without decoding. */
   keyEquals(i: number, name: string): boolean {
-    const b = i * LINE_SLOTS;
+    const b = this.base + i * LINE_SLOTS;
     const colon = this.lines[b + 1]!;
     if (colon === -1) return false;
     const start = this.lines[b]!;
@@ -152,7 +174,7 @@ export class AmiMessage {
     for (let i = 0; i < this.count; i++) {
       if (!this.keyEquals(i, ACTIONID)) continue;
       found = true;
-      const b = i * LINE_SLOTS;
+      const b = this.base + i * LINE_SLOTS;
       if (id === undefined) {
         parts.push(raw.subarray(copied, this.lines[b]!));
         copied = this.lineNext(i);
@@ -173,7 +195,7 @@ export class AmiMessage {
 
   /** Offset just after line i's terminator. */
   private lineNext(i: number): number {
-    let p = this.lines[i * LINE_SLOTS + 2]!;
+    let p = this.lines[this.base + i * LINE_SLOTS + 2]!;
     if (this.raw[p] === CR && this.raw[p + 1] === LF) p += 2;
     else if (p < this.raw.length) p += 1;
     return p;
@@ -198,15 +220,27 @@ export function serializeHeaders(headers: ReadonlyArray<readonly [string, string
   return Buffer.from(s + '\r\n');
 }
 
-/** Parses one complete, well-formed message from bytes (no banner). */
+/**
+ * Parses one complete message from bytes (no banner), with the parser's line rules: the first line's
+ * ending decides, and in a CRLF message a bare LF inside a line is content. Stops at the first blank
+ * line. For streams, and pre-14 `Response: Follows` bodies, use AmiParser.
+ */
 export function parseOne(raw: Buffer): AmiMessage {
   const lines: number[] = [];
+  let crlf = false;
   let start = 0;
+  let from = 0;
   while (start < raw.length) {
-    let nl = raw.indexOf(LF, start);
+    let nl = raw.indexOf(LF, from);
     if (nl === -1) nl = raw.length;
-    const end = nl > start && raw[nl - 1] === CR ? nl - 1 : nl;
+    const cr = nl > start && raw[nl - 1] === CR;
+    if (crlf && !cr && nl > start && nl < raw.length) {
+      from = nl + 1; // content
+      continue;
+    }
+    const end = cr ? nl - 1 : nl;
     if (end === start) break;
+    if (lines.length === 0) crlf = cr;
     let colon = -1;
     for (let j = start; j < end; j++) {
       if (raw[j] === COLON) {
@@ -215,7 +249,7 @@ export function parseOne(raw: Buffer): AmiMessage {
       }
     }
     lines.push(start, colon, end);
-    start = nl + 1;
+    start = from = nl + 1;
   }
-  return new AmiMessage(raw, Int32Array.from(lines), lines.length / LINE_SLOTS);
+  return new AmiMessage(raw, Int32Array.from(lines), 0, lines.length / LINE_SLOTS);
 }
