@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../../lib/config/config.ts';
 import { startApp } from '../../lib/app.ts';
 import type { RunningApp, StartOptions } from '../../lib/app.ts';
+import { setLogLevel } from '../../lib/log.ts';
+
+// Lifecycle lines (listening, AMI ready) are noise in test output; AJAM_LOG still overrides.
+if (process.env.AJAM_LOG === undefined) setLogLevel('warn');
 
 export const USERS = `
 [general]

@@ -11,6 +11,9 @@ import { SessionStore } from '../../lib/session/store.ts';
 import type { Session } from '../../lib/session/session.ts';
 import type { ActionResult } from '../../lib/session/types.ts';
 import { RawClient, get, header, headerNames, post, rawRequest } from '../helpers/http.ts';
+import { setLogLevel } from '../../lib/log.ts';
+
+if (process.env.AJAM_LOG === undefined) setLogLevel('silent');
 
 const SERVER = 'ajam-proxy/test';
 
