@@ -42,12 +42,12 @@ export function restoreActionId(msg: AmiMessage, id: string | undefined): AmiMes
   // Lines before the first ActionID line keep their offsets.
   const head = first * LINE_SLOTS;
   for (let j = 0; j < head; j++) lines[j] = src[base + j]!;
-  raw.copy(out, 0, 0, src[base + head]!);
 
-  // Pass 2: copy segments, shifting offsets by `delta`.
+  // Pass 2: copy segments (as few and as large as possible: Buffer#copy has a fixed cost), shifting
+  // offsets by `delta`.
   let delta = 0;
   let w = head; // write index in lines
-  let copied = src[base + head]!; // bytes of raw copied so far
+  let copied = 0; // bytes of raw copied so far
   for (let i = first; i < count; i++) {
     const b = base + i * LINE_SLOTS;
     const start = src[b]!;
@@ -60,15 +60,16 @@ export function restoreActionId(msg: AmiMessage, id: string | undefined): AmiMes
       w += LINE_SLOTS;
       continue;
     }
-    // Copy what lies between the previous ActionID line and this one.
-    raw.copy(out, copied + delta, copied, start);
     if (id === undefined) {
+      // Everything up to this line, then skip it.
+      if (start > copied) raw.copy(out, copied + delta, copied, start);
       const next = lineNext(raw, end);
       delta -= next - start;
       copied = next;
     } else {
+      // Everything up to the value, then the id.
       const vs = valueStart(raw, src, b);
-      raw.copy(out, start + delta, start, vs);
+      raw.copy(out, copied + delta, copied, vs);
       out.write(id, vs + delta, 'utf8');
       lines[w] = start + delta;
       lines[w + 1] = colon + delta;

@@ -231,7 +231,7 @@ t.test('drop: in-flight actions answered at once, then the pool reconnects', asy
 });
 
 t.test('keepalive: a stalled simulator is detected and the pool recovers', async (t) => {
-  const s = await setup({}, { keepaliveMs: 30, keepaliveTimeoutMs: 80, connections: 2 });
+  const s = await setup({}, { keepaliveMs: 30, keepaliveTimeoutMs: 150, connections: 2 });
   await s.start();
   const downs: AjamError[] = [];
   s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
