@@ -19,17 +19,24 @@
 // One deliberate difference: Asterisk works on a C string, so a NUL byte would end its output; here a
 // NUL is an ordinary byte (Asterisk's own AMI output never holds one).
 //
-// Output goes to one module-level scratch buffer (these functions are synchronous, so sharing it is
-// safe) and is copied out once at the end: no per-line allocation.
+// Output goes to one module-level scratch buffer (translate() is synchronous, so sharing it is safe)
+// and is copied out once at the end: no per-line allocation.
 import * as wire from '../ami/wire.ts';
 import * as esc from './escape.ts';
 
 const { CR, LF, COLON } = wire;
 const ENTITY = esc.ENTITY;
 const MAX_ENTITY = esc.MAX_ENTITY;
+/** 1 for the five bytes that become entities: a typed-array test is cheaper than the Buffer lookup. */
+const SPECIAL = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) if (ENTITY[c] !== undefined) t[c] = 1;
+  return t;
+})();
 
 const UNDERSCORE = 0x5f;
 const DASH = 0x2d;
+const SPACE = 0x20;
 
 /** xml name byte map: alnum → lowercase, everything else → `_`. */
 const XML_NAME = (() => {
@@ -42,7 +49,6 @@ const XML_NAME = (() => {
 
 // Fixed pieces, precomputed once.
 const OPAQUE_NAME = Buffer.from('Opaque-data');
-const XML_ATTR_START = Buffer.from(' ');
 const XML_ATTR_MID = Buffer.from("='");
 const XML_QUOTE = Buffer.from("'");
 const XML_DATA_NL = Buffer.from('\n');
@@ -54,54 +60,46 @@ const HTML_DATA_BR = Buffer.from('<br>\n');
 const HTML_BLOCK_END = Buffer.from('<tr><td colspan="2"><hr></td></tr>\r\n');
 
 // ---- output scratch ----------------------------------------------------------------------------
+// The translator writes through a local (buffer, index) pair; capacity is checked once per line for
+// the most that line can produce, so the byte loops below never check bounds themselves.
 
 const SCRATCH_SIZE = 64 * 1024;
 const SCRATCH_KEEP = 4 * 1024 * 1024;
-let out = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-let n = 0;
+let scratch: Buffer = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 
-function reserve(extra: number): void {
-  if (n + extra <= out.length) return;
-  let cap = out.length * 2;
-  while (cap < n + extra) cap *= 2;
+/** A scratch with room for `need` more bytes after `k` (contents up to k kept). */
+function grow(o: Buffer, k: number, need: number): Buffer {
+  let cap = o.length * 2;
+  while (cap < k + need) cap *= 2;
   const next = Buffer.allocUnsafeSlow(cap);
-  out.copy(next, 0, 0, n);
-  out = next;
+  o.copy(next, 0, 0, k);
+  scratch = next;
+  return next;
 }
 
-function put(b: Buffer): void {
+/** Writes a short fixed piece; a byte loop beats Buffer#copy's call overhead at these sizes. */
+function wr(o: Buffer, k: number, b: Buffer): number {
   const len = b.length;
-  reserve(len);
-  if (len > 16) {
-    n += b.copy(out, n);
-    return;
-  }
-  // Short fixed pieces: a byte loop beats Buffer#copy's call overhead.
-  const o = out;
-  for (let i = 0; i < len; i++) o[n + i] = b[i]!;
-  n += len;
+  for (let i = 0; i < len; i++) o[k + i] = b[i]!;
+  return k + len;
 }
 
-function putEscaped(src: Buffer, s: number, e: number): void {
-  reserve((e - s) * MAX_ENTITY);
-  const o = out;
-  let k = n;
+/** Entity-escaped copy of src[s, e) (xml_copy_escape mode 0). */
+function wrEscaped(o: Buffer, k: number, src: Buffer, s: number, e: number): number {
   for (let i = s; i < e; i++) {
     const c = src[i]!;
-    const ent = ENTITY[c];
-    if (ent === undefined) {
+    if (SPECIAL[c] === 0) {
       o[k++] = c;
     } else {
+      const ent = ENTITY[c]!;
       for (let j = 0; j < ent.length; j++) o[k++] = ent[j]!;
     }
   }
-  n = k;
+  return k;
 }
 
-function putXmlName(src: Buffer, s: number, e: number): void {
-  reserve(e - s + 1);
-  const o = out;
-  let k = n;
+/** xml_copy_escape mode 1|2: lowercase alnum, `_` for the rest, `_` before a leading digit. */
+function wrXmlName(o: Buffer, k: number, src: Buffer, s: number, e: number): number {
   let i = s;
   // "The first character of an XML attribute cannot be a digit" (ASTERISK-29886, 16.25+).
   if (i < e && src[i]! >= 0x30 && src[i]! <= 0x39) {
@@ -109,99 +107,125 @@ function putXmlName(src: Buffer, s: number, e: number): void {
     o[k++] = src[i++]!;
   }
   for (; i < e; i++) o[k++] = XML_NAME[src[i]!]!;
-  n = k;
+  return k;
 }
 
-function putSuffix(count: number): void {
-  reserve(12);
-  out[n++] = DASH;
-  n += out.write(String(count), n, 'latin1');
-}
-
-/** Copies the output so far into its own buffer and rewinds the scratch. */
-function take(): Buffer {
-  const result = Buffer.allocUnsafe(n);
-  out.copy(result, 0, 0, n);
-  n = 0;
-  if (out.length > SCRATCH_KEEP) out = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-  return result;
+/** `-N` duplicate suffix. */
+function wrSuffix(o: Buffer, k: number, count: number): number {
+  o[k++] = DASH;
+  return k + o.write(String(count), k, 'latin1');
 }
 
 // ---- duplicate-name counter (per block) ----------------------------------------------------------
-// A hash of the raw name bytes → entry index, with a chain for collisions; entries are parallel
-// arrays reused across blocks, so counting allocates nothing once warm. Entries hold offsets into the
-// input being translated (start -1 stands for OPAQUE_NAME), never a reference to it.
+// Open addressing over a power-of-two table keyed by a hash of the raw name bytes. A slot belongs to
+// the current block only if its stamp equals `gen`, so starting a block is `gen++`, not a clear.
+// Entries hold offsets into the input (start -1 stands for OPAQUE_NAME), never a reference to it.
 
-const dupIndex = new Map<number, number>();
-let dupLen = 0;
-let dupStart = new Int32Array(64);
-let dupEnd = new Int32Array(64);
-let dupCount = new Int32Array(64);
-let dupNext = new Int32Array(64);
+let slots = 256;
+let slotGen = new Int32Array(slots);
+let slotHash = new Int32Array(slots);
+let slotStart = new Int32Array(slots);
+let slotEnd = new Int32Array(slots);
+let slotCount = new Int32Array(slots);
+let gen = 0;
+let used = 0;
 
-function dupReset(): void {
-  if (dupLen === 0) return;
-  dupIndex.clear();
-  dupLen = 0;
+function newBlock(): void {
+  used = 0;
+  if (++gen === 0x7fffffff) {
+    slotGen.fill(0);
+    gen = 1;
+  }
 }
 
-function dupGrow(): void {
-  const cap = dupStart.length * 2;
-  const grow = (a: Int32Array) => {
-    const b = new Int32Array(cap);
-    b.set(a);
-    return b;
-  };
-  dupStart = grow(dupStart);
-  dupEnd = grow(dupEnd);
-  dupCount = grow(dupCount);
-  dupNext = grow(dupNext);
+function hashName(name: Buffer, s: number, e: number): number {
+  let h = 0x811c9dc5 | 0; // int32, as stored in slotHash
+  for (let i = s; i < e; i++) h = Math.imul(h ^ name[i]!, 16777619);
+  return h;
+}
+
+function sameName(src: Buffer, slot: number, name: Buffer, s: number, e: number): boolean {
+  const st = slotStart[slot]!;
+  const known = st === -1 ? OPAQUE_NAME : src;
+  const ks = st === -1 ? 0 : st;
+  const len = slotEnd[slot]! - ks;
+  if (len !== e - s) return false;
+  for (let i = 0; i < len; i++) if (known[ks + i] !== name[s + i]) return false;
+  return true;
 }
 
 /** Occurrence number of this raw name in the current block (1 for the first). */
-function dupCountName(src: Buffer, name: Buffer, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ name[i]!, 16777619);
-  h &= 0x3fffffff; // stays a small integer for the Map
-  let idx = dupIndex.get(h);
-  let last = -1;
-  while (idx !== undefined && idx !== -1) {
-    const st = dupStart[idx]!;
-    const known = st === -1 ? OPAQUE_NAME : src;
-    if (sameBytes(known, st === -1 ? 0 : st, dupEnd[idx]!, name, s, e)) return ++dupCount[idx]!;
-    last = idx;
-    idx = dupNext[idx];
+function countName(src: Buffer, name: Buffer, s: number, e: number): number {
+  if (used * 2 >= slots) rehash();
+  const h = hashName(name, s, e);
+  const mask = slots - 1;
+  let i = h & mask;
+  while (slotGen[i] === gen) {
+    if (slotHash[i] === h && sameName(src, i, name, s, e)) return ++slotCount[i]!;
+    i = (i + 1) & mask;
   }
-  if (dupLen === dupStart.length) dupGrow();
-  const k = dupLen++;
-  dupStart[k] = name === src ? s : -1;
-  dupEnd[k] = e;
-  dupCount[k] = 1;
-  dupNext[k] = -1;
-  if (last === -1) dupIndex.set(h, k);
-  else dupNext[last] = k;
+  slotGen[i] = gen;
+  slotHash[i] = h;
+  slotStart[i] = name === src ? s : -1;
+  slotEnd[i] = e;
+  slotCount[i] = 1;
+  used++;
   return 1;
 }
 
-function sameBytes(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be: number): boolean {
-  if (ae - as !== be - bs) return false;
-  for (let i = 0; i < ae - as; i++) if (a[as + i] !== b[bs + i]) return false;
-  return true;
+/** Doubles the table, keeping the current block's entries. */
+function rehash(): void {
+  const oGen = slotGen;
+  const oHash = slotHash;
+  const oStart = slotStart;
+  const oEnd = slotEnd;
+  const oCount = slotCount;
+  const oSlots = slots;
+  slots *= 2;
+  slotGen = new Int32Array(slots);
+  slotHash = new Int32Array(slots);
+  slotStart = new Int32Array(slots);
+  slotEnd = new Int32Array(slots);
+  slotCount = new Int32Array(slots);
+  const mask = slots - 1;
+  for (let j = 0; j < oSlots; j++) {
+    if (oGen[j] !== gen) continue;
+    let i = oHash[j]! & mask;
+    while (slotGen[i] === gen) i = (i + 1) & mask;
+    slotGen[i] = gen;
+    slotHash[i] = oHash[j]!;
+    slotStart[i] = oStart[j]!;
+    slotEnd[i] = oEnd[j]!;
+    slotCount[i] = oCount[j]!;
+  }
 }
 
 // ---- the translator ------------------------------------------------------------------------------
 
 /**
- * Appends the translation of `src` (AMI output bytes) to the scratch. `open` is the xml block opener
- * (`<response type='object' id='DEST'><OBJTYPE`); null selects html rows.
+ * Bound on what one line writes beyond 6× its own bytes (every byte an entity) and the opener: the
+ * fixed pieces plus the 11-byte `Opaque-data` name (≤ 50), a `-N` suffix (≤ 11), the digit `_` (1).
  */
-function translateInto(src: Buffer, open: Buffer | null): void {
+const LINE_SLACK = 64;
+
+/**
+ * `head` + translation of `src` (AMI output bytes) + `tail`, as a new Buffer. `open` is the xml block
+ * opener (`<response type='object' id='DEST'><OBJTYPE`); null selects html rows.
+ */
+export function translate(src: Buffer, open: Buffer | null, head: Buffer | null, tail: Buffer | null): Buffer {
   const html = open === null;
+  const openLen = open === null ? 0 : open.length;
   const end = src.length;
+  let o: Buffer = scratch;
+  let k = 0;
+  if (head !== null) {
+    if (head.length > o.length) o = grow(o, 0, head.length);
+    k = wr(o, k, head);
+  }
   let pos = 0;
   let inObj = false;
   let inData = false;
-  dupReset();
+  newBlock();
   while (pos < end) {
     // One line: up to the first CR or LF, noting the first colon on the way.
     const ls = pos;
@@ -222,29 +246,32 @@ function translateInto(src: Buffer, open: Buffer | null): void {
     let te = le;
     while (te > ls && src[te - 1]! < 0x21) te--;
 
+    const need = (te - ls) * MAX_ENTITY + openLen + LINE_SLACK;
+    if (k + need > o.length) o = grow(o, k, need);
+
     if (te === ls) {
       // Blank line: close the opaque value, then the block.
       if (inData) {
-        put(html ? HTML_ROW_END : XML_QUOTE);
+        k = wr(o, k, html ? HTML_ROW_END : XML_QUOTE);
         inData = false;
       }
       if (inObj) {
-        put(html ? HTML_BLOCK_END : XML_BLOCK_END);
+        k = wr(o, k, html ? HTML_BLOCK_END : XML_BLOCK_END);
         inObj = false;
-        dupReset();
+        newBlock();
       }
       continue;
     }
 
     if (!inObj) {
-      if (!html) put(open);
+      if (open !== null) k = wr(o, k, open);
       inObj = true;
     }
 
     if (inData) {
       // Opaque continuation: the whole trimmed line, colon or not.
-      put(html ? HTML_DATA_BR : XML_DATA_NL);
-      putEscaped(src, ls, te);
+      k = wr(o, k, html ? HTML_DATA_BR : XML_DATA_NL);
+      k = wrEscaped(o, k, src, ls, te);
       continue;
     }
 
@@ -267,27 +294,29 @@ function translateInto(src: Buffer, open: Buffer | null): void {
       inData = true;
     }
 
-    put(html ? HTML_ROW_START : XML_ATTR_START);
-    const count = dupCountName(src, nameBuf, ns, ne);
-    if (html) putEscaped(nameBuf, ns, ne);
-    else putXmlName(nameBuf, ns, ne);
-    if (count > 1) putSuffix(count);
-    put(html ? HTML_ROW_MID : XML_ATTR_MID);
-    putEscaped(src, vs, te);
-    if (!inData || pos >= end) put(html ? HTML_ROW_END : XML_QUOTE);
+    const count = countName(src, nameBuf, ns, ne);
+    if (html) {
+      k = wr(o, k, HTML_ROW_START);
+      k = wrEscaped(o, k, nameBuf, ns, ne);
+    } else {
+      o[k++] = SPACE;
+      k = wrXmlName(o, k, nameBuf, ns, ne);
+    }
+    if (count > 1) k = wrSuffix(o, k, count);
+    k = wr(o, k, html ? HTML_ROW_MID : XML_ATTR_MID);
+    k = wrEscaped(o, k, src, vs, te);
+    if (!inData || pos >= end) k = wr(o, k, html ? HTML_ROW_END : XML_QUOTE);
   }
-  if (inObj) put(html ? HTML_BLOCK_END : XML_BLOCK_END);
-  dupReset();
-}
-
-/**
- * `head` + translation of `src` + `tail`, as a new Buffer. `open` null means html rows, otherwise it
- * is the xml block opener.
- */
-export function translate(src: Buffer, open: Buffer | null, head: Buffer | null, tail: Buffer | null): Buffer {
-  n = 0;
-  if (head !== null) put(head);
-  translateInto(src, open);
-  if (tail !== null) put(tail);
-  return take();
+  if (inObj) {
+    if (k + LINE_SLACK > o.length) o = grow(o, k, LINE_SLACK);
+    k = wr(o, k, html ? HTML_BLOCK_END : XML_BLOCK_END);
+  }
+  if (tail !== null) {
+    if (k + tail.length > o.length) o = grow(o, k, tail.length);
+    k = wr(o, k, tail);
+  }
+  const result = Buffer.allocUnsafe(k);
+  o.copy(result, 0, 0, k);
+  if (o.length > SCRATCH_KEEP) scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  return result;
 }

@@ -65,6 +65,7 @@ t.test('name / value split', async (t) => {
   t.equal(x('Key:\r\n'), env(" key=''"), 'empty value');
   t.equal(x('Key:    \r\n'), env(" key=''"), 'blank value');
   t.equal(x(': v\r\n'), env(" ='v'"), 'empty name is printed as is (Asterisk does)');
+  t.equal(x(': a\r\n: b\r\n \t: c\r\n'), env(" ='a' -2='b' -3='c'"), 'empty names are counted too (blanks trimmed first)');
 });
 
 t.test('name sanitising', async (t) => {
