@@ -182,6 +182,7 @@ t.test('UserEvent broadcast keeps the caller id', async (t) => {
   t.equal(ue.length, 1);
   t.equal(ue[0]!.actionId, 'ue-1');
   t.equal(ue[0]!.get('UserEvent'), 'Hello');
+  t.equal(ue[0]!.get('Foo'), 'bar');
   t.equal(s.pool.echoCount, 0);
   await s.done();
 });
