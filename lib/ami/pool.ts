@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { AmiConnection, type AmiConnectionOptions } from './connection.ts';
 import type { AmiMessage } from './message.ts';
 import type { AjamError } from '../errors.ts';
-import { Mux, errorReply, type MuxStats, type Owner } from '../mux/router.ts';
+import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from '../mux/router.ts';
 import type { Headers } from '../mux/encode.ts';
 
 export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'idPrefix' | 'name'> {
@@ -136,10 +136,15 @@ export class AmiPool extends EventEmitter {
    * caller's own ActionID (or none if the caller gave none). Never rejects for AMI trouble: a lost
    * connection, a timeout or no connection resolve to one `Response: Error` message. Throws
    * AjamError(AMI_ERR_INVALID_HEADER) synchronously, before anything is written, if a key or value
-   * holds CR, LF or NUL (or a key is empty or holds ':').
+   * holds CR, LF or NUL (or a key is empty or holds ':'). Session-local actions (Login, Logoff,
+   * Challenge, Events, Filter, WaitEvent) are answered with an error and never sent.
    */
   send(headers: Headers, timeoutMs?: number): Promise<AmiMessage[]> {
     const p = this.mux.prepare(headers, timeoutMs);
+    if (SESSION_ACTIONS.has(p.action)) {
+      // Defence in depth: the session layer answers these itself.
+      return Promise.resolve([errorReply(p.entry.callerId, `Action ${p.action} is session-local; not sent on the shared AMI connection`)]);
+    }
     if (this.closed) return Promise.resolve([errorReply(p.entry.callerId, MSG_CLOSED)]);
     const slot = this.pick();
     if (slot === null) return Promise.resolve([errorReply(p.entry.callerId, MSG_NOT_CONNECTED)]);

@@ -72,6 +72,8 @@ class Echo {
 
 export interface Prepared {
   entry: Pending;
+  /** The Action header, lowercased. */
+  action: string;
   /** Wire text to send. */
   text: string;
   /** Echo to register once sent (0 = none). */
@@ -137,7 +139,7 @@ export class Mux {
       echo = ECHO_USEREVENT;
       echoDeadline = now + wait;
     }
-    return { entry: new Pending(id, enc.callerId, now + wait, wait, echo), text: enc.text, echoDeadline };
+    return { entry: new Pending(id, enc.callerId, now + wait, wait, echo), action, text: enc.text, echoDeadline };
   }
 
   /** Registers a prepared entry as sent on `owner`. */
@@ -288,6 +290,12 @@ export class Mux {
 function onSweep(m: Mux): void {
   m.sweep(Date.now());
 }
+
+/**
+ * Actions that change the state of the AMI session itself. On a connection shared by every caller they
+ * would log everyone off or mute everyone's events (DESIGN.md: session-local, answered by the proxy).
+ */
+export const SESSION_ACTIONS: ReadonlySet<string> = new Set(['login', 'logoff', 'challenge', 'events', 'filter', 'waitevent']);
 
 /** The `Response: Error` a caller gets when Asterisk could not answer (lost, timeout, not connected). */
 export function errorReply(callerId: string | undefined, message: string): AmiMessage {

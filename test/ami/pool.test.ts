@@ -291,6 +291,22 @@ t.test('CR, LF or NUL in a key or value: throws, nothing written', async (t) => 
   await s.done();
 });
 
+t.test('session-local actions are never sent on the shared connection', async (t) => {
+  const s = await setup();
+  await s.start();
+  const before = s.sim.received.length;
+  for (const a of ['Logoff', 'Events', 'login', 'Challenge', 'Filter', 'WaitEvent']) {
+    const [r] = await s.pool.send([['Action', a], ['ActionID', 'x'], ['EventMask', 'off']]);
+    t.equal(r!.response, 'Error', a);
+    t.equal(r!.actionId, 'x');
+    t.match(r!.get('Message'), /session-local/);
+  }
+  t.equal(s.sim.received.length, before, 'nothing written');
+  const [ok] = await s.pool.send([['Action', 'Ping']]);
+  t.equal(ok!.get('Ping'), 'Pong', 'connection still logged in');
+  await s.done();
+});
+
 t.test('close answers what is in flight; two pools never share a prefix', async (t) => {
   const s = await setup();
   await s.start();
