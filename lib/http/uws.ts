@@ -1,8 +1,9 @@
 // The only module that loads uWebSockets.js (@trufflesuite/uws-js-unofficial, CommonJS).
 //
 // The package silently falls back to a slow, incomplete node:http emulation (dist/index.js) when
-// no native binary matches this Node ABI; that emulation lacks getQuery/forEach/endWithoutBody/
-// getRemoteAddressAsText, so we detect it and log a clear warning. `uwsNative` is exported for
+// no native binary matches this Node ABI (or UWS_USE_FALLBACK is set); that emulation lacks
+// getQuery/forEach/endWithoutBody/getRemoteAddressAsText, so we detect it, log a clear warning and
+// serve through our own node:http layer (uws-compat.ts) instead. `uwsNative` is exported for
 // tests and /health.
 //
 // Deviation from Asterisk's header order (spec §3.1), documented: native uWS always writes
@@ -16,7 +17,9 @@ import type {
   TemplatedApp,
   us_listen_socket,
 } from '@trufflesuite/uws-js-unofficial';
+import type { Server } from 'node:http';
 import { log } from '../log.ts';
+import { CompatApp, compatLocalPort } from './uws-compat.ts';
 
 export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket };
 
@@ -49,15 +52,16 @@ function detectNative(): boolean {
 
 if (!uwsNative) {
   log.warn(
-    'uWebSockets.js native binary not available for this Node build: running on its slow ' +
-      'JavaScript fallback, which lacks parts of the API; use a Node version with a prebuilt binary ' +
-      '(ABI 93/108/115, i.e. Node 16/18/20)',
+    'uWebSockets.js native binary not in use (no prebuilt binary for this Node build, or ' +
+      'UWS_USE_FALLBACK): serving through the slower node:http compatibility layer; for full speed ' +
+      'use a Node version the package ships a binary for (ABI 93/108/115, i.e. Node 16/18/20)',
     { node: process.version, abi: process.versions.modules },
   );
 }
 
 export function createApp(): TemplatedApp {
-  return uws.App();
+  // CompatApp implements the subset of TemplatedApp/HttpResponse/HttpRequest that lib/http uses.
+  return uwsNative ? uws.App() : (new CompatApp() as unknown as TemplatedApp);
 }
 
 /** Listens on host:port (0 = any free port); resolves the listen socket and the bound port. */
@@ -72,13 +76,15 @@ export function listen(
         reject(new Error(`cannot listen on ${host}:${port}`));
         return;
       }
-      resolve({ socket, port: uws.us_socket_local_port(socket) });
+      const bound = uwsNative ? uws.us_socket_local_port(socket) : compatLocalPort(socket as unknown as Server);
+      resolve({ socket, port: bound });
     });
   });
 }
 
 export function closeListenSocket(socket: us_listen_socket): void {
-  uws.us_listen_socket_close(socket);
+  // The compat server stops listening in CompatApp.close().
+  if (uwsNative) uws.us_listen_socket_close(socket);
 }
 
 const decoder = new TextDecoder();

@@ -137,7 +137,12 @@ export function post(path: string, body: string | Buffer, contentType = 'applica
   ]);
 }
 
-/** Header names in wire order, minus uWS's own (Date, uWebSockets) which we cannot remove. */
+/**
+ * Header names in wire order, minus those the HTTP engine adds and we cannot remove: uWS's Date and
+ * `uWebSockets`, node:http's (compat layer) Date, `Connection: keep-alive` and `Keep-Alive`.
+ */
 export function headerNames(r: RawResponse): string[] {
-  return r.headers.map(([k]) => k).filter((k) => k !== 'Date' && k !== 'uWebSockets');
+  return r.headers
+    .filter(([k, v]) => k !== 'Date' && k !== 'uWebSockets' && k !== 'Keep-Alive' && !(k === 'Connection' && v === 'keep-alive'))
+    .map(([k]) => k);
 }

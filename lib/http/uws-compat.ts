@@ -1,0 +1,205 @@
+// A node:http stand-in for the part of the uWS API lib/http uses, for Node builds the package has
+// no native binary for (its own JS fallback lacks getQuery, forEach, endWithoutBody,
+// getRemoteAddressAsText and more). Slower than native uWS, but correct, and closer to Asterisk's
+// framing: Date goes right after Server, Content-Length last. Node itself adds
+// `Connection: keep-alive` on persistent connections.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+type Handler = (res: CompatResponse, req: CompatRequest) => void;
+
+export class CompatRequest {
+  private readonly req: IncomingMessage;
+  private readonly path: string;
+  private readonly query: string | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.req = req;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.query = q === -1 ? undefined : url.slice(q + 1);
+  }
+
+  getUrl(): string {
+    return this.path;
+  }
+
+  getQuery(): string | undefined {
+    return this.query;
+  }
+
+  getMethod(): string {
+    return (this.req.method ?? '').toLowerCase();
+  }
+
+  getCaseSensitiveMethod(): string {
+    return this.req.method ?? '';
+  }
+
+  getHeader(lowerCaseKey: string): string {
+    const raw = this.req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === lowerCaseKey) return raw[i + 1]!;
+    return '';
+  }
+
+  /** Every header line in order, names lower-cased (repeated headers kept, as uWS). */
+  forEach(cb: (key: string, value: string) => void): void {
+    const raw = this.req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) cb(raw[i]!.toLowerCase(), raw[i + 1]!);
+  }
+}
+
+const EMPTY = new ArrayBuffer(0);
+
+export class CompatResponse {
+  private readonly req: IncomingMessage;
+  private readonly res: ServerResponse;
+  private status: string;
+  private readonly headers: string[];
+  private done: boolean;
+  private aborted: (() => void) | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    this.req = req;
+    this.res = res;
+    this.status = '200 OK';
+    this.headers = [];
+    this.done = false;
+    this.aborted = undefined;
+    res.on('close', () => {
+      if (!this.done) {
+        this.done = true;
+        this.aborted?.();
+      }
+    });
+  }
+
+  onAborted(handler: () => void): this {
+    this.aborted = handler;
+    return this;
+  }
+
+  /** Chunks as they come, then an empty chunk flagged last (node only knows the end at 'end'). */
+  onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): this {
+    this.req.on('data', (chunk: Buffer) => {
+      handler(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength) as ArrayBuffer, false);
+    });
+    this.req.on('end', () => handler(EMPTY, true));
+    return this;
+  }
+
+  cork(cb: () => void): this {
+    cb();
+    return this;
+  }
+
+  writeStatus(status: string): this {
+    this.status = status;
+    return this;
+  }
+
+  writeHeader(key: string, value: string): this {
+    this.headers.push(key, value);
+    return this;
+  }
+
+  end(body?: string | Uint8Array, closeConnection?: boolean): this {
+    const b = body === undefined ? Buffer.alloc(0) : typeof body === 'string' ? Buffer.from(body) : body;
+    this.finish(b, false, closeConnection === true);
+    return this;
+  }
+
+  /** Headers only; a Content-Length, if wanted, was written by the caller. */
+  endWithoutBody(): this {
+    this.finish(undefined, true, false);
+    return this;
+  }
+
+  /** node buffers what the socket does not take: always fully "written". */
+  tryEnd(body: Uint8Array, _total: number): [boolean, boolean] {
+    this.end(body);
+    return [true, true];
+  }
+
+  onWritable(_handler: (offset: number) => boolean): this {
+    return this;
+  }
+
+  getRemoteAddressAsText(): ArrayBuffer {
+    const b = Buffer.from(this.req.socket.remoteAddress ?? '');
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  close(): this {
+    this.req.socket.destroy();
+    return this;
+  }
+
+  private finish(body: Uint8Array | undefined, noBody: boolean, close: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    const h = this.headers;
+    // Asterisk's order: Server, Date, [Connection: close], the handler's headers, Content-Length.
+    const out: string[] = [];
+    let i = 0;
+    if (h[0] === 'Server') {
+      out.push(h[0], h[1]!);
+      i = 2;
+    }
+    out.push('Date', new Date().toUTCString());
+    if (close) out.push('Connection', 'close');
+    for (; i < h.length; i++) out.push(h[i]!);
+    if (!noBody) out.push('Content-Length', String(body!.length));
+    const space = this.status.indexOf(' ');
+    const code = Number(space === -1 ? this.status : this.status.slice(0, space));
+    this.res.writeHead(code, space === -1 ? undefined : this.status.slice(space + 1), out);
+    if (noBody || body!.length === 0) this.res.end();
+    else this.res.end(body);
+  }
+}
+
+export class CompatApp {
+  private handler: Handler | undefined;
+  private readonly server: Server;
+  private readonly sockets: Set<Socket>;
+
+  constructor() {
+    this.handler = undefined;
+    this.sockets = new Set();
+    this.server = createServer((req, res) => {
+      res.sendDate = false;
+      this.handler?.(new CompatResponse(req, res), new CompatRequest(req));
+    });
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  any(_pattern: string, handler: Handler): this {
+    this.handler = handler;
+    return this;
+  }
+
+  listen(host: string, port: number, cb: (socket: Server | false) => void): this {
+    const onError = (): void => cb(false);
+    this.server.once('error', onError);
+    this.server.listen(port, host, () => {
+      this.server.off('error', onError);
+      cb(this.server);
+    });
+    return this;
+  }
+
+  close(): void {
+    this.server.close();
+    for (const s of this.sockets) s.destroy();
+  }
+}
+
+export function compatLocalPort(server: Server): number {
+  const a = server.address();
+  return a !== null && typeof a === 'object' ? a.port : 0;
+}

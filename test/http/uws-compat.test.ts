@@ -1,0 +1,31 @@
+// The node:http compatibility layer (lib/http/uws-compat.ts), used when uWS has no native binary
+// for this Node build: the HTTP server tests and the capture comparisons run again with the
+// package's fallback forced (UWS_USE_FALLBACK=1), each file in a child process.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function runWithFallback(file: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import=tsx', file], {
+      cwd: ROOT,
+      env: { ...process.env, UWS_USE_FALLBACK: '1', AJAM_LOG: 'silent' },
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+for (const file of ['test/http/server.test.ts', 'test/e2e/captures.test.ts']) {
+  t.test(`${file} on the compatibility layer`, async (t) => {
+    const { code, out } = await runWithFallback(file);
+    const summary = /# \{ total: (\d+), pass: (\d+)/.exec(out);
+    t.ok(summary, 'a TAP summary');
+    t.equal(summary?.[1], summary?.[2], 'every assertion passed');
+    t.equal(code, 0, code === 0 ? 'exit 0' : out.split('\n').filter((l) => /not ok/.test(l)).join('\n'));
+  });
+}
