@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AmiMessage } from '../ami/message.ts';
-import { Call, CallGenerator, type CallHost, type CallSpec } from './calls.ts';
+import { Call, type CallHost, type CallSpec } from './calls.ts';
+import { CallGenerator } from './generator.ts';
 import { ChannelStore, type Pairs } from './channels.ts';
 import { ALL, CALL, authorityToStr, categoryFromPrivilege, getPerm } from './perms.ts';
 import { lines } from './reply.ts';

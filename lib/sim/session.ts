@@ -56,7 +56,7 @@ export class SimSession {
   challenge: string;
 
   // actions, run one at a time
-  private readonly queue: Queued[];
+  private readonly queue: Array<Queued | undefined>;
   private head: number;
   private blocked: boolean;
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -106,7 +106,8 @@ export class SimSession {
 
   private enqueue(msg: AmiMessage): void {
     this.sim.recordAction(msg);
-    this.queue.push({ msg, at: Date.now() + this.sim.actionDelayMs });
+    const delay = this.sim.actionDelayMs;
+    this.queue.push({ msg, at: delay === 0 ? 0 : Date.now() + delay });
     this.pump();
   }
 
@@ -114,7 +115,7 @@ export class SimSession {
   pump(): void {
     while (!this.blocked && !this.isClosed && !this.ending && !this.sim.isStalled && this.head < this.queue.length) {
       const item = this.queue[this.head]!;
-      const wait = item.at - Date.now();
+      const wait = item.at === 0 ? 0 : item.at - Date.now();
       if (wait > 0) {
         if (this.pumpTimer === undefined) {
           this.pumpTimer = setTimeout(() => {
@@ -125,7 +126,7 @@ export class SimSession {
         }
         return;
       }
-      this.queue[this.head++] = undefined as unknown as Queued;
+      this.queue[this.head++] = undefined; // let the message go
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue.splice(0, this.head);
         this.head = 0;

@@ -270,3 +270,38 @@ t.test('call generator: cps and concurrency', async (t) => {
   await c.waitFor(() => gen.activeCalls === 0, 'calls finish after stop');
   t.equal(gen.channels.size, 0);
 });
+
+t.test('failed logins: MD5 with a wrong key, wrong secret; security events to readers', async (t) => {
+  const fast = new AmiSimulator({ loginFailDelayMs: 10 });
+  const port = await fast.listen();
+  const watcher = await TestClient.login(port, 'admin', 'admin');
+  t.teardown(async () => {
+    watcher.close();
+    await fast.close();
+  });
+  const md5 = await TestClient.open(port);
+  const [ch] = await md5.action([['Action', 'Challenge'], ['AuthType', 'md5'], ['ActionID', 'c']]);
+  t.match(ch!.get('Challenge')!, /^\d+$/);
+  const [again] = await md5.action([['Action', 'Challenge'], ['AuthType', 'MD5']]);
+  t.equal(again!.get('Challenge'), ch!.get('Challenge'), 'one challenge per session');
+  const [bad] = await md5.action([['Action', 'Login'], ['AuthType', 'MD5'], ['Username', 'admin'], ['Key', '0'.repeat(32)], ['ActionID', 'k']]);
+  t.equal(bad!.raw.toString(), 'Response: Error\r\nActionID: k\r\nMessage: Authentication failed\r\n\r\n');
+  await md5.whenClosed();
+  const plain = await TestClient.open(port);
+  const [pw] = await plain.action([['Action', 'Login'], ['Username', 'admin'], ['Secret', 'nope']]);
+  t.equal(pw!.get('Message'), 'Authentication failed');
+  await plain.whenClosed();
+  await watcher.next((m) => m.event === 'InvalidPassword', 'InvalidPassword');
+  t.ok(watcher.events('ChallengeResponseFailed').length === 1);
+  const noType = await TestClient.open(port);
+  const [nt] = await noType.action([['Action', 'Challenge']]);
+  t.equal(nt!.get('Message'), 'Must specify AuthType');
+  noType.close();
+  // Denied actions of a logged-in user are reported too.
+  const wall = await TestClient.login(port, 'wallboard', 'wallpw', 'off');
+  await wall.action([['Action', 'Originate'], ['Channel', 'Local/1@test']]);
+  const ev = await watcher.next((m) => m.event === 'RequestNotAllowed', 'RequestNotAllowed');
+  t.equal(ev.get('AccountID'), 'wallboard');
+  t.equal(ev.get('RequestType'), 'Originate');
+  wall.close();
+});
