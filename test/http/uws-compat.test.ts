@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function runWithFallback(file: string): Promise<{ code: number | null; out: string }> {
+  // Without tap's own variables the child runs as a standalone TAP producer (with its summary).
+  const env: NodeJS.ProcessEnv = { UWS_USE_FALLBACK: '1', AJAM_LOG: 'silent' };
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TAP') && !k.startsWith('_TAP')) env[k] ??= v;
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import=tsx', file], {
-      cwd: ROOT,
-      env: { ...process.env, UWS_USE_FALLBACK: '1', AJAM_LOG: 'silent' },
-    });
+    const p = spawn(process.execPath, ['--import=tsx', file], { cwd: ROOT, env });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
