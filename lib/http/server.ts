@@ -2,9 +2,15 @@
 // the method, then the path (spec §1.2-1.3), and hands the request to the AJAM, static or health
 // handler. Anything else is the 404 page.
 //
-// Known uWS limits (documented): it only speaks HTTP/1.1 (an HTTP/1.0 request line is dropped
-// without a reply), requires a Host header, and closes the connection without a reply on methods
-// it does not know (e.g. PROPFIND); known methods other than GET/HEAD/POST get Asterisk's 501.
+// Known uWS 20.30 limits (documented, not fixable from JS):
+// - it only speaks HTTP/1.1 (an HTTP/1.0 request line is dropped without a reply) and requires Host;
+// - methods it does not know (e.g. PROPFIND) close the connection without a reply; known methods
+//   other than GET/HEAD/POST get Asterisk's 501;
+// - a pipelined request arriving while an earlier response on the same connection is still pending
+//   (every AJAM action is async) aborts that connection; browsers and the usual load tools do not
+//   pipeline. The node:http compatibility layer (uws-compat.ts) has none of these limits;
+// - raw non-UTF-8 bytes in a query string reach us as U+FFFD (percent-encoded bytes are exact).
+// `/health` lives under the prefix like every other route.
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionStore } from '../session/store.ts';
