@@ -79,7 +79,7 @@ export function isAllowedMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'POST';
 }
 
-/** Byte length of `METHOD SP path[?query]`, computed only as far as the limit needs. */
+/** `METHOD SP path[?query]` over MAX_REQUEST_LINE bytes (UTF-8 counted only when it could matter). */
 export function requestLineTooLong(method: string, path: string, query: string): boolean {
   const chars = method.length + 1 + path.length + (query.length === 0 ? 0 : 1 + query.length);
   // A UTF-16 unit is at most 3 UTF-8 bytes: skip the byte count while it cannot matter.
@@ -189,13 +189,4 @@ function splitPlain(src: string, max: number): Param[] | null {
     start = end + 1;
   }
   return out;
-}
-
-/** Value of the last parameter named `name` (case-insensitive), or undefined. */
-export function lastParam(params: ReadonlyArray<Param>, name: string): string | undefined {
-  for (let i = params.length - 1; i >= 0; i--) {
-    const p = params[i]!;
-    if (p[0].length === name.length && p[0].toLowerCase() === name) return p[1];
-  }
-  return undefined;
 }

@@ -9,7 +9,6 @@ import {
   ROUTE_STATIC,
   isAllowedMethod,
   isFormContentType,
-  lastParam,
   matchRoute,
   normalizePrefix,
   parseParams,
@@ -128,10 +127,4 @@ t.test('parameter count limit', async (t) => {
   t.equal(parseParams(items(MAX_PARAMS + 1)), null);
   t.equal(parseParams(items(MAX_PARAMS + 1) + '&x=%41'), null, 'byte path too');
   t.equal(parseParams(items(MAX_PARAMS) + '&&&')!.length, MAX_PARAMS, 'empty items do not count');
-});
-
-t.test('lastParam', async (t) => {
-  const p = parseParams('ajaxdest=a&AjaxDest=b&x=1')!;
-  t.equal(lastParam(p, 'ajaxdest'), 'b');
-  t.equal(lastParam(p, 'ajaxobjtype'), undefined);
 });
