@@ -1,5 +1,6 @@
 // One AMI message: its exact bytes plus the offsets of each line. Keys and values are decoded to
 // strings only when asked for (DESIGN.md "Bytes stay bytes").
+import { isAscii } from 'node:buffer';
 import * as wire from './wire.ts';
 
 // Local copies: module imports compile to live-binding getters, too slow on hot paths.
@@ -47,7 +48,7 @@ export class AmiMessage {
     const colon = this.lines[b + 1]!;
     let end = colon === -1 ? this.lines[b + 2]! : colon;
     while (end > start && isBlank(this.raw[end - 1]!)) end--;
-    return this.raw.toString('utf8', start, end);
+    return decode(this.raw, start, end);
   }
 
   /** Value of line i (after the colon, leading blanks skipped, as Asterisk's lookups do); '' if no colon. */
@@ -55,7 +56,7 @@ export class AmiMessage {
     const b = this.base + i * LINE_SLOTS;
     const colon = this.lines[b + 1]!;
     if (colon === -1) return '';
-    return this.raw.toString('utf8', this.valueStart(b), this.lines[b + 2]!);
+    return decode(this.raw, this.valueStart(b), this.lines[b + 2]!);
   }
 
   /** Offset in `raw` where line i starts. */
@@ -131,9 +132,16 @@ export class AmiMessage {
   /** Plain object view; repeated keys become arrays (for JSON). */
   toObject(): Record<string, string | string[]> {
     const o: Record<string, string | string[]> = {};
+    // Most messages are ASCII: one decode of the whole message, then values are JS slices of it,
+    // cheaper than a native decode per value.
+    const raw = this.raw;
+    const text = isAscii(raw) ? raw.toString('latin1') : undefined;
+    const lines = this.lines;
     for (let i = 0; i < this.count; i++) {
+      const b = this.base + i * LINE_SLOTS;
       const k = this.key(i);
-      const v = this.value(i);
+      let v = '';
+      if (lines[b + 1] !== -1) v = text === undefined ? this.value(i) : text.slice(this.valueStart(b), lines[b + 2]!);
       const prev = o[k];
       if (prev === undefined) o[k] = v;
       else if (Array.isArray(prev)) prev.push(v);
@@ -207,6 +215,34 @@ export class AmiMessage {
     while (p < end && isBlank(this.raw[p]!)) p++;
     return p;
   }
+}
+
+// Decoded short ASCII strings, direct-mapped by a hash of their bytes. Keys and many values repeat
+// (Privilege, Context, ChannelState...): hashing and comparing a few bytes in JS costs less than a
+// native decode, and a key decoded to the same string every time keeps object property stores fast.
+const CACHE_BITS = 12;
+const CACHE_MAX_LEN = 32;
+const cache: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+
+/** raw[start, end) as UTF-8 text. */
+function decode(raw: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 0) return '';
+  if (n > CACHE_MAX_LEN) return raw.toString('utf8', start, end);
+  let h = n;
+  for (let i = start; i < end; i++) {
+    const c = raw[i]!;
+    if (c >= 0x80) return raw.toString('utf8', start, end);
+    h = Math.imul(h ^ c, 0x01000193); // FNV-1a step
+  }
+  const slot = h >>> (32 - CACHE_BITS);
+  const hit = cache[slot]!;
+  if (hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === raw[start + i]) i++;
+    if (i === n) return hit;
+  }
+  return (cache[slot] = raw.toString('latin1', start, end));
 }
 
 function isBlank(c: number): boolean {

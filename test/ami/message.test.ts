@@ -162,3 +162,24 @@ t.test('pooled parser messages read the same as standalone ones', async (t) => {
   t.equal(same, msgs.length);
   t.same(pairsOf(fx.CRLF_LF)[1], [['Event', 'CoreShowChannelMapComplete'], ['ActionID', 'm1']]);
 });
+
+t.test('decoding: many distinct short strings, non-ASCII, long values', async (t) => {
+  // 20,000 distinct keys and values through the 4,096-slot decode cache: collisions must never
+  // return another string.
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < 20000; i++) pairs.push([`K${(i * 7919) % 100003}`, `v${i}`]);
+  pairs.push(['Name', 'Zo\u00eb'], ['Long', 'x'.repeat(100)], ['Mixed', 'caf\u00e9 \u2603 ok'], ['Ascii', 'plain']);
+  const m = AmiMessage.from(pairs);
+  let bad = 0;
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < m.count; i++) if (m.key(i) !== pairs[i]![0] || m.value(i) !== pairs[i]![1]) bad++;
+  }
+  t.equal(bad, 0);
+  const o = m.toObject();
+  t.equal(o['Name'], 'Zo\u00eb');
+  t.equal(o['Mixed'], 'caf\u00e9 \u2603 ok');
+  t.equal(Object.keys(o).length, pairs.length);
+  // An ASCII message and a non-ASCII one give the same kind of object.
+  t.same(parseOne(Buffer.from('A: 1\r\nB:  two\r\nC:\r\n\r\n')).toObject(), { A: '1', B: 'two', C: '' });
+  t.same(parseOne(Buffer.from('A: \u00e9\r\nB:  two\r\nC:\r\n\r\n')).toObject(), { A: '\u00e9', B: 'two', C: '' });
+});

@@ -1,0 +1,238 @@
+// AMI stream parser benchmark (`npm run bench:parser`): this parser against the parsers of the
+// popular npm clients, in one run, on the same bytes and chunks. Writes the "Parser" section of
+// bench/RESULTS.md and bench/results/parser.json.
+//
+// Rows: ajam-proxy (framing + every header indexed, repeated headers kept), ajam-proxy-decoded
+// (the same, then every key and value decoded into an object, as the peers produce),
+// framing-only (message boundaries with indexOf and nothing else: the ceiling), and each peer.
+import Benchmark from 'benchmark';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AmiParser } from '../lib/ami/parser.ts';
+import type { AmiMessage } from '../lib/ami/message.ts';
+import { outputResponse } from '../test/fixtures/ami.ts';
+import { PEERS, type ParseAll } from './parser.peers.ts';
+import { machineLine, writeJson, writeSection } from './lib/results.ts';
+
+// Call the functions as they are: benchmark.js would otherwise decompile them into its own loop,
+// which breaks closures.
+Benchmark.support.decompilation = false;
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const shared = process.env.AJAM_SHARED ?? join(root, '..', 'shared');
+const corpusFile = join(shared, 'corpus', 'asterisk22-calls.ami');
+if (!existsSync(corpusFile)) {
+  console.error(`corpus not found: ${corpusFile} (set AJAM_SHARED to the shared folder)`);
+  process.exit(1);
+}
+
+// --- inputs -------------------------------------------------------------------------------------
+
+interface Input {
+  name: string;
+  what: string;
+  bytes: number;
+  chunks: Buffer[];
+  messages: number;
+}
+
+function chunked(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
+  return out;
+}
+
+const corpus = readFileSync(corpusFile);
+const output = outputResponse(20000);
+const inputs: Input[] = [
+  { name: 'corpus-64k', what: 'asterisk22-calls.ami in 64 KiB chunks', bytes: corpus.length, chunks: chunked(corpus, 65536), messages: 0 },
+  { name: 'corpus-1460', what: 'asterisk22-calls.ami in 1,460-byte chunks', bytes: corpus.length, chunks: chunked(corpus, 1460), messages: 0 },
+  { name: 'output-20000', what: 'one Command response, 20,000 Output lines, 1,460-byte chunks', bytes: output.length, chunks: chunked(output, 1460), messages: 0 },
+];
+
+// --- our rows -----------------------------------------------------------------------------------
+
+// Big enough for the 1.4 MB Command response (the default limit is 1 MiB).
+const MAX = 16 << 20;
+let seen = 0;
+function count(): void {
+  seen++;
+}
+function decode(m: AmiMessage): void {
+  if (m.toObject() !== undefined) seen++;
+}
+
+function ajamProxy(chunks: readonly Buffer[]): number {
+  seen = 0;
+  const p = new AmiParser({ onMessage: count, maxMessageSize: MAX });
+  for (const c of chunks) p.push(c);
+  return seen;
+}
+
+function ajamProxyDecoded(chunks: readonly Buffer[]): number {
+  seen = 0;
+  const p = new AmiParser({ onMessage: decode, maxMessageSize: MAX });
+  for (const c of chunks) p.push(c);
+  return seen;
+}
+
+const SEP = Buffer.from('\r\n\r\n');
+
+/** Counts `\r\n\r\n` message ends, including one split across chunks. CRLF streams only. */
+function framingOnly(chunks: readonly Buffer[]): number {
+  let n = 0;
+  let carry = 0; // bytes of SEP that ended the previous chunk
+  for (const c of chunks) {
+    let pos = 0;
+    if (carry > 0) {
+      let k = carry;
+      while (k < 4 && pos < c.length && c[pos] === SEP[k]) {
+        k++;
+        pos++;
+      }
+      if (k === 4) n++;
+      else if (pos === c.length) {
+        carry = k;
+        continue;
+      } else pos = 0;
+    }
+    let at: number;
+    while ((at = c.indexOf(SEP, pos)) !== -1) {
+      n++;
+      pos = at + 4;
+    }
+    carry = 0;
+    for (let k = 3; k > 0; k--) {
+      if (c.length - k >= pos && c.subarray(c.length - k).equals(SEP.subarray(0, k))) {
+        carry = k;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+const rows: [string, ParseAll][] = [
+  ['ajam-proxy', ajamProxy],
+  ['ajam-proxy-decoded', ajamProxyDecoded],
+  ['framing-only', framingOnly],
+  ...Object.entries(PEERS),
+];
+const OURS = ['ajam-proxy', 'ajam-proxy-decoded'];
+
+// --- run ----------------------------------------------------------------------------------------
+
+for (const input of inputs) input.messages = ajamProxy(input.chunks);
+
+const emitted = new Map<string, number>(); // "<input> <row>" -> messages that parser emitted per run
+const suite = new Benchmark.Suite('parser');
+for (const input of inputs) {
+  for (const [row, fn] of rows) {
+    const id = `${input.name} ${row}`;
+    // Slow peers (seconds per run on output-20000) stay bounded: few samples, short max time.
+    suite.add(id, () => emitted.set(id, fn(input.chunks)), { maxTime: 2, minSamples: 3 });
+  }
+}
+
+const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`${machineLine()}; load average ${load}`);
+suite.on('cycle', (e: Benchmark.Event) => {
+  const b = e.target as unknown as Benchmark;
+  console.log(`  ${String(b.name).padEnd(42)} ${fmt(b.hz, 2).padStart(9)} runs/s ±${b.stats.rme.toFixed(1)}% (${b.stats.sample.length} samples)`);
+});
+suite.run({ async: false });
+
+// --- report -------------------------------------------------------------------------------------
+
+interface Result {
+  msgsPerSec: number;
+  mbPerSec: number;
+  msPerRun: number;
+  rme: number;
+  samples: number;
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+const results: Record<string, Record<string, Result>> = {};
+suite.forEach((b: Benchmark) => {
+  const [inputName, row] = String(b.name).split(' ') as [string, string];
+  const input = inputs.find((i) => i.name === inputName)!;
+  (results[inputName] ??= {})[row] = {
+    msgsPerSec: b.hz * input.messages,
+    mbPerSec: (b.hz * input.bytes) / 1e6,
+    msPerRun: 1000 / b.hz,
+    rme: b.stats.rme,
+    samples: b.stats.sample.length,
+  };
+});
+
+const lines: string[] = [];
+for (const input of inputs) {
+  const res = results[input.name]!;
+  lines.push(
+    `### ${input.name}: ${input.what} (${fmt(input.bytes)} B, ${fmt(input.messages)} message${input.messages === 1 ? '' : 's'})`,
+    '',
+    `| parser | msgs/s | MB/s | ms/run | ±% | ${OURS.map((o) => `${o} ×`).join(' | ')} | messages emitted |`,
+    `|---|---:|---:|---:|---:|${OURS.map(() => '---:').join('|')}|---:|`,
+  );
+  for (const [row] of rows) {
+    const r = res[row]!;
+    const ratios = OURS.map((o) => (OURS.includes(row) || row === 'framing-only' ? '' : `${fmt(res[o]!.mbPerSec / r.mbPerSec, 1)}×`));
+    const n = emitted.get(`${input.name} ${row}`)!;
+    lines.push(
+      `| ${row} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.msPerRun, 2)} | ${r.rme.toFixed(1)} | ${ratios.join(' | ')} | ${fmt(n)}${n === input.messages ? '' : ' ≠'} |`,
+    );
+  }
+  lines.push('');
+}
+
+const main = results['corpus-64k']!;
+const big = results['output-20000']!['ajam-proxy']!;
+const targets = [
+  `- corpus-64k, every header indexed: **${fmt(main['ajam-proxy']!.mbPerSec)} MB/s** (target ≥ 500); ` +
+    `${fmt(main['ajam-proxy']!.mbPerSec / main['asterisk-manager']!.mbPerSec, 1)}× asterisk-manager (target ≥ 10×), ` +
+    `${fmt(main['ajam-proxy']!.mbPerSec / main['asterisk.io']!.mbPerSec, 1)}× asterisk.io (target ≥ 2×); ` +
+    `framing alone ${fmt(main['framing-only']!.mbPerSec)} MB/s.`,
+  `- output-20000: **${fmt(big.msPerRun, 2)} ms** for the 1.4 MB response in 1,460-byte chunks (target < 10 ms).`,
+];
+
+const table = lines.join('\n');
+console.log(`\n${table}\n${targets.join('\n')}`);
+
+writeSection(
+  'Parser',
+  `
+\`npm run bench:parser\` — ${machineLine()}; load average at start ${load} (the machine may have been shared: compare rows of one run, not runs).
+
+${targets.join('\n')}
+
+${table}
+How it is measured: benchmark.js (max 2 s, at least 3 samples per row), one run = a fresh parser fed every chunk of the
+input. Inputs are the same Buffers for every row. MB = 10^6 bytes; msgs/s counts the input's messages. "ajam-proxy ×" is how
+many times faster ajam-proxy is than that row. "messages emitted" is what each parser handed out per run (≠: it differs from
+the input's count, e.g. a peer that drops or merges messages).
+
+- **ajam-proxy**: \`AmiParser\` (maxMessageSize 16 MiB so the 1.4 MB response fits; the default is 1 MiB): every message framed,
+  every line's start, colon and end recorded, repeated headers kept, \`raw\` bytes as a view; nothing decoded.
+- **ajam-proxy-decoded**: the same, plus \`toObject()\` on every message (every key and value decoded to strings, repeated keys
+  as arrays) — the kind of object the peers build.
+- **framing-only**: \`indexOf('\\r\\n\\r\\n')\` per message end, across chunk boundaries, nothing else: the ceiling.
+- Peers (package@version as installed): their own parser code, unchanged, without sockets (bench/parser.peers.ts);
+  asterisk-manager emits per message synchronously before its nextTick fan-out, asterisk.io keeps only the last of a
+  repeated key and drops messages without Event or Response+ActionID, asterisk-ami-events-stream keeps the last of a
+  repeated key.
+`,
+);
+
+const json: Record<string, Record<string, { msgsPerSec: number; mbPerSec: number }>> = {};
+for (const [input, byRow] of Object.entries(results)) {
+  json[input] = {};
+  for (const [row, r] of Object.entries(byRow)) json[input][row] = { msgsPerSec: Math.round(r.msgsPerSec), mbPerSec: Math.round(r.mbPerSec * 10) / 10 };
+}
+writeJson('parser', json);
+console.log('\nwrote bench/RESULTS.md (## Parser) and bench/results/parser.json');
