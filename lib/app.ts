@@ -10,6 +10,7 @@ import { ActionPermissions, parseListCommands } from './auth/actions.ts';
 import { SessionStore } from './session/store.ts';
 import { Dispatcher } from './session/dispatch.ts';
 import { HttpServer } from './http/server.ts';
+import { DigestSessions } from './http/digest.ts';
 import type { AjamError } from './errors.ts';
 import { log } from './log.ts';
 
@@ -111,6 +112,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     staticDir: config.general.static,
     store,
     dispatcher,
+    digest: new DigestSessions(store, config.users, events),
     health: () => ({
       ready: pool.ready,
       pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },

@@ -1,7 +1,7 @@
-// One AJAM request on a cookie endpoint (/rawman, /mxml, /manager), from uWS callback to written
-// reply: copy what we need out of `req` at once, register onAborted before anything async, read a
-// form body with a cap, open the session named by the cookie (or a new one), run the action, format
-// the AMI output, write it corked, and only then commit the WaitEvent cursor.
+// One AJAM request, from uWS callback to written reply: copy what we need out of `req` at once,
+// register onAborted before anything async, read a form body with a cap, open the session (named
+// by the cookie, or a new one; on the digest endpoints by the Authorization header), run the
+// action, format the AMI output, write it corked, and only then commit the WaitEvent cursor.
 import type { Session } from '../session/session.ts';
 import type { SessionStore } from '../session/store.ts';
 import type { ActionResult } from '../session/types.ts';
@@ -10,13 +10,25 @@ import { error as amiError } from '../session/replies.ts';
 import { CONTENT_TYPE, cookieAttributes, setCookieValue } from '../format/http.ts';
 import { rawman } from '../format/rawman.ts';
 import { ajaxTarget, mxml } from '../format/mxml.ts';
-import { html } from '../format/html.ts';
+import { html, htmlDigest } from '../format/html.ts';
 import { log } from '../log.ts';
 import type { HttpResponse } from './uws.ts';
 import { CACHE_CONTROL, STATUS, send } from './reply.ts';
-import { ROUTE_MANAGER, ROUTE_MXML, ROUTE_RAWMAN, isFormContentType, parseParams, MAX_BODY } from './request.ts';
+import {
+  ROUTE_AMANAGER,
+  ROUTE_AMXML,
+  ROUTE_ARAWMAN,
+  ROUTE_MANAGER,
+  ROUTE_MXML,
+  ROUTE_RAWMAN,
+  isFormContentType,
+  parseParams,
+  MAX_BODY,
+} from './request.ts';
 import type { Param } from './request.ts';
-import { sendError } from './errors.ts';
+import { sendError, sendUnauthorized } from './errors.ts';
+import { wwwAuthenticate } from './digest.ts';
+import type { DigestSessions } from './digest.ts';
 
 /** What the HTTP layer needs from lib/session/dispatch.ts (structural, so tests may pass their own). */
 export interface AjamDispatcher {
@@ -27,7 +39,17 @@ export interface AjamDispatcher {
   ): ActionResult | Promise<ActionResult>;
 }
 
-export type AjamRoute = typeof ROUTE_RAWMAN | typeof ROUTE_MXML | typeof ROUTE_MANAGER;
+export type AjamRoute =
+  | typeof ROUTE_RAWMAN
+  | typeof ROUTE_MXML
+  | typeof ROUTE_MANAGER
+  | typeof ROUTE_ARAWMAN
+  | typeof ROUTE_AMXML
+  | typeof ROUTE_AMANAGER;
+
+function isDigestRoute(route: AjamRoute): boolean {
+  return route >= ROUTE_ARAWMAN;
+}
 
 /** Built once per server from the config. */
 export class AjamContext {
@@ -35,13 +57,25 @@ export class AjamContext {
   readonly dispatcher: AjamDispatcher;
   readonly servername: string;
   readonly cookieAttributes: string;
-  /** Per route: the fixed headers before Set-Cookie, as a flat name/value list. */
+  /** Digest endpoint sessions; undefined serves no digest endpoint. */
+  readonly digest: DigestSessions | undefined;
+  /**
+   * Per route: the fixed headers, as a flat name/value list (cookie routes then add Set-Cookie and
+   * Pragma; the digest routes send neither, as Asterisk).
+   */
   readonly baseHeaders: ReadonlyArray<readonly string[]>;
 
-  constructor(store: SessionStore, dispatcher: AjamDispatcher, servername: string, prefix: string) {
+  constructor(
+    store: SessionStore,
+    dispatcher: AjamDispatcher,
+    servername: string,
+    prefix: string,
+    digest?: DigestSessions,
+  ) {
     this.store = store;
     this.dispatcher = dispatcher;
     this.servername = servername;
+    this.digest = digest;
     this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);
     const base = (type: string): string[] => {
       const h: string[] = [];
@@ -53,6 +87,9 @@ export class AjamContext {
     headers[ROUTE_RAWMAN] = base(CONTENT_TYPE.rawman);
     headers[ROUTE_MXML] = base(CONTENT_TYPE.mxml);
     headers[ROUTE_MANAGER] = base(CONTENT_TYPE.manager);
+    headers[ROUTE_ARAWMAN] = headers[ROUTE_RAWMAN];
+    headers[ROUTE_AMXML] = headers[ROUTE_MXML];
+    headers[ROUTE_AMANAGER] = headers[ROUTE_MANAGER];
     this.baseHeaders = headers;
   }
 }
@@ -64,8 +101,10 @@ class AjamRequest {
   readonly ctx: AjamContext;
   readonly res: HttpResponse;
   readonly route: AjamRoute;
+  readonly method: string;
   readonly head: boolean;
   readonly cookie: string;
+  readonly authorization: string;
   readonly address: string;
   aborted: boolean;
   /** Body chunks (POST) and their total size; `failed` once the body was refused. */
@@ -73,13 +112,15 @@ class AjamRequest {
   bodySize: number;
   failed: boolean;
 
-  constructor(ctx: AjamContext, res: HttpResponse, route: AjamRoute, head: boolean, cookie: string, address: string) {
+  constructor(ctx: AjamContext, res: HttpResponse, route: AjamRoute, info: AjamRequestInfo) {
     this.ctx = ctx;
     this.res = res;
     this.route = route;
-    this.head = head;
-    this.cookie = cookie;
-    this.address = address;
+    this.method = info.method;
+    this.head = info.method === 'HEAD';
+    this.cookie = info.cookie;
+    this.authorization = info.authorization;
+    this.address = info.address;
     this.aborted = false;
     this.chunks = [];
     this.bodySize = 0;
@@ -91,6 +132,8 @@ export interface AjamRequestInfo {
   method: string;
   query: string;
   cookie: string;
+  /** Authorization header (digest endpoints). */
+  authorization: string;
   contentType: string;
   /** Raw Content-Length header ('' when absent). */
   contentLength: string;
@@ -102,7 +145,7 @@ export interface AjamRequestInfo {
  * `req` has been copied into `info` by the caller, synchronously.
  */
 export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute, info: AjamRequestInfo): void {
-  const r = new AjamRequest(ctx, res, route, info.method === 'HEAD', info.cookie, info.address);
+  const r = new AjamRequest(ctx, res, route, info);
   res.onAborted(() => {
     r.aborted = true;
   });
@@ -153,7 +196,23 @@ function params(r: AjamRequest, p: Param[] | null): void {
 
 async function run(r: AjamRequest, p: Param[]): Promise<void> {
   const { ctx } = r;
-  const session = ctx.store.open(sessionIdFromCookies(r.cookie), r.address);
+  if (r.aborted) return;
+  const digest = isDigestRoute(r.route);
+  let session: Session;
+  if (digest) {
+    const auth = ctx.digest!.authorize(r.authorization, r.method, r.address);
+    if (auth.kind === 'unauthorized') {
+      sendUnauthorized(r.res, ctx.servername, wwwAuthenticate(auth.nonce, auth.stale), r.head);
+      return;
+    }
+    if (auth.kind === 'forbidden') {
+      sendError(r.res, 'digestAcl', ctx.servername, { head: r.head });
+      return;
+    }
+    session = auth.session;
+  } else {
+    session = ctx.store.open(sessionIdFromCookies(r.cookie), r.address);
+  }
   let result: ActionResult;
   try {
     result = await ctx.dispatcher.handle(session, p, r.address);
@@ -164,22 +223,20 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
   }
   if (!r.aborted) {
     const body = format(r.route, result.output, p);
-    const headers = ctx.baseHeaders[r.route]!.concat(
-      'Set-Cookie',
-      setCookieValue(session.id, ctx.cookieAttributes),
-      'Pragma',
-      'SuppressEvents',
-    );
+    const base = ctx.baseHeaders[r.route]!;
+    const headers = digest
+      ? base
+      : base.concat('Set-Cookie', setCookieValue(session.id, ctx.cookieAttributes), 'Pragma', 'SuppressEvents');
     send(r.res, STATUS.OK, headers, body, { head: r.head, onFlushed: result.commit });
   }
   ctx.store.release(session);
 }
 
 function format(route: AjamRoute, output: Buffer[], p: ReadonlyArray<Param>): Buffer {
-  if (route === ROUTE_RAWMAN) return rawman(output);
-  if (route === ROUTE_MXML) {
+  if (route === ROUTE_RAWMAN || route === ROUTE_ARAWMAN) return rawman(output);
+  if (route === ROUTE_MXML || route === ROUTE_AMXML) {
     const t = ajaxTarget(p);
     return mxml(rawman(output), t.dest, t.objtype);
   }
-  return html(rawman(output));
+  return route === ROUTE_MANAGER ? html(rawman(output)) : htmlDigest(rawman(output));
 }

@@ -13,6 +13,8 @@ const EXTRA_TEXT = {
   // static_callback's out403.
   staticDenied: [403, 'Access Denied', 'Sorry, I cannot let you do that, Dave.'],
   unavailable: [503, 'Service Unavailable', 'The server is shutting down.'],
+  // auth_http_callback: the user's ACL refuses this address.
+  digestAcl: [403, 'Permission denied', 'Permission denied'],
 } as const satisfies Record<string, readonly [number, string, string]>;
 
 const TEXT = { ...ERROR_TEXT, ...EXTRA_TEXT };
@@ -43,6 +45,14 @@ function page(kind: ErrorKind, servername: string): Page {
 
 export function errorBody(kind: ErrorKind, servername: string): Buffer {
   return page(kind, servername).body;
+}
+
+/** 401 for the digest endpoints: WWW-authenticate goes before Content-type, as Asterisk. */
+export function sendUnauthorized(res: HttpResponse, servername: string, wwwAuthenticate: string, head: boolean): void {
+  const p = page('unauthorized', servername);
+  const headers = p.headers.slice();
+  headers.splice(headers.length - 2, 0, 'WWW-authenticate', wwwAuthenticate);
+  send(res, p.status, headers, p.body, { head });
 }
 
 export function sendError(

@@ -8,7 +8,11 @@ export const ROUTE_MXML = 2;
 export const ROUTE_MANAGER = 3;
 export const ROUTE_STATIC = 4;
 export const ROUTE_HEALTH = 5;
-export type RouteKind = 0 | 1 | 2 | 3 | 4 | 5;
+/** HTTP Digest variants of rawman / mxml / manager (spec §2.5). */
+export const ROUTE_ARAWMAN = 6;
+export const ROUTE_AMXML = 7;
+export const ROUTE_AMANAGER = 8;
+export type RouteKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 /** Limits from spec §1.5 (Asterisk's MAX_HTTP_LINE_LENGTH, AST_MAX_MANHEADERS, MAX_CONTENT_LENGTH). */
 export const MAX_REQUEST_LINE = 4096;
@@ -23,6 +27,9 @@ const EXACT: ReadonlyArray<readonly [string, RouteKind]> = [
   ['mxml', ROUTE_MXML],
   ['manager', ROUTE_MANAGER],
   ['health', ROUTE_HEALTH],
+  ['arawman', ROUTE_ARAWMAN],
+  ['amxml', ROUTE_AMXML],
+  ['amanager', ROUTE_AMANAGER],
 ];
 const STATIC = 'static';
 

@@ -10,7 +10,8 @@
 //   (every AJAM action is async) aborts that connection; browsers and the usual load tools do not
 //   pipeline. The node:http compatibility layer (uws-compat.ts) has none of these limits;
 // - raw non-UTF-8 bytes in a query string reach us as U+FFFD (percent-encoded bytes are exact).
-// `/health` lives under the prefix like every other route.
+// `/health` lives under the prefix like every other route. The digest endpoints (/arawman, /amxml,
+// /amanager) are served when a DigestSessions is given (lib/app.ts always gives one).
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionStore } from '../session/store.ts';
@@ -19,6 +20,9 @@ import { log } from '../log.ts';
 import { closeListenSocket, createApp, listen, remoteAddress, uwsNative } from './uws.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
 import {
+  ROUTE_AMANAGER,
+  ROUTE_AMXML,
+  ROUTE_ARAWMAN,
   ROUTE_HEALTH,
   ROUTE_MANAGER,
   ROUTE_MXML,
@@ -35,6 +39,7 @@ import type { AjamDispatcher, AjamRequestInfo } from './ajam.ts';
 import { sendError } from './errors.ts';
 import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
+import type { DigestSessions } from './digest.ts';
 
 export interface HealthInfo {
   /** false → /health answers 503 (e.g. no AMI connection is up). */
@@ -54,17 +59,20 @@ export interface HttpServerOptions {
   staticDir?: string;
   store: SessionStore;
   dispatcher: AjamDispatcher;
+  /** Serves /arawman, /amxml, /amanager (HTTP Digest); without it they are 404. */
+  digest?: DigestSessions;
   /** Extra fields for /health (pool state, …). */
   health?: () => HealthInfo;
 }
 
 // Headers copied out of the request by collectHeader; one scratch object is safe because uWS
 // request handlers run synchronously and never re-enter.
-const scratch = { cookie: '', contentType: '', contentLength: '', ifNoneMatch: '' };
+const scratch = { cookie: '', authorization: '', contentType: '', contentLength: '', ifNoneMatch: '' };
 
 function collectHeader(key: string, value: string): void {
   // The last Cookie header wins (spec §2.1); uWS's getHeader would return the first.
   if (key === 'cookie') scratch.cookie = value;
+  else if (key === 'authorization') scratch.authorization = value;
   else if (key === 'content-type') scratch.contentType = value;
   else if (key === 'content-length') scratch.contentLength = value;
   else if (key === 'if-none-match') scratch.ifNoneMatch = value;
@@ -72,6 +80,7 @@ function collectHeader(key: string, value: string): void {
 
 function readHeaders(req: HttpRequest): void {
   scratch.cookie = '';
+  scratch.authorization = '';
   scratch.contentType = '';
   scratch.contentLength = '';
   scratch.ifNoneMatch = '';
@@ -94,7 +103,7 @@ export class HttpServer {
     this.prefix = normalizePrefix(options.prefix);
     this.servername = options.servername;
     this.staticRoot = options.staticDir === undefined ? undefined : realStaticRoot(options.staticDir);
-    this.ajam = new AjamContext(options.store, options.dispatcher, options.servername, this.prefix);
+    this.ajam = new AjamContext(options.store, options.dispatcher, options.servername, this.prefix, options.digest);
     this.app = createApp();
     this.socket = undefined;
     this.boundPort = 0;
@@ -140,12 +149,18 @@ export class HttpServer {
       return;
     }
     const route = matchRoute(path, this.prefix);
-    if (route === ROUTE_RAWMAN || route === ROUTE_MXML || route === ROUTE_MANAGER) {
+    if (
+      route === ROUTE_RAWMAN ||
+      route === ROUTE_MXML ||
+      route === ROUTE_MANAGER ||
+      ((route === ROUTE_ARAWMAN || route === ROUTE_AMXML || route === ROUTE_AMANAGER) && this.ajam.digest !== undefined)
+    ) {
       readHeaders(req);
       const info: AjamRequestInfo = {
         method,
         query,
         cookie: scratch.cookie,
+        authorization: scratch.authorization,
         contentType: scratch.contentType,
         contentLength: scratch.contentLength,
         address: remoteAddress(res),

@@ -1,6 +1,9 @@
 import t from 'tap';
 import {
   MAX_PARAMS,
+  ROUTE_AMANAGER,
+  ROUTE_AMXML,
+  ROUTE_ARAWMAN,
   ROUTE_HEALTH,
   ROUTE_MANAGER,
   ROUTE_MXML,
@@ -39,7 +42,10 @@ t.test('matchRoute without prefix (spec §1.2)', async (t) => {
   t.equal(matchRoute('/staticx', ''), ROUTE_NONE);
   t.equal(matchRoute('/', ''), ROUTE_NONE);
   t.equal(matchRoute('', ''), ROUTE_NONE);
-  t.equal(matchRoute('/arawman', ''), ROUTE_NONE, 'digest endpoints are not served');
+  t.equal(matchRoute('/arawman', ''), ROUTE_ARAWMAN);
+  t.equal(matchRoute('/AMXML/', ''), ROUTE_AMXML);
+  t.equal(matchRoute('/amanager', ''), ROUTE_AMANAGER);
+  t.equal(matchRoute('/amanagerx', ''), ROUTE_NONE);
   t.equal(matchRoute('/httpstatus', ''), ROUTE_NONE);
   t.equal(matchRoute('/raw%6dan', ''), ROUTE_NONE, 'path is not percent-decoded');
 });
