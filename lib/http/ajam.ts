@@ -191,7 +191,12 @@ function params(r: AjamRequest, p: Param[] | null): void {
     sendError(r.res, 'tooManyParams', r.ctx.servername, { head: r.head });
     return;
   }
-  void run(r, p);
+  run(r, p).catch(onRunFailure);
+}
+
+/** Last resort: run() handles its own errors; this only keeps a bug from killing the process. */
+function onRunFailure(err: unknown): void {
+  log.error('request failed', { err: errText(err) });
 }
 
 async function run(r: AjamRequest, p: Param[]): Promise<void> {
@@ -213,23 +218,41 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
   } else {
     session = ctx.store.open(sessionIdFromCookies(r.cookie), r.address);
   }
-  let result: ActionResult;
   try {
-    result = await ctx.dispatcher.handle(session, p, r.address);
+    let result: ActionResult;
+    try {
+      result = await ctx.dispatcher.handle(session, p, r.address);
+    } catch (err) {
+      // A bug, not bad input: answer like an AMI error, keep serving.
+      log.error('action failed', { err: errText(err) });
+      result = { output: [amiError(undefined, INTERNAL_ERROR)] };
+    }
+    if (!r.aborted) {
+      const body = format(r.route, result.output, p);
+      const base = ctx.baseHeaders[r.route]!;
+      const headers = digest
+        ? base
+        : base.concat('Set-Cookie', setCookieValue(session.id, ctx.cookieAttributes), 'Pragma', 'SuppressEvents');
+      send(r.res, STATUS.OK, headers, body, { head: r.head, onFlushed: result.commit });
+    }
   } catch (err) {
-    // A bug, not bad input: answer like an AMI error, keep serving.
-    log.error('action failed', { err: err instanceof Error ? err.stack ?? err.message : String(err) });
-    result = { output: [amiError(undefined, INTERNAL_ERROR)] };
+    // Formatting or writing failed (a bug): the client must not hang, the process must not die.
+    log.error('reply failed', { err: errText(err) });
+    if (!r.aborted) {
+      try {
+        r.res.close();
+      } catch {
+        // already answered: nothing left to do
+      }
+    }
+  } finally {
+    // Always: a session left in flight would never expire.
+    ctx.store.release(session);
   }
-  if (!r.aborted) {
-    const body = format(r.route, result.output, p);
-    const base = ctx.baseHeaders[r.route]!;
-    const headers = digest
-      ? base
-      : base.concat('Set-Cookie', setCookieValue(session.id, ctx.cookieAttributes), 'Pragma', 'SuppressEvents');
-    send(r.res, STATUS.OK, headers, body, { head: r.head, onFlushed: result.commit });
-  }
-  ctx.store.release(session);
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
 function format(route: AjamRoute, output: Buffer[], p: ReadonlyArray<Param>): Buffer {

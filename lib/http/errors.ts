@@ -13,6 +13,7 @@ const EXTRA_TEXT = {
   // static_callback's out403.
   staticDenied: [403, 'Access Denied', 'Sorry, I cannot let you do that, Dave.'],
   unavailable: [503, 'Service Unavailable', 'The server is shutting down.'],
+  internal: [500, 'Internal Server Error', 'Internal Server Error'],
   // auth_http_callback: the user's ACL refuses this address.
   digestAcl: [403, 'Permission denied', 'Permission denied'],
 } as const satisfies Record<string, readonly [number, string, string]>;

@@ -108,7 +108,19 @@ export class HttpServer {
     this.socket = undefined;
     this.boundPort = 0;
     this.closed = false;
-    this.app.any('/*', (res, req) => this.onRequest(res, req));
+    this.app.any('/*', (res, req) => {
+      try {
+        this.onRequest(res, req);
+      } catch (err) {
+        // A bug must cost one request, not the process.
+        log.error('request handler failed', { err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        try {
+          sendError(res, 'internal', this.servername, { close: true });
+        } catch {
+          // already answered or aborted
+        }
+      }
+    });
   }
 
   get port(): number {
