@@ -208,6 +208,21 @@ t.test('pre-14 Response: Follows body up to --END COMMAND--', async (t) => {
   t.ok(Buffer.concat(r.msgs.map((x) => x.raw)).equals(fx.FOLLOWS_COMMAND));
 });
 
+t.test('a large Follows body in socket-sized chunks', async (t) => {
+  const lines: string[] = [];
+  for (let i = 0; i < 20000; i++) lines.push(`SIP/trunk-${String(i).padStart(8, '0')}  s@from-pstn:1  Up  Dial(SIP/1${i % 1000})`);
+  const body = lines.join('\n') + '\n';
+  const buf = Buffer.from(`Response: Follows\r\nPrivilege: Command\r\nActionID: f\r\n${body}--END COMMAND--\r\n\r\nEvent: Next\r\n\r\n`);
+  for (const seed of [1, 2]) {
+    const r = run(randomChunks(buf, seed, 1460), { maxMessageSize: 4 << 20 });
+    t.same(r.errors, []);
+    t.equal(r.msgs.length, 2);
+    t.equal(r.msgs[0]!.body, body);
+    t.equal(r.msgs[0]!.actionId, 'f');
+    t.equal(r.msgs[1]!.event, 'Next');
+  }
+});
+
 t.test('Response: Follows body up to --END SMS EVENT--', async (t) => {
   const r = threeWay(t, 'sms', fx.FOLLOWS_SMS);
   t.equal(r.msgs.length, 2);
