@@ -41,7 +41,8 @@ const HANDLERS = new Map<string, Handler>([
 const PRE_LOGIN = new Set(['login', 'logoff', 'challenge']);
 
 export function dispatch(s: SimSession, m: AmiMessage): void | Promise<void> {
-  const action = m.get('Action') ?? '';
+  // Asterisk reads the first non-empty Action header (GET_HEADER_SKIP_EMPTY).
+  const action = m.getAll('Action').find((v) => v !== '') ?? '';
   const id = m.get('ActionID') ?? '';
   if (action === '') {
     s.send(reply.error(id, 'Missing action in request'));
