@@ -181,7 +181,18 @@ export class AmiParser {
           continue;
         }
         if (this.skipping) this.startMessage();
-        else if (pb !== mb) {
+        else if (plain && this.held === 0 && pb !== mb && pool[mb + 1] !== -1 && pos - msgStart <= this.maxSize) {
+          // Fast path, the same as complete(): a well-formed message that arrived in this chunk.
+          const msg = new AmiMessage(chunk.subarray(msgStart, pos), pool, mb, (pb - mb) / LINE_SLOTS);
+          if (pool.length > POOL_SIZE || pb + LINE_SLOTS > pool.length) {
+            pool = this.pool = new Int32Array(POOL_SIZE);
+            pb = 0;
+          }
+          this.poolBase = pb;
+          this.mode = MODE_UNKNOWN;
+          this.onMessage(msg);
+          if (this.epoch !== epoch) return;
+        } else if (pb !== mb) {
           this.count = (pb - mb) / LINE_SLOTS;
           this.complete(chunk, msgStart, pos);
           if (this.epoch !== epoch) return;
