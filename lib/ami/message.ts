@@ -20,6 +20,7 @@ export class AmiMessage {
   readonly raw: Buffer;
   /** LINE_SLOTS int32 per line from index `base`; see LINE_SLOTS. May be shared with other messages. */
   readonly lines: Int32Array;
+  /** Index in `lines` of this message's first record (read line i at `lines[base + i * LINE_SLOTS]`). */
   readonly base: number;
   /** Number of header lines (a Follows body is not counted as lines). */
   readonly count: number;
