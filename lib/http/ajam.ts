@@ -13,7 +13,7 @@ import { ajaxTarget, mxml } from '../format/mxml.ts';
 import { html, htmlDigest } from '../format/html.ts';
 import { log } from '../log.ts';
 import type { HttpResponse } from './uws.ts';
-import { CACHE_CONTROL, STATUS, send } from './reply.ts';
+import { CACHE_CONTROL, HeaderBlock, joinHeaders, sendBlock } from './reply.ts';
 import {
   ROUTE_AMANAGER,
   ROUTE_AMXML,
@@ -51,6 +51,68 @@ function isDigestRoute(route: AjamRoute): boolean {
   return route >= ROUTE_ARAWMAN;
 }
 
+// Stands for the session id while the cookie routes' blocks are built (never a valid id).
+const ID_MARK = '\0id\0';
+
+/**
+ * One route's reply headers, prebuilt as a HeaderBlock: Server, Cache-Control, Content-type, then
+ * on the cookie routes Set-Cookie and Pragma (the digest routes send neither, as Asterisk). Only
+ * the session id varies, so a cookie route keeps the bytes before and after it.
+ */
+class RouteHeaders {
+  readonly key: Buffer;
+  /** The whole value (digest routes), or the part before the session id (cookie routes). */
+  readonly head: Buffer;
+  /** The part after the session id; null on the digest routes. */
+  readonly tail: Buffer | null;
+  /** The digest routes' block (nothing varies). */
+  readonly fixed: HeaderBlock | null;
+  /** Cookie routes: each session's block, built at its first reply on this route. */
+  private readonly perSession: WeakMap<Session, HeaderBlock>;
+
+  constructor(servername: string, contentType: string, cookieAttributes: string | null) {
+    const h: string[] = [];
+    if (servername !== '') h.push('Server', servername);
+    h.push('Cache-Control', CACHE_CONTROL, 'Content-type', contentType);
+    if (cookieAttributes !== null) h.push('Set-Cookie', setCookieValue(ID_MARK, cookieAttributes), 'Pragma', 'SuppressEvents');
+    const { key, value } = joinHeaders(h);
+    this.key = Buffer.from(key, 'latin1');
+    if (cookieAttributes === null) {
+      this.head = Buffer.from(value, 'utf8');
+      this.tail = null;
+      this.fixed = new HeaderBlock(this.key, this.head);
+    } else {
+      const at = value.indexOf(ID_MARK);
+      this.head = Buffer.from(value.slice(0, at), 'utf8');
+      this.tail = Buffer.from(value.slice(at + ID_MARK.length), 'utf8');
+      this.fixed = null;
+    }
+    this.perSession = new WeakMap();
+  }
+
+  /** The block for a reply on `session` (its id is the store's hex, trusted as is). */
+  block(session: Session): HeaderBlock {
+    if (this.fixed !== null) return this.fixed;
+    let b = this.perSession.get(session);
+    if (b === undefined) {
+      b = this.build(session.id);
+      this.perSession.set(session, b);
+    }
+    return b;
+  }
+
+  private build(id: string): HeaderBlock {
+    const head = this.head;
+    const tail = this.tail!;
+    // Its own memory, not a slice of Node's shared pool: it lives as long as the session.
+    const out = Buffer.allocUnsafeSlow(head.length + id.length + tail.length);
+    head.copy(out, 0);
+    out.write(id, head.length, 'latin1');
+    tail.copy(out, head.length + id.length);
+    return new HeaderBlock(this.key, out);
+  }
+}
+
 /** Built once per server from the config. */
 export class AjamContext {
   readonly store: SessionStore;
@@ -59,11 +121,8 @@ export class AjamContext {
   readonly cookieAttributes: string;
   /** Digest endpoint sessions; undefined serves no digest endpoint. */
   readonly digest: DigestSessions | undefined;
-  /**
-   * Per route: the fixed headers, as a flat name/value list (cookie routes then add Set-Cookie and
-   * Pragma; the digest routes send neither, as Asterisk).
-   */
-  readonly baseHeaders: ReadonlyArray<readonly string[]>;
+  /** Per route: its reply headers. */
+  readonly headers: ReadonlyArray<RouteHeaders>;
 
   constructor(
     store: SessionStore,
@@ -77,20 +136,15 @@ export class AjamContext {
     this.servername = servername;
     this.digest = digest;
     this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);
-    const base = (type: string): string[] => {
-      const h: string[] = [];
-      if (servername !== '') h.push('Server', servername);
-      h.push('Cache-Control', CACHE_CONTROL, 'Content-type', type);
-      return h;
-    };
-    const headers: string[][] = [];
-    headers[ROUTE_RAWMAN] = base(CONTENT_TYPE.rawman);
-    headers[ROUTE_MXML] = base(CONTENT_TYPE.mxml);
-    headers[ROUTE_MANAGER] = base(CONTENT_TYPE.manager);
-    headers[ROUTE_ARAWMAN] = headers[ROUTE_RAWMAN];
-    headers[ROUTE_AMXML] = headers[ROUTE_MXML];
-    headers[ROUTE_AMANAGER] = headers[ROUTE_MANAGER];
-    this.baseHeaders = headers;
+    const attrs = this.cookieAttributes;
+    const headers: RouteHeaders[] = [];
+    headers[ROUTE_RAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, attrs);
+    headers[ROUTE_MXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, attrs);
+    headers[ROUTE_MANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, attrs);
+    headers[ROUTE_ARAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, null);
+    headers[ROUTE_AMXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, null);
+    headers[ROUTE_AMANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, null);
+    this.headers = headers;
   }
 }
 
@@ -229,11 +283,7 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     }
     if (!r.aborted) {
       const body = format(r.route, result.output, p);
-      const base = ctx.baseHeaders[r.route]!;
-      const headers = digest
-        ? base
-        : base.concat('Set-Cookie', setCookieValue(session.id, ctx.cookieAttributes), 'Pragma', 'SuppressEvents');
-      send(r.res, STATUS.OK, headers, body, { head: r.head, onFlushed: result.commit });
+      sendBlock(r.res, ctx.headers[r.route]!.block(session), body, r.head, result.commit);
     }
   } catch (err) {
     // Formatting or writing failed (a bug): the client must not hang, the process must not die.

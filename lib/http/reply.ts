@@ -23,6 +23,39 @@ export const STATUS = {
 /** Flat `[name, value, name, value, …]` header list; Date and Content-Length are uWS's. */
 export type HeaderList = readonly string[];
 
+/**
+ * A `200 OK` reply's headers as ONE writeHeader call. uWS writes `key: value\r\n` verbatim, so a
+ * value that carries further `\r\n`-joined `Name: value` lines writes the whole block at once.
+ * Why: every writeHeader is a JS→native call that converts its strings, and the seven calls per
+ * reply were the proxy's top self-time at c=50 (profile in the commit); Buffers are passed
+ * without conversion. Only our own fixed text (config, session id) may go in a block, never
+ * client input: uWS does no validation. The compat layer splits the lines back (uws-compat.ts).
+ */
+export class HeaderBlock {
+  /** First header's name. */
+  readonly key: Buffer;
+  /** First header's value, then `\r\n<name>: <value>` for each following header. */
+  readonly value: Buffer;
+  constructor(key: Buffer, value: Buffer) {
+    this.key = key;
+    this.value = value;
+  }
+}
+
+/** Joins a header list (at least one header) into the first name and the rest of the block. */
+export function joinHeaders(headers: HeaderList): { key: string; value: string } {
+  if (headers.length < 2) throw new TypeError('a header block needs at least one header');
+  let value = headers[1]!;
+  for (let i = 2; i < headers.length; i += 2) value += '\r\n' + headers[i]! + ': ' + headers[i + 1]!;
+  return { key: headers[0]!, value };
+}
+
+/** A fixed HeaderBlock, built once (e.g. per route). */
+export function headerBlock(headers: HeaderList): HeaderBlock {
+  const { key, value } = joinHeaders(headers);
+  return new HeaderBlock(Buffer.from(key, 'latin1'), Buffer.from(value, 'utf8'));
+}
+
 export interface SendOptions {
   /** HEAD: no body, but Content-Length of the full body (spec §1.3). */
   head?: boolean;
@@ -32,28 +65,88 @@ export interface SendOptions {
   onFlushed?: () => void;
 }
 
-/** Writes the whole response, corked. The caller must know the response is not aborted. */
-export function send(res: HttpResponse, status: string, headers: HeaderList, body: Buffer, opts?: SendOptions): void {
-  res.cork(() => write(res, status, headers, body, opts));
+// The response being written: cork() runs its callback synchronously, so these slots (cleared at
+// once) spare a closure per response on the hot path.
+let wRes: HttpResponse | null = null;
+let wStatus = '';
+let wList: HeaderList | null = null;
+let wBlock: HeaderBlock | null = null;
+let wBody: Buffer | null = null;
+let wHead = false;
+let wClose = false;
+let wFlushed: (() => void) | undefined;
+
+function corked(): void {
+  const res = wRes!;
+  const status = wStatus;
+  const list = wList;
+  const block = wBlock;
+  const body = wBody!;
+  const head = wHead;
+  const close = wClose;
+  const onFlushed = wFlushed;
+  wRes = wList = wBlock = wBody = null;
+  wFlushed = undefined;
+  write(res, status, list, block, body, head, close, onFlushed);
 }
 
-function write(res: HttpResponse, status: string, headers: HeaderList, body: Buffer, opts: SendOptions | undefined): void {
-  res.writeStatus(status);
-  for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
-  const onFlushed = opts?.onFlushed;
-  if (opts?.head === true) {
+/** Writes the whole response, corked. The caller must know the response is not aborted. */
+export function send(res: HttpResponse, status: string, headers: HeaderList, body: Buffer, opts?: SendOptions): void {
+  wRes = res;
+  wStatus = status;
+  wList = headers;
+  wBlock = null;
+  wBody = body;
+  wHead = opts?.head === true;
+  wClose = opts?.close === true;
+  wFlushed = opts?.onFlushed;
+  res.cork(corked);
+}
+
+/** send() for a `200 OK` whose headers are a HeaderBlock (the AJAM hot path). */
+export function sendBlock(res: HttpResponse, block: HeaderBlock, body: Buffer, head: boolean, onFlushed: (() => void) | undefined): void {
+  wRes = res;
+  wStatus = STATUS.OK;
+  wList = null;
+  wBlock = block;
+  wBody = body;
+  wHead = head;
+  wClose = false;
+  wFlushed = onFlushed;
+  res.cork(corked);
+}
+
+function write(
+  res: HttpResponse,
+  status: string,
+  headers: HeaderList | null,
+  block: HeaderBlock | null,
+  body: Buffer,
+  head: boolean,
+  close: boolean,
+  onFlushed: (() => void) | undefined,
+): void {
+  if (block !== null) {
+    // writeHeader implies `200 OK` when no status was written: one native call fewer.
+    if (status !== STATUS.OK) res.writeStatus(status);
+    res.writeHeader(block.key, block.value);
+  } else {
+    res.writeStatus(status);
+    for (let i = 0; i < headers!.length; i += 2) res.writeHeader(headers![i]!, headers![i + 1]!);
+  }
+  if (head) {
     // uWS 20.30's endWithoutBody(length) never marks the response done, which wedges a keep-alive
     // connection, and an explicit `undefined` length becomes 2^63: write Content-Length ourselves
     // and call it without arguments (so no close flag either: say it in a header, the client closes).
     res.writeHeader('Content-Length', String(body.length));
-    if (opts.close === true) res.writeHeader('Connection', 'close');
+    if (close) res.writeHeader('Connection', 'close');
     res.endWithoutBody();
     if (onFlushed !== undefined) onFlushed();
     return;
   }
-  if (opts?.close === true || onFlushed === undefined) {
+  if (close || onFlushed === undefined) {
     // uWS keeps whatever the socket does not take and drains it itself.
-    res.end(body, opts?.close === true);
+    res.end(body, close);
     if (onFlushed !== undefined) onFlushed();
     return;
   }

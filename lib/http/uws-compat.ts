@@ -100,8 +100,21 @@ export class CompatResponse {
     return this;
   }
 
-  writeHeader(key: string, value: string): this {
-    this.headers.push(key, value);
+  /** As uWS, a value may carry further `\r\n`-joined `Name: value` lines (reply.ts HeaderBlock). */
+  writeHeader(key: string | Uint8Array, value: string | Uint8Array): this {
+    const k = typeof key === 'string' ? key : Buffer.from(key).toString('utf8');
+    const v = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+    if (v.indexOf('\r\n') === -1) {
+      this.headers.push(k, v);
+      return this;
+    }
+    const lines = v.split('\r\n');
+    this.headers.push(k, lines[0]!);
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(': ');
+      this.headers.push(line.slice(0, colon), line.slice(colon + 2));
+    }
     return this;
   }
 
