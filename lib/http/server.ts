@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import type { SessionStore } from '../session/store.ts';
 import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
-import { closeListenSocket, createApp, listen, remoteAddress, uwsNative } from './uws.ts';
+import { closeListenSocket, createApp, listen, uwsNative } from './uws.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
 import {
   ROUTE_AMANAGER,
@@ -175,7 +175,6 @@ export class HttpServer {
         authorization: scratch.authorization,
         contentType: scratch.contentType,
         contentLength: scratch.contentLength,
-        address: remoteAddress(res),
       };
       handleAjam(this.ajam, res, route, info);
     } else if (route === ROUTE_STATIC && this.staticRoot !== undefined) {

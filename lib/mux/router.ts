@@ -230,7 +230,9 @@ export class Mux {
     e.resolve = null;
     e.owner = null;
     if (resolve !== null) resolve(messages);
-    this.maybeStopSweep();
+    // The sweep timer is not stopped here: under load the table empties and refills all the time,
+    // and a clearInterval + setInterval per action cost more than the sweep itself. The next sweep
+    // tick stops it once both tables are empty.
   }
 
   /** Answers one registered action with an error now (its bytes could not be queued). */
@@ -269,7 +271,7 @@ export class Mux {
   }
 
   private startSweep(): void {
-    // Kept referenced: a caller is waiting. It stops as soon as both maps are empty.
+    // Kept referenced: a caller is waiting. It stops at the first tick that finds both maps empty.
     this.sweepTimer = setInterval(onSweep, this.sweepEveryMs, this);
   }
 

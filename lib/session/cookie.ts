@@ -13,6 +13,8 @@ const ID_RE = /^[0-9a-f]{32}$/;
  */
 export function sessionIdFromCookies(header: string | undefined): string | undefined {
   if (!header) return undefined;
+  const fast = onlyOurCookie(header);
+  if (fast !== null) return fast;
   let found: string | undefined;
   let start = 0;
   const n = header.length;
@@ -30,4 +32,29 @@ export function sessionIdFromCookies(header: string | undefined): string | undef
   if (found === undefined) return undefined;
   const id = found.toLowerCase();
   return ID_RE.test(id) ? id : undefined;
+}
+
+const PREFIX = SESSION_COOKIE + '=';
+const ID_LENGTH = 32;
+
+/**
+ * The common header, our cookie alone as we set it (`mansession_id="<id>"` or unquoted, lowercase
+ * hex): its id without slicing, trimming and a regex per request. null: take the general path.
+ */
+function onlyOurCookie(h: string): string | null {
+  const n = h.length;
+  let start = PREFIX.length;
+  let end = n;
+  if (n === start + ID_LENGTH + 2 && h.charCodeAt(start) === 34 && h.charCodeAt(n - 1) === 34) {
+    start++;
+    end--;
+  } else if (n !== start + ID_LENGTH) {
+    return null;
+  }
+  if (!h.startsWith(PREFIX)) return null;
+  for (let i = start; i < end; i++) {
+    const c = h.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return null;
+  }
+  return h.slice(start, end);
 }

@@ -6,7 +6,8 @@ import type { EventLog } from '../events/log.ts';
 import type { Session } from './session.ts';
 import type { SessionStore } from './store.ts';
 import { ActionRequest, badParameter } from './request.ts';
-import type { ActionResult, ActionSender } from './types.ts';
+import type { AmiMessage } from '../ami/message.ts';
+import { addressOf, type ActionResult, type ActionSender, type ClientAddress } from './types.ts';
 import { MSG, error, type Pairs } from './replies.ts';
 import { challenge, events, filter, login, logoff, type BootInfo, type LocalContext } from './local.ts';
 import { waitEvent } from './waitevent.ts';
@@ -47,49 +48,60 @@ export class Dispatcher {
 
   /**
    * Runs one request's parameters (in order, duplicates kept) on `session`, which the caller got
-   * from `store.open` and releases once the reply is written. Never rejects.
+   * from `store.open` and releases once the reply is written. Rejects only on a bug. Not `async`: a
+   * forwarded action returns the pool's promise chain as is (each async layer cost a promise and
+   * microtask hops per request).
    */
-  async handle(session: Session, pairs: Pairs, clientAddress: string): Promise<ActionResult> {
+  handle(session: Session, pairs: Pairs, client: ClientAddress): Promise<ActionResult> {
+    try {
+      return this.run(session, pairs, client);
+    } catch (err) {
+      // A bug: reject, as the async version did (the HTTP layer answers an internal error).
+      return Promise.reject(err);
+    }
+  }
+
+  private run(session: Session, pairs: Pairs, client: ClientAddress): Promise<ActionResult> {
     const bad = badParameter(pairs);
-    if (bad !== -1) return invalidCharacter(pairs, bad);
+    if (bad !== -1) return Promise.resolve(invalidCharacter(pairs, bad));
 
     const req = new ActionRequest(pairs);
     const id = req.actionId;
-    if (req.action === '') return { output: [error(id, MSG.MISSING_ACTION)] };
+    if (req.action === '') return Promise.resolve({ output: [error(id, MSG.MISSING_ACTION)] });
     const action = req.action.toLowerCase();
     const ctx = this.ctx;
 
     if (!session.authenticated) {
       // spec §2.3: before login only these three; everything else is denied.
-      if (action === 'login') return login(ctx, session, req, clientAddress);
+      if (action === 'login') return login(ctx, session, req, addressOf(client));
       if (action === 'challenge') return challenge(ctx, session, req);
-      if (action === 'logoff') return logoff(ctx, session, req);
-      return denied(id);
+      if (action === 'logoff') return Promise.resolve(logoff(ctx, session, req));
+      return Promise.resolve(denied(id));
     }
 
     switch (action) {
       case 'login':
-        return login(ctx, session, req, clientAddress);
+        return login(ctx, session, req, addressOf(client));
       case 'challenge':
         return challenge(ctx, session, req);
       case 'logoff':
-        return logoff(ctx, session, req);
+        return Promise.resolve(logoff(ctx, session, req));
       case 'events':
-        return events(session, req);
+        return Promise.resolve(events(session, req));
       case 'filter':
-        return filter(session, req);
+        return Promise.resolve(filter(session, req));
       case 'waitevent':
-        return waitEvent(this.log, session, req);
+        return Promise.resolve(waitEvent(this.log, session, req));
     }
 
     const write = session.writePerm;
-    if (!this.permissions.allows(write, action)) return denied(id);
+    if (!this.permissions.allows(write, action)) return Promise.resolve(denied(id));
     const refused = checkActionArguments(action, req, write);
-    if (refused !== undefined) return { output: [error(id, refused)] };
+    if (refused !== undefined) return Promise.resolve({ output: [error(id, refused)] });
     return this.forward(session.user!, action, pairs, id);
   }
 
-  private async forward(user: User, action: string, pairs: Pairs, id: string): Promise<ActionResult> {
+  private forward(user: User, action: string, pairs: Pairs, id: string): Promise<ActionResult> {
     // Asterisk skips empty Action headers (GET_HEADER_SKIP_EMPTY); drop them so that whatever reads
     // the first Action line upstream (an older Asterisk, the simulator) sees the one we resolved.
     if (hasEmptyAction(pairs)) pairs = pairs.filter(([k, v]) => v !== '' || k.toLowerCase() !== 'action');
@@ -98,16 +110,25 @@ export class Dispatcher {
     if (action === 'originate' && user.setvar !== undefined && user.setvar.length > 0) {
       pairs = [...pairs, ...user.setvar.map(([k, v]) => ['Variable', `${k}=${v}`] as const)];
     }
+    // The pool resolves AMI trouble as a Response: Error; the catches are only a safety net.
+    let sent: Promise<AmiMessage[]>;
     try {
-      const msgs = await this.pool.send(pairs);
-      const output = new Array<Buffer>(msgs.length);
-      for (let i = 0; i < msgs.length; i++) output[i] = msgs[i]!.raw;
-      return { output };
+      sent = this.pool.send(pairs);
     } catch (err) {
-      // The pool resolves AMI trouble as a Response: Error; this is only a safety net.
-      return { output: [error(id, `Internal error: ${oneLine((err as Error).message)}`)] };
+      return Promise.resolve(internalError(id, err));
     }
+    return sent.then(toResult, (err: unknown) => internalError(id, err));
   }
+}
+
+function toResult(msgs: AmiMessage[]): ActionResult {
+  const output = new Array<Buffer>(msgs.length);
+  for (let i = 0; i < msgs.length; i++) output[i] = msgs[i]!.raw;
+  return { output };
+}
+
+function internalError(id: string, err: unknown): ActionResult {
+  return { output: [error(id, `Internal error: ${oneLine((err as Error).message)}`)] };
 }
 
 function hasEmptyAction(pairs: Pairs): boolean {

@@ -5,6 +5,7 @@
 // Unlike Asterisk (one session per 5 s pass), every expired session goes in each purge pass.
 import { randomBytes } from 'node:crypto';
 import { Session } from './session.ts';
+import { addressOf, type ClientAddress } from './types.ts';
 
 export const DEFAULT_HTTPTIMEOUT = 60;
 export const UNAUTH_LIFETIME_S = 5;
@@ -80,8 +81,8 @@ export class SessionStore {
    * Start of a request: the session named by the cookie, or a new one, marked in flight. Every
    * `open` must be paired with one `release` after the response has been written (or dropped).
    */
-  open(id: string | undefined, address: string): Session {
-    const s = this.find(id) ?? this.create(address);
+  open(id: string | undefined, address: ClientAddress): Session {
+    const s = this.find(id) ?? this.create(addressOf(address));
     s.inFlight++;
     return s;
   }

@@ -17,3 +17,15 @@ export interface ActionResult {
 export interface ActionSender {
   send(headers: ReadonlyArray<readonly [string, string]>): Promise<AmiMessage[]>;
 }
+
+/**
+ * The client's address, or an object that yields it when read. The HTTP layer passes a lazy one:
+ * decoding the address from uWS cost more than the whole session lookup, and only a new session
+ * and Login's ACL check need it. Read it synchronously, before any await (the HTTP response it
+ * comes from may be gone after).
+ */
+export type ClientAddress = string | { readonly address: string };
+
+export function addressOf(a: ClientAddress): string {
+  return typeof a === 'string' ? a : a.address;
+}

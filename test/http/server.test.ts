@@ -9,7 +9,7 @@ import type { AjamDispatcher } from '../../lib/http/ajam.ts';
 import { uwsNative } from '../../lib/http/uws.ts';
 import { SessionStore } from '../../lib/session/store.ts';
 import type { Session } from '../../lib/session/session.ts';
-import type { ActionResult } from '../../lib/session/types.ts';
+import { addressOf, type ActionResult, type ClientAddress } from '../../lib/session/types.ts';
 import { RawClient, get, header, headerNames, post, rawRequest } from '../helpers/http.ts';
 import { setLogLevel } from '../../lib/log.ts';
 
@@ -29,8 +29,9 @@ class RecordingDispatcher implements AjamDispatcher {
   commits = 0;
   held: Array<() => void> = [];
 
-  handle(session: Session, pairs: ReadonlyArray<readonly [string, string]>, address: string): ActionResult | Promise<ActionResult> {
-    this.calls.push({ session, pairs: [...pairs], address });
+  handle(session: Session, pairs: ReadonlyArray<readonly [string, string]>, client: ClientAddress): ActionResult | Promise<ActionResult> {
+    // Read at once: the HTTP layer's address source is only valid until the reply is written.
+    this.calls.push({ session, pairs: [...pairs], address: addressOf(client) });
     let text = 'Response: Success\r\n';
     for (const [k, v] of pairs) text += `X-${k}: ${v}\r\n`;
     const result: ActionResult = { output: [Buffer.from(text + '\r\n')], commit: () => this.commits++ };
