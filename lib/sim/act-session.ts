@@ -86,7 +86,8 @@ export function challenge(s: SimSession, m: AmiMessage, id: string): void {
 }
 
 export function ping(s: SimSession, _m: AmiMessage, id: string): void {
-  s.send(reply.response('Success', id, [['Ping', 'Pong'], ['Timestamp', reply.timestamp()]]));
+  // reply.response's layout, built directly: Ping is the benchmark's action.
+  s.send('Response: Success\r\n' + reply.idLine(id) + 'Ping: Pong\r\nTimestamp: ' + reply.timestamp() + '\r\n\r\n');
 }
 
 export function events(s: SimSession, m: AmiMessage, id: string): void {

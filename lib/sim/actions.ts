@@ -42,7 +42,8 @@ const PRE_LOGIN = new Set(['login', 'logoff', 'challenge']);
 
 export function dispatch(s: SimSession, m: AmiMessage): void | Promise<void> {
   // Asterisk reads the first non-empty Action header (GET_HEADER_SKIP_EMPTY).
-  const action = m.getAll('Action').find((v) => v !== '') ?? '';
+  let action = m.get('Action') ?? '';
+  if (action === '') action = m.getAll('Action').find((v) => v !== '') ?? '';
   const id = m.get('ActionID') ?? '';
   if (action === '') {
     s.send(reply.error(id, 'Missing action in request'));

@@ -39,6 +39,9 @@ const sim = new AmiSimulator({
   port: num('port', values.port),
   followsCommand: values.follows,
   callDurationMs: num('call-ms', values['call-ms']),
+  // Nobody can read `received` from outside the process: recording would only grow the heap by
+  // every action of a load run (and slow every GC with it).
+  record: false,
 });
 const port = await sim.listen();
 process.stdout.write(`AMI simulator listening on ${values.host}:${port}\n`);

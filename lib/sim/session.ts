@@ -165,12 +165,13 @@ export class SimSession {
 
   send(data: string | Buffer): void {
     if (this.isClosed || this.ending) return;
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (this.out.length === 0 && !this.splitBusy && !this.sim.isStalled && !this.sim.isSplit) {
-      this.socket.write(buf);
+      // One write per reply, as Asterisk (which even writes a reply in several pieces); a string
+      // goes to the socket as is (no Buffer copy first).
+      this.socket.write(data);
       return;
     }
-    this.out.push(buf);
+    this.out.push(typeof data === 'string' ? Buffer.from(data) : data);
     this.flush();
   }
 
