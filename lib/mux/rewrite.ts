@@ -27,6 +27,7 @@ export function restoreActionId(msg: AmiMessage, id: string | undefined): AmiMes
     if (id === undefined || count === 0) return msg;
     return insertActionId(msg, id);
   }
+  if (found === 1) return replaceOne(msg, first, id);
 
   const idLen = id === undefined ? 0 : Buffer.byteLength(id);
   // Pass 1: size of the result.
@@ -82,6 +83,71 @@ export function restoreActionId(msg: AmiMessage, id: string | undefined): AmiMes
   raw.copy(out, copied + delta, copied);
   const bs = msg.bodyStart;
   return new AmiMessage(out, lines, 0, w / LINE_SLOTS, bs === -1 ? -1 : bs + delta, bs === -1 ? -1 : msg.bodyEnd + delta);
+}
+
+/**
+ * The usual case, exactly one ActionID line (line `at`): two copies around it and one offset
+ * shift, no second scan. Copies of a few dozen bytes go through copyBytes.
+ */
+function replaceOne(msg: AmiMessage, at: number, id: string | undefined): AmiMessage {
+  const raw = msg.raw;
+  const src = msg.lines;
+  const base = msg.base;
+  const count = msg.count;
+  const b = base + at * LINE_SLOTS;
+  const start = src[b]!;
+  const end = src[b + 2]!;
+  const len = raw.length;
+  let out: Buffer;
+  let lines: Int32Array;
+  let cut: number; // first byte after the replaced part, in raw
+  let delta: number; // shift of everything from `cut` on
+  if (id === undefined) {
+    cut = lineNext(raw, end);
+    delta = start - cut;
+    out = Buffer.allocUnsafe(len + delta);
+    copyBytes(raw, 0, out, 0, start);
+    lines = new Int32Array((count - 1) * LINE_SLOTS);
+  } else {
+    const vs = valueStart(raw, src, b);
+    const idLen = Buffer.byteLength(id);
+    cut = end;
+    delta = vs + idLen - end;
+    out = Buffer.allocUnsafe(len + delta);
+    copyBytes(raw, 0, out, 0, vs);
+    if (idLen === id.length) for (let j = 0; j < idLen; j++) out[vs + j] = id.charCodeAt(j);
+    else out.write(id, vs, 'utf8');
+    lines = new Int32Array(count * LINE_SLOTS);
+  }
+  copyBytes(raw, cut, out, cut + delta, len - cut);
+  const head = at * LINE_SLOTS;
+  for (let j = 0; j < head; j++) lines[j] = src[base + j]!;
+  let w = head;
+  if (id !== undefined) {
+    lines[w] = start;
+    lines[w + 1] = src[b + 1]!;
+    lines[w + 2] = end + delta;
+    w += LINE_SLOTS;
+  }
+  for (let i = at + 1; i < count; i++) {
+    const r = base + i * LINE_SLOTS;
+    const colon = src[r + 1]!;
+    lines[w] = src[r]! + delta;
+    lines[w + 1] = colon === -1 ? -1 : colon + delta;
+    lines[w + 2] = src[r + 2]! + delta;
+    w += LINE_SLOTS;
+  }
+  const bs = msg.bodyStart;
+  return new AmiMessage(out, lines, 0, w / LINE_SLOTS, bs === -1 ? -1 : bs + delta, bs === -1 ? -1 : msg.bodyEnd + delta);
+}
+
+/** Buffer#copy has a fixed cost of several JS and native calls: short runs are copied inline. */
+function copyBytes(from: Buffer, at: number, to: Buffer, toAt: number, n: number): void {
+  if (n > 64) {
+    from.copy(to, toAt, at, at + n);
+    return;
+  }
+  for (let j = 0; j < n; j++) to[toAt + j] = from[at + j]!;
 }
 
 /** Rare path (a message without an ActionID line): one is inserted after the first line. */

@@ -37,6 +37,8 @@ export type Resolve = (messages: AmiMessage[]) => void;
 
 export class Pending {
   readonly id: string;
+  /** The id's counter: the key in Mux.pending and Mux.echoes. */
+  readonly key: number;
   readonly callerId: string | undefined;
   owner: Owner | null;
   resolve: Resolve | null;
@@ -46,8 +48,9 @@ export class Pending {
   readonly timeoutMs: number;
   readonly echo: number;
 
-  constructor(id: string, callerId: string | undefined, deadline: number, timeoutMs: number, echo: number) {
+  constructor(id: string, key: number, callerId: string | undefined, deadline: number, timeoutMs: number, echo: number) {
     this.id = id;
+    this.key = key;
     this.callerId = callerId;
     this.owner = null;
     this.resolve = null;
@@ -92,8 +95,9 @@ export interface MuxStats {
 export class Mux {
   readonly ids: IdSpace;
   readonly timeoutMs: number;
-  readonly pending: Map<string, Pending>;
-  readonly echoes: Map<string, Echo>;
+  /** By id counter (IdSpace.parse). */
+  readonly pending: Map<number, Pending>;
+  readonly echoes: Map<number, Echo>;
   readonly stats: MuxStats;
   /** Where events go (untagged ones, and restored OriginateResponse / UserEvent). */
   onEvent: (msg: AmiMessage) => void;
@@ -118,7 +122,8 @@ export class Mux {
    * builds the entry; nothing is registered yet.
    */
   prepare(headers: Headers, timeoutMs?: number): Prepared {
-    const id = this.ids.next();
+    const key = this.ids.nextNumber();
+    const id = this.ids.idOf(key);
     const enc = encodeAction(headers, id);
     const now = Date.now();
     let wait = timeoutMs ?? this.timeoutMs;
@@ -139,7 +144,7 @@ export class Mux {
       echo = ECHO_USEREVENT;
       echoDeadline = now + wait;
     }
-    return { entry: new Pending(id, enc.callerId, now + wait, wait, echo), action, text: enc.text, echoDeadline };
+    return { entry: new Pending(id, key, enc.callerId, now + wait, wait, echo), action, text: enc.text, echoDeadline };
   }
 
   /** Registers a prepared entry as sent on `owner`. */
@@ -148,21 +153,24 @@ export class Mux {
     e.owner = owner;
     e.resolve = resolve;
     owner.inflight++;
-    this.pending.set(e.id, e);
-    if (e.echo !== ECHO_NONE) this.echoes.set(e.id, new Echo(e.callerId, e.echo, p.echoDeadline));
+    this.pending.set(e.key, e);
+    if (e.echo !== ECHO_NONE) this.echoes.set(e.key, new Echo(e.callerId, e.echo, p.echoDeadline));
     if (this.sweepTimer === null) this.startSweep();
   }
 
   /** Every message received on `owner`; `events` is true for the events connection. */
   route(owner: Owner, msg: AmiMessage, events: boolean): void {
-    const id = msg.actionId;
-    const isResponse = msg.response !== undefined;
-    if (id === undefined || !this.ids.owns(id)) {
+    // Read from the bytes, nothing decoded: the first ActionID line's counter (see IdSpace.parse)
+    // and whether the first line is a Response.
+    const idLine = msg.indexOf(ACTION_ID);
+    const key = idLine === -1 ? -1 : this.ids.parse(msg.raw, msg.valueOffset(idLine), msg.lineEnd(idLine));
+    const isResponse = msg.count > 0 && msg.keyEquals(0, RESPONSE);
+    if (key === -1) {
       if (!isResponse && events) this.onEvent(msg);
       else this.stats.dropped++;
       return;
     }
-    const e = this.pending.get(id);
+    const e = this.pending.get(key);
     if (isResponse) {
       if (e === undefined || e.owner !== owner || e.messages.length !== 0) {
         this.stats.dropped++;
@@ -178,13 +186,13 @@ export class Mux {
       if (isListEnd(msg, name)) this.finish(e, e.messages);
       return;
     }
-    const echo = this.echoes.get(id);
+    const echo = this.echoes.get(key);
     if (echo !== undefined && events) {
       if (
         (echo.kind === ECHO_ORIGINATE && name === 'OriginateResponse') ||
         (echo.kind === ECHO_USEREVENT && name === 'UserEvent')
       ) {
-        this.echoes.delete(id);
+        this.echoes.delete(key);
       }
       this.stats.routed++;
       this.onEvent(restoreActionId(msg, echo.callerId));
@@ -197,33 +205,35 @@ export class Mux {
   private onResponse(e: Pending, msg: AmiMessage): void {
     const restored = restoreActionId(msg, e.callerId);
     this.stats.routed++;
-    const r = msg.response!;
-    const success = r.length === 7 && r.toLowerCase() === 'success';
+    const success = valueIs(msg, 0, 'success');
     if (success && e.echo === ECHO_NONE) {
-      const list = msg.get('EventList');
-      if (list !== undefined) {
-        if (list.toLowerCase() === 'start') {
+      // One pass for both lookups (a plain reply, like Ping's, has neither).
+      let list = -1;
+      let text = -1;
+      for (let i = 1; i < msg.count; i++) {
+        if (list === -1 && msg.keyEquals(i, 'EventList')) list = i;
+        else if (text === -1 && msg.keyEquals(i, 'Message')) text = i;
+      }
+      if (list !== -1) {
+        if (valueIs(msg, list, 'start')) {
           e.mode = MODE_LIST;
           e.messages.push(restored);
           return;
         }
-      } else {
-        const text = msg.get('Message');
-        if (text !== undefined && endsWithWillFollow(text)) {
-          e.mode = MODE_FOLLOW;
-          e.messages.push(restored);
-          return;
-        }
+      } else if (text !== -1 && endsWithWillFollow(msg.value(text))) {
+        e.mode = MODE_FOLLOW;
+        e.messages.push(restored);
+        return;
       }
     }
     // An Originate or UserEvent that failed will never be echoed.
-    if (!success && e.echo !== ECHO_NONE) this.echoes.delete(e.id);
+    if (!success && e.echo !== ECHO_NONE) this.echoes.delete(e.key);
     e.messages.push(restored);
     this.finish(e, e.messages);
   }
 
   private finish(e: Pending, messages: AmiMessage[]): void {
-    this.pending.delete(e.id);
+    this.pending.delete(e.key);
     const owner = e.owner;
     if (owner !== null) owner.inflight--;
     const resolve = e.resolve;
@@ -237,8 +247,8 @@ export class Mux {
 
   /** Answers one registered action with an error now (its bytes could not be queued). */
   fail(e: Pending, message: string): void {
-    if (this.pending.get(e.id) !== e) return;
-    this.echoes.delete(e.id);
+    if (this.pending.get(e.key) !== e) return;
+    this.echoes.delete(e.key);
     this.finish(e, [errorReply(e.callerId, message)]);
   }
 
@@ -266,7 +276,7 @@ export class Mux {
       this.stats.timeouts++;
       this.finish(e, [errorReply(e.callerId, `AMI action timed out after ${e.timeoutMs} ms without an answer from Asterisk`)]);
     }
-    for (const [id, echo] of this.echoes) if (echo.deadline <= now) this.echoes.delete(id);
+    for (const [key, echo] of this.echoes) if (echo.deadline <= now) this.echoes.delete(key);
     this.maybeStopSweep();
   }
 
@@ -304,6 +314,20 @@ export function errorReply(callerId: string | undefined, message: string): AmiMe
   return callerId === undefined
     ? AmiMessage.from([['Response', 'Error'], ['Message', message]])
     : AmiMessage.from([['Response', 'Error'], ['ActionID', callerId], ['Message', message]]);
+}
+
+const ACTION_ID = 'ActionID';
+const RESPONSE = 'Response';
+
+/** Line i's value equals `lower` ignoring case (ASCII), without decoding it. */
+function valueIs(msg: AmiMessage, i: number, lower: string): boolean {
+  const at = msg.valueOffset(i);
+  if (at === -1) return false;
+  const n = lower.length;
+  if (msg.lineEnd(i) - at !== n) return false;
+  const raw = msg.raw;
+  for (let j = 0; j < n; j++) if ((raw[at + j]! | 0x20) !== lower.charCodeAt(j)) return false;
+  return true;
 }
 
 function isListEnd(msg: AmiMessage, name: string | undefined): boolean {

@@ -48,3 +48,25 @@ t.test('astTrue and ids', (t) => {
   t.throws(() => new IdSpace('bad id'));
   t.end();
 });
+
+t.test('IdSpace.parse reads the counter of our own ids only, one spelling per number', (t) => {
+  const s = new IdSpace('abc');
+  const at = (text: string): number => {
+    const b = Buffer.from(`xx${text}yy`);
+    return s.parse(b, 2, 2 + Buffer.byteLength(text));
+  };
+  for (let i = 0; i < 2000; i++) {
+    const n = s.nextNumber();
+    t.equal(at(s.idOf(n)), n);
+  }
+  t.equal(at(s.next()), 2001);
+  t.equal(at('abd-1'), -1, 'other prefix');
+  t.equal(at('ab'), -1, 'shorter than the prefix');
+  t.equal(at('abc-'), 0, 'no counter');
+  t.equal(at('abc-01'), 0, 'leading zero');
+  t.equal(at('abc-1A'), 0, 'uppercase');
+  t.equal(at('abc-1 '), 0, 'trailing text');
+  t.equal(at('abc-c0.ping.3'), 0, "a connection's own id");
+  t.equal(at('abc-zzzzzzzzzzz'), 0, 'too long');
+  t.end();
+});

@@ -12,7 +12,7 @@ function setup(timeoutMs = 30000) {
     const p = mux.prepare(headers, timeout);
     let result: AmiMessage[] | undefined;
     const done = new Promise<AmiMessage[]>((resolve) => mux.register(p, owner, (m) => resolve((result = m))));
-    return { id: p.entry.id, text: p.text, done, get result() { return result; } };
+    return { id: p.entry.id, key: p.entry.key, text: p.text, done, get result() { return result; } };
   }
   const msg = (s: string) => parseOne(Buffer.from(s.replace(/\n/g, '\r\n') + '\r\n'));
   return { mux, events, a, b, send, msg };
@@ -108,7 +108,7 @@ t.test('a refused Originate forgets its echo; a sync one gets a longer deadline 
   t.equal(mux.echoes.size, 0);
   const s = send(a, [['Action', 'Originate'], ['Timeout', '20000']]);
   t.equal(mux.echoes.size, 0);
-  t.ok(mux.pending.get(s.id)!.deadline - Date.now() > 20000);
+  t.ok(mux.pending.get(s.key)!.deadline - Date.now() > 20000);
   mux.route(a, msg(`Response: Success\nActionID: ${s.id}\nMessage: Originate successfully queued\n`), true);
   await s.done;
 });
