@@ -208,6 +208,11 @@ export class AmiConnection extends EventEmitter {
     return true;
   }
 
+  /** Actions are queued for this turn's write (or held by backpressure). */
+  get hasQueued(): boolean {
+    return this.out.length > 0;
+  }
+
   /** Bytes waiting in our batch plus those Node holds for the socket. */
   get queuedBytes(): number {
     let n = this.socket === null ? 0 : this.socket.writableLength;

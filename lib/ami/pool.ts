@@ -1,7 +1,11 @@
 // N AMI connections to one Asterisk, shared by every caller. Connection 0 logs in with `Events: on`
 // and feeds the event stream; the others log in with `Events: off` so each event is received once.
-// Actions go to the ready connection with the fewest in flight; lib/mux/ does the id rewriting and
-// routes the answers back.
+// Actions go to the ready connection with the fewest in flight (a slow action holds up the ones
+// behind it in Asterisk's session thread), except that the actions of one event-loop turn stay on
+// the connection that already has some queued while it has at most STICKY_SLACK more in flight than
+// the least busy one: every connection written in a turn costs a write, a read in Asterisk and a
+// read back here (at c=50 spreading each turn over two connections cost ~15% more CPU per request,
+// proxy + simulator + load generator). lib/mux/ does the id rewriting and routes the answers back.
 import { EventEmitter } from 'node:events';
 import { AmiConnection, type AmiConnectionOptions } from './connection.ts';
 import type { AmiMessage } from './message.ts';
@@ -17,6 +21,9 @@ export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'i
   /** Prefix of every proxy ActionID (default: 8 random hex digits per process). */
   instanceId?: string;
 }
+
+/** How much busier than the least busy connection the one already written this turn may get. */
+export const STICKY_SLACK = 16;
 
 export const POOL_DEFAULTS = {
   connections: 2,
@@ -53,6 +60,8 @@ export class AmiPool extends EventEmitter {
   readonly connections: readonly AmiConnection[];
   private readonly slots: Slot[];
   private readonly mux: Mux;
+  /** Connection of the previous send (kept while it has actions queued for this turn). */
+  private lastPick: Slot | null;
   private readyCount: number;
   private closed: boolean;
 
@@ -81,6 +90,7 @@ export class AmiPool extends EventEmitter {
     }
     this.slots = slots;
     this.connections = slots.map((s) => s.conn);
+    this.lastPick = null;
     this.readyCount = 0;
     this.closed = false;
   }
@@ -166,7 +176,10 @@ export class AmiPool extends EventEmitter {
     this.readyCount = 0;
   }
 
-  /** The ready connection with the fewest actions in flight; ties go to the non-event ones. */
+  /**
+   * The ready connection with the fewest actions in flight (ties go to the non-event ones), or the
+   * one this turn's previous actions went to while it is within STICKY_SLACK of that (see top).
+   */
   private pick(): Slot | null {
     const slots = this.slots;
     let best: Slot | null = null;
@@ -174,6 +187,11 @@ export class AmiPool extends EventEmitter {
       const s = slots[i]!;
       if (s.conn.ready && (best === null || s.inflight < best.inflight)) best = s;
     }
+    const last = this.lastPick;
+    if (best !== null && last !== null && last !== best && last.conn.ready && last.conn.hasQueued && last.inflight <= best.inflight + STICKY_SLACK) {
+      return last;
+    }
+    this.lastPick = best;
     return best;
   }
 
