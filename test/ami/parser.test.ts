@@ -194,6 +194,24 @@ t.test('values with colons, lines without a colon, empty values, raw LF/CR insid
   t.equal(m.count, 10);
 });
 
+t.test('the first colon is found at every offset, next to look-alike bytes', async (t) => {
+  // ';' is ':' ^ 1 and 0xBA is ':' | 0x80: the bytes a word-at-a-time search could confuse.
+  const fillers = ['k', ';', '\xba', ':'];
+  let bad = 0;
+  let cases = 0;
+  for (const f of fillers) {
+    for (let n = 0; n < 12; n++) {
+      const key = f === ':' ? 'K'.repeat(n) : `K${f.repeat(n)}`;
+      const line = Buffer.from(`${key}: v;\xba:${f}\r\n`, 'latin1');
+      const m = run(one(Buffer.concat([Buffer.from('Event: X\r\n'), line, Buffer.from('\r\n')]))).msgs[0]!;
+      const b = m.base + 3;
+      cases++;
+      if (m.lines[b + 1] !== m.lines[b]! + key.length) bad++;
+    }
+  }
+  t.equal(bad, 0, `${cases} keys, colon offset exact`);
+});
+
 t.test('pre-14 Response: Follows body up to --END COMMAND--', async (t) => {
   const r = threeWay(t, 'follows', fx.FOLLOWS_COMMAND);
   t.equal(r.msgs.length, 2);
