@@ -26,7 +26,8 @@ export function writeSection(title: string, body: string): void {
   if (start === -1) text = `${text.trimEnd()}\n\n${section}`;
   else {
     const next = text.indexOf('\n## ', start + header.length);
-    text = text.slice(0, start) + section + (next === -1 ? '' : text.slice(next + 1));
+    // Keep one blank line before the following section.
+    text = text.slice(0, start) + section + (next === -1 ? '' : '\n' + text.slice(next + 1));
   }
   writeFileSync(file, text);
 }
