@@ -163,6 +163,8 @@ for (const [id, b] of pass([...best.keys()].filter((id) => best.get(id)!.hz > 1)
 interface Result {
   msgsPerSec: number;
   mbPerSec: number;
+  /** From the fastest sample: the stretch with the least interference from other processes. */
+  bestMbPerSec: number;
   msPerRun: number;
   rme: number;
   samples: number;
@@ -179,6 +181,7 @@ best.forEach((b) => {
   (results[inputName] ??= {})[row] = {
     msgsPerSec: b.hz * input.messages,
     mbPerSec: (b.hz * input.bytes) / 1e6,
+    bestMbPerSec: input.bytes / 1e6 / Math.min(...b.stats.sample),
     msPerRun: 1000 / b.hz,
     rme: b.stats.rme,
     samples: b.stats.sample.length,
@@ -191,15 +194,15 @@ for (const input of inputs) {
   lines.push(
     `### ${input.name}: ${input.what} (${fmt(input.bytes)} B, ${fmt(input.messages)} message${input.messages === 1 ? '' : 's'})`,
     '',
-    `| parser | msgs/s | MB/s | ms/run | ±% | ${OURS.map((o) => `${o} ×`).join(' | ')} | messages emitted |`,
-    `|---|---:|---:|---:|---:|${OURS.map(() => '---:').join('|')}|---:|`,
+    `| parser | msgs/s | MB/s | best MB/s | ms/run | ±% | ${OURS.map((o) => `${o} ×`).join(' | ')} | messages emitted |`,
+    `|---|---:|---:|---:|---:|---:|${OURS.map(() => '---:').join('|')}|---:|`,
   );
   for (const [row] of rows) {
     const r = res[row]!;
     const ratios = OURS.map((o) => (OURS.includes(row) || row === 'framing-only' ? '' : `${fmt(res[o]!.mbPerSec / r.mbPerSec, 1)}×`));
     const n = emitted.get(`${input.name} ${row}`)!;
     lines.push(
-      `| ${row} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.msPerRun, 2)} | ${r.rme.toFixed(1)} | ${ratios.join(' | ')} | ${fmt(n)}${n === input.messages ? '' : ' ≠'} |`,
+      `| ${row} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.bestMbPerSec, 1)} | ${fmt(r.msPerRun, 2)} | ${r.rme.toFixed(1)} | ${ratios.join(' | ')} | ${fmt(n)}${n === input.messages ? '' : ' ≠'} |`,
     );
   }
   lines.push('');
@@ -208,7 +211,7 @@ for (const input of inputs) {
 const main = results['corpus-64k']!;
 const big = results['output-20000']!['ajam-proxy']!;
 const targets = [
-  `- corpus-64k, every header indexed: **${fmt(main['ajam-proxy']!.mbPerSec)} MB/s** (target ≥ 500); ` +
+  `- corpus-64k, every header indexed: **${fmt(main['ajam-proxy']!.mbPerSec)} MB/s** mean, ${fmt(main['ajam-proxy']!.bestMbPerSec)} MB/s best sample (target ≥ 500); ` +
     `${fmt(main['ajam-proxy']!.mbPerSec / main['asterisk-manager']!.mbPerSec, 1)}× asterisk-manager (target ≥ 10×), ` +
     `${fmt(main['ajam-proxy']!.mbPerSec / main['asterisk.io']!.mbPerSec, 1)}× asterisk.io (target ≥ 2×); ` +
     `framing alone ${fmt(main['framing-only']!.mbPerSec)} MB/s.`,
@@ -228,7 +231,8 @@ ${targets.join('\n')}
 ${table}
 How it is measured: benchmark.js (max 2 s, at least 3 samples per row), one run = a fresh parser fed every chunk of the
 input; rows faster than one run per second are measured in a second pass too and keep the better mean (the machine is
-shared). Inputs are the same Buffers for every row. MB = 10^6 bytes; msgs/s counts the input's messages. "ajam-proxy ×" is how
+shared). Inputs are the same Buffers for every row. MB = 10^6 bytes; msgs/s and MB/s are benchmark.js means (also in parser.json); "best MB/s" comes from the fastest sample,
+the least disturbed by other processes. msgs/s counts the input's messages. "ajam-proxy ×" is how
 many times faster ajam-proxy is than that row. "messages emitted" is what each parser handed out per run (≠: it differs from
 the input's count, e.g. a peer that drops or merges messages).
 
