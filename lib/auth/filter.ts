@@ -62,7 +62,7 @@ export class FilterRule implements EventFilterRule {
     const hl = h.length;
     const h0 = h[0]!;
     for (let i = 0; i < event.count; i++) {
-      const b = i * LINE_SLOTS;
+      const b = event.base + i * LINE_SLOTS;
       const start = lines[b]!;
       const end = lines[b + 2]!;
       if (end - start < hl || raw[start] !== h0 || !bytesAt(raw, start, h)) continue;
@@ -104,7 +104,7 @@ function bytesAt(raw: Buffer, at: number, what: Buffer): boolean {
 function nameIs(event: AmiMessage, name: Buffer): boolean {
   const i = event.count > 0 && event.keyEquals(0, 'Event') ? 0 : event.indexOf('Event');
   if (i === -1) return false;
-  const b = i * LINE_SLOTS;
+  const b = event.base + i * LINE_SLOTS;
   const raw = event.raw;
   const end = event.lines[b + 2]!;
   let p = event.lines[b + 1]! + 1;

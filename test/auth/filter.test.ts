@@ -231,3 +231,20 @@ t.test('byte-level matching agrees with text matching', async (t) => {
   t.notOk(parseFilter('eventfilter(name(Hang))', '').matches(late), 'whole name only');
   t.notOk(parseFilter('eventfilter(name(Hangup))', '').matches(AmiMessage.from([['Response', 'Success']])));
 });
+
+t.test('filters read messages made by the parser (line records in a shared pool, base ≠ 0)', async (t) => {
+  const { AmiParser } = await import('../../lib/ami/parser.ts');
+  const got: AmiMessage[] = [];
+  const parser = new AmiParser({ onMessage: (m) => got.push(m) });
+  const hangup = 'Event: Hangup\r\nPrivilege: call,all\r\nChannel: PJSIP/alice-00000001\r\nCause: 16\r\n\r\n';
+  parser.push(Buffer.from('Event: Newchannel\r\nPrivilege: call,all\r\nChannel: PJSIP/bob-00000002\r\n\r\n' + hangup));
+  const parsed = got[1]!;
+  t.equal(parsed.event, 'Hangup');
+  const byHeader = parseFilter('eventfilter(header(Channel),method(starts_with))', 'PJSIP/alice');
+  const byName = parseFilter('eventfilter(name(Hangup),method(none))', '');
+  for (const [label, msg] of [['parser', parsed], ['parseOne', parseOne(Buffer.from(hangup))]] as const) {
+    t.ok(byHeader.matches(msg), `${label}: header rule`);
+    t.ok(byName.matches(msg), `${label}: name rule`);
+  }
+  t.notOk(byHeader.matches(got[0]!), 'the other event does not match');
+});
