@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AmiParser } from '../lib/ami/parser.ts';
 import type { AmiMessage } from '../lib/ami/message.ts';
-import { outputResponse } from '../test/fixtures/ami.ts';
+import { outputResponse } from '../test/helpers/ami.ts';
 import { PEERS, type ParseAll } from './parser.peers.ts';
 import { machineLine, writeJson, writeSection } from './lib/results.ts';
 

@@ -2,10 +2,10 @@
 // dispatcher → HTTP server. Nothing here parses or formats; it only wires modules together and
 // owns their lifetimes (start order below, close in reverse).
 import type { Config } from './config/config.ts';
-import { AmiPool } from './ami/pool.ts';
+import { AmiPool } from './mux/pool.ts';
 import type { AmiMessage } from './ami/message.ts';
 import { AmiSimulator } from './sim/index.ts';
-import { EventLog } from './events/log.ts';
+import { EventLog } from './events/event-log.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
 import { SessionStore } from './session/store.ts';
 import { Dispatcher } from './session/dispatch.ts';

@@ -2,7 +2,7 @@
 // end of what it read only once the response carrying those events has been written, so a client
 // that disconnects mid-reply gets the same events again on its next read (an improvement over
 // Asterisk, whose per-session queue loses them, spec §4.4).
-import type { EventLog, LogEntry } from './log.ts';
+import type { EventLog, LogEntry } from './event-log.ts';
 
 export interface CursorRead {
   /** Entries that passed the filter, oldest first. */

@@ -26,7 +26,7 @@ import {
   MAX_BODY,
 } from './request.ts';
 import type { Param } from './request.ts';
-import { sendError, sendUnauthorized } from './errors.ts';
+import { sendError, sendUnauthorized } from './error-pages.ts';
 import { wwwAuthenticate } from './digest.ts';
 import type { DigestSessions } from './digest.ts';
 

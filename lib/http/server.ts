@@ -36,7 +36,7 @@ import {
 } from './request.ts';
 import { AjamContext, handleAjam } from './ajam.ts';
 import type { AjamDispatcher, AjamRequestInfo } from './ajam.ts';
-import { sendError } from './errors.ts';
+import { sendError } from './error-pages.ts';
 import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
 import type { DigestSessions } from './digest.ts';

@@ -2,7 +2,7 @@
 // everything else through the AMI pool (spec §2.3, §5.2; DESIGN "The decisions that make it correct").
 import type { User } from '../auth/types.ts';
 import { checkActionArguments, type ActionPermissions } from '../auth/actions.ts';
-import type { EventLog } from '../events/log.ts';
+import type { EventLog } from '../events/event-log.ts';
 import type { Session } from './session.ts';
 import type { SessionStore } from './store.ts';
 import { ActionRequest, badParameter } from './request.ts';

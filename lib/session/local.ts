@@ -8,7 +8,7 @@ import { parseEventMask } from '../auth/classes.ts';
 import { checkMd5Key, checkSecret } from '../auth/md5.ts';
 import { parseFilterAction } from '../auth/filter.ts';
 import { Cursor } from '../events/cursor.ts';
-import type { EventLog } from '../events/log.ts';
+import type { EventLog } from '../events/event-log.ts';
 import type { Session } from './session.ts';
 import type { SessionStore } from './store.ts';
 import type { ActionRequest } from './request.ts';

@@ -3,7 +3,7 @@
 import type { ClassMask, EventFilterRule, User } from '../auth/types.ts';
 import type { AmiMessage } from '../ami/message.ts';
 import type { Cursor } from '../events/cursor.ts';
-import type { LogEntry } from '../events/log.ts';
+import type { LogEntry } from '../events/event-log.ts';
 import { shouldSendEvent } from '../auth/filter.ts';
 
 /** The WaitEvent currently parked on a session (waitevent.ts); at most one per session (spec §4.3). */

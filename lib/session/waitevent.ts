@@ -5,7 +5,7 @@
 // - Reply: Response/[ActionID]/Message, the events, `Event: WaitEventComplete`/[ActionID].
 // - A second WaitEvent on the session makes the first return an empty output; events stay queued.
 // - The cursor advances only through the result's `commit()`, called once the reply is written.
-import type { EventLog, LogWaiter } from '../events/log.ts';
+import type { EventLog, LogWaiter } from '../events/event-log.ts';
 import { eventsLostMessage } from '../events/cursor.ts';
 import type { ParkedWait, Session } from './session.ts';
 import type { ActionRequest } from './request.ts';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { AmiConnection, type AmiConnectionOptions } from '../../lib/ami/connection.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 import type { AjamError } from '../../lib/errors.ts';
-import { FakeAmi, asteriskLike } from './fake-ami.ts';
+import { FakeAmi, asteriskLike } from '../helpers/fake-ami.ts';
 
 async function fake(handler = asteriskLike()): Promise<FakeAmi> {
   const f = new FakeAmi(handler);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { AmiMessage, parseOne, serializeHeaders } from '../../lib/ami/message.ts';
 import { AmiParser } from '../../lib/ami/parser.ts';
-import * as fx from '../fixtures/ami.ts';
+import * as fx from '../helpers/ami.ts';
 
 /** Messages as the stream parser makes them (line records in a shared pool, base > 0 after the first). */
 function parse(buf: Buffer): AmiMessage[] {

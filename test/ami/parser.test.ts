@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { AmiParser, type ParserOptions } from '../../lib/ami/parser.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 import { ErrorCodes } from '../../lib/errors.ts';
-import * as fx from '../fixtures/ami.ts';
+import * as fx from '../helpers/ami.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: feed bytes in a given chunking, describe messages so runs can be compared.

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { AmiMessage } from '../../lib/ami/message.ts';
-import { EventLog, type LogEntry } from '../../lib/events/log.ts';
+import { EventLog, type LogEntry } from '../../lib/events/event-log.ts';
 import { Cursor, eventsLostMessage } from '../../lib/events/cursor.ts';
 
 const ev = (name: string, privilege = 'call,all'): AmiMessage => AmiMessage.from([['Event', name], ['Privilege', privilege]]);

@@ -35,7 +35,7 @@ import {
   splitMessages,
   splitResponses,
   type Response,
-} from './fixtures.ts';
+} from '../helpers/format-fixtures.ts';
 
 type Source = 'rawman' | `twin:${string}` | 'reconstructed';
 type Kind = AjamFormat | 'amxml' | 'amanager' | 'arawman';

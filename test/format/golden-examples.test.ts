@@ -7,7 +7,7 @@ import { rawman } from '../../lib/format/rawman.ts';
 import { mxml, mxmlBlock, mxmlJoin } from '../../lib/format/mxml.ts';
 import { html, htmlBlock, htmlJoin } from '../../lib/format/html.ts';
 import { ERROR_TEXT, errorHeaders, errorPage, responseHead } from '../../lib/format/http.ts';
-import { EXAMPLES, buildLike, header, readTxtExample, splitMessages, splitResponses, type Response } from './fixtures.ts';
+import { EXAMPLES, buildLike, header, readTxtExample, splitMessages, splitResponses, type Response } from '../helpers/format-fixtures.ts';
 
 function load(name: string): Response {
   const r = splitResponses(readFileSync(EXAMPLES + name));

@@ -11,7 +11,7 @@ import {
   htmlDigest,
   htmlJoin,
 } from '../../lib/format/html.ts';
-import { refTranslate } from './reference.ts';
+import { refTranslate } from '../helpers/format-reference.ts';
 
 const HR = '<tr><td colspan="2"><hr></td></tr>\r\n';
 

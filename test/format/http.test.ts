@@ -10,7 +10,7 @@ import {
   responseHead,
   setCookieValue,
 } from '../../lib/format/http.ts';
-import { readTxtExample } from './fixtures.ts';
+import { readTxtExample } from '../helpers/format-fixtures.ts';
 
 t.test('httpDate is IMF-fixdate', async (t) => {
   t.equal(httpDate(Date.UTC(2026, 7, 15, 10, 0, 0)), 'Sat, 15 Aug 2026 10:00:00 GMT');

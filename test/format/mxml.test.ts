@@ -13,7 +13,7 @@ import {
   mxmlJoin,
   mxmlOpen,
 } from '../../lib/format/mxml.ts';
-import { refTranslate } from './reference.ts';
+import { refTranslate } from '../helpers/format-reference.ts';
 
 const OPEN = "<response type='object' id='unknown'><generic";
 const END = ' /></response>\n';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { DigestSessions, NONCE_LIFETIME_MS, digestResponse, parseDigest, wwwAuthenticate } from '../../lib/http/digest.ts';
 import type { DigestAuth } from '../../lib/http/digest.ts';
 import { SessionStore } from '../../lib/session/store.ts';
-import { EventLog } from '../../lib/events/log.ts';
+import { EventLog } from '../../lib/events/event-log.ts';
 import type { User } from '../../lib/auth/types.ts';
 
 t.test('parseDigest', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { AmiMessage } from '../../lib/ami/message.ts';
 import { ActionRequest, badParameter } from '../../lib/session/request.ts';
-import { rig } from './helpers.ts';
+import { rig } from '../helpers/session.ts';
 
 t.test('ActionRequest: first non-empty Action, first ActionID, case-insensitive lookups', async (t) => {
   const r = new ActionRequest([['action', ''], ['ACTIONID', 'a1'], ['Action', 'Ping'], ['ActionID', 'a2'], ['Action', 'Status']]);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { md5Key } from '../../lib/auth/md5.ts';
-import { rig } from './helpers.ts';
+import { rig } from '../helpers/session.ts';
 
 const FULLY_BOOTED = 'Event: FullyBooted\r\nPrivilege: system,all\r\nUptime: 3600\r\nLastReload: 3600\r\nStatus: Fully Booted\r\n\r\n';
 

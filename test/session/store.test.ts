@@ -1,6 +1,6 @@
 import t from 'tap';
 import { newSessionId, SessionStore } from '../../lib/session/store.ts';
-import { makeUser } from './helpers.ts';
+import { makeUser } from '../helpers/session.ts';
 
 t.test('ids: 128-bit lowercase hex, unique', async (t) => {
   const seen = new Set<string>();

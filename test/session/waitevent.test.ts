@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseFilter } from '../../lib/auth/filter.ts';
 import { parseCInt } from '../../lib/session/waitevent.ts';
-import { event, rig, type Rig } from './helpers.ts';
+import { event, rig, type Rig } from '../helpers/session.ts';
 
 const HEAD = 'Response: Success\r\nMessage: Waiting for Event completed.\r\n\r\n';
 const TAIL = 'Event: WaitEventComplete\r\n\r\n';

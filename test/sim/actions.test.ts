@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmiSimulator } from '../../lib/sim/index.ts';
 import { ACTIONS } from '../../lib/sim/registry.ts';
-import { TestClient } from './client.ts';
-import { CAPTURES, haveCaptures } from './capture.ts';
+import { TestClient } from '../helpers/sim-client.ts';
+import { CAPTURES, haveCaptures } from '../helpers/capture.ts';
 
 const sim = new AmiSimulator({ callDurationMs: 400 });
 const clients: TestClient[] = [];

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TestClient } from './client.ts';
+import { TestClient } from '../helpers/sim-client.ts';
 
 const CLI = fileURLToPath(new URL('../../lib/sim/cli.ts', import.meta.url));
 

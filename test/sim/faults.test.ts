@@ -1,7 +1,7 @@
 // The simulator's fault knobs and observation hooks.
 import t from 'tap';
 import { AmiSimulator } from '../../lib/sim/index.ts';
-import { TestClient } from './client.ts';
+import { TestClient } from '../helpers/sim-client.ts';
 
 const sim = new AmiSimulator({ callDurationMs: 300 });
 const clients: TestClient[] = [];

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { AmiSimulator, type SimUser } from '../../lib/sim/index.ts';
-import { Replay, haveCaptures, normalise } from './capture.ts';
+import { Replay, haveCaptures, normalise } from '../helpers/capture.ts';
 
 // The captures' users and secrets.
 const USERS: SimUser[] = [

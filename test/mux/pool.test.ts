@@ -2,7 +2,7 @@
 import t from 'tap';
 import { once } from 'node:events';
 import { AmiSimulator, type SimOptions } from '../../lib/sim/index.ts';
-import { AmiPool, STICKY_SLACK, type AmiPoolOptions } from '../../lib/ami/pool.ts';
+import { AmiPool, STICKY_SLACK, type AmiPoolOptions } from '../../lib/mux/pool.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 import type { AjamError } from '../../lib/errors.ts';
 

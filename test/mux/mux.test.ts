@@ -1,7 +1,7 @@
 // Routing rules of the mux, fed message by message (no sockets here: the pool tests cover the wire).
 import t from 'tap';
 import { AmiMessage, parseOne } from '../../lib/ami/message.ts';
-import { Mux, type Owner } from '../../lib/mux/router.ts';
+import { Mux, type Owner } from '../../lib/mux/mux.ts';
 
 function setup(timeoutMs = 30000) {
   const events: AmiMessage[] = [];

@@ -3,7 +3,7 @@ import { AmiMessage } from '../../lib/ami/message.ts';
 import { ALL } from '../../lib/auth/classes.ts';
 import { ActionPermissions } from '../../lib/auth/actions.ts';
 import type { EventFilterRule, User } from '../../lib/auth/types.ts';
-import { EventLog } from '../../lib/events/log.ts';
+import { EventLog } from '../../lib/events/event-log.ts';
 import { Dispatcher } from '../../lib/session/dispatch.ts';
 import type { Session } from '../../lib/session/session.ts';
 import { SessionStore } from '../../lib/session/store.ts';

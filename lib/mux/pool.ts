@@ -7,11 +7,11 @@
 // read back here (at c=50 spreading each turn over two connections cost ~15% more CPU per request,
 // proxy + simulator + load generator). lib/mux/ does the id rewriting and routes the answers back.
 import { EventEmitter } from 'node:events';
-import { AmiConnection, type AmiConnectionOptions } from './connection.ts';
-import type { AmiMessage } from './message.ts';
+import { AmiConnection, type AmiConnectionOptions } from '../ami/connection.ts';
+import type { AmiMessage } from '../ami/message.ts';
 import type { AjamError } from '../errors.ts';
-import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from '../mux/router.ts';
-import type { Headers } from '../mux/encode.ts';
+import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from './mux.ts';
+import type { Headers } from './encode.ts';
 
 export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'idPrefix' | 'name'> {
   /** Number of AMI connections (default 2; the first carries events). */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { AmiMessage } from '../../lib/ami/message.ts';
-import { EventLog, type LogWaiter } from '../../lib/events/log.ts';
+import { EventLog, type LogWaiter } from '../../lib/events/event-log.ts';
 
 const ev = (name: string, privilege?: string, extra: [string, string][] = []): AmiMessage =>
   AmiMessage.from([['Event', name], ...(privilege === undefined ? [] : [['Privilege', privilege] as [string, string]]), ...extra]);
