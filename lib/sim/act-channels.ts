@@ -5,7 +5,7 @@ import { parseCallerId, type CallSpec } from './calls.ts';
 import { snapshot, type Pairs, type SimChannel } from './channels.ts';
 import { DIALPLAN, SYSTEM } from './perms.ts';
 import * as reply from './reply.ts';
-import type { SimSession } from './session.ts';
+import type { ActionSession } from './host.ts';
 
 const TRUE_WORDS = ['yes', 'true', 'y', 't', '1', 'on'];
 
@@ -26,7 +26,7 @@ function hms(seconds: number): string {
   return [h, m, s].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
-export function status(s: SimSession, m: AmiMessage, id: string): void {
+export function status(s: ActionSession, m: AmiMessage, id: string): void {
   const name = m.get('Channel') ?? '';
   const store = s.sim.channels;
   let list: SimChannel[];
@@ -68,7 +68,7 @@ export function status(s: SimSession, m: AmiMessage, id: string): void {
   s.send(out);
 }
 
-export function coreShowChannels(s: SimSession, _m: AmiMessage, id: string): void {
+export function coreShowChannels(s: ActionSession, _m: AmiMessage, id: string): void {
   const list = s.sim.channels.list();
   let out = reply.listAck(id, 'Channels will follow');
   for (const ch of list) {
@@ -98,7 +98,7 @@ function forbiddenApp(app: string, data: string): string | undefined {
   return undefined;
 }
 
-export function originate(s: SimSession, m: AmiMessage, id: string): void | Promise<void> {
+export function originate(s: ActionSession, m: AmiMessage, id: string): void | Promise<void> {
   const channel = m.get('Channel') ?? '';
   if (channel === '') {
     s.send(reply.error(id, 'Channel not specified'));
@@ -182,7 +182,7 @@ export function originate(s: SimSession, m: AmiMessage, id: string): void | Prom
   });
 }
 
-export function hangup(s: SimSession, m: AmiMessage, id: string): void {
+export function hangup(s: ActionSession, m: AmiMessage, id: string): void {
   const name = m.get('Channel') ?? '';
   if (name === '') {
     s.send(reply.error(id, 'No channel specified'));
@@ -225,7 +225,7 @@ function forbiddenVar(name: string, writeperm: number): boolean {
   return (writeperm & SYSTEM) === 0 && (name.includes('SHELL') || name.includes('EVAL'));
 }
 
-export function getvar(s: SimSession, m: AmiMessage, id: string): void {
+export function getvar(s: ActionSession, m: AmiMessage, id: string): void {
   const name = m.get('Variable') ?? '';
   if (name === '') {
     s.send(reply.error(id, 'No variable specified'));
@@ -248,7 +248,7 @@ export function getvar(s: SimSession, m: AmiMessage, id: string): void {
   s.send(reply.response('Success', id, [['Variable', name], ['Value', vars.get(name) ?? '']]));
 }
 
-export function setvar(s: SimSession, m: AmiMessage, id: string): void {
+export function setvar(s: ActionSession, m: AmiMessage, id: string): void {
   const name = m.get('Variable') ?? '';
   if (name === '') {
     s.send(reply.error(id, 'No variable specified'));

@@ -4,9 +4,9 @@ import type { AmiMessage } from '../ami/message.ts';
 import type { Pairs } from './channels.ts';
 import { blacklisted, runCli } from './clicmd.ts';
 import * as reply from './reply.ts';
-import type { SimSession } from './session.ts';
+import type { ActionSession } from './host.ts';
 
-export function command(s: SimSession, m: AmiMessage, id: string): void {
+export function command(s: ActionSession, m: AmiMessage, id: string): void {
   const cmd = m.get('Command') ?? '';
   if (cmd === '') {
     s.send(reply.error(id, 'No command provided'));
@@ -38,7 +38,7 @@ const QUEUES: ReadonlyArray<{ name: string; members: QueueMember[] }> = [
   { name: 'support', members: [{ name: 'Agent300', location: 'Local/300@test/n', membership: 'static' }] },
 ];
 
-export function queueStatus(s: SimSession, m: AmiMessage, id: string): void {
+export function queueStatus(s: ActionSession, m: AmiMessage, id: string): void {
   const which = m.get('Queue') ?? '';
   const member = m.get('Member') ?? '';
   let out = reply.listAck(id, 'Queue status will follow');
@@ -90,7 +90,7 @@ export function queueStatus(s: SimSession, m: AmiMessage, id: string): void {
   s.send(out + reply.listComplete('QueueStatusComplete', id, n));
 }
 
-export function queueSummary(s: SimSession, m: AmiMessage, id: string): void {
+export function queueSummary(s: ActionSession, m: AmiMessage, id: string): void {
   const which = m.get('Queue') ?? '';
   let out = reply.listAck(id, 'Queue summary will follow');
   let n = 0;
@@ -114,7 +114,7 @@ export function queueSummary(s: SimSession, m: AmiMessage, id: string): void {
   s.send(out + reply.listComplete('QueueSummaryComplete', id, n));
 }
 
-export function coreSettings(s: SimSession, _m: AmiMessage, id: string): void {
+export function coreSettings(s: ActionSession, _m: AmiMessage, id: string): void {
   const sim = s.sim;
   s.send(
     reply.response('Success', id, [
@@ -134,7 +134,7 @@ export function coreSettings(s: SimSession, _m: AmiMessage, id: string): void {
   );
 }
 
-export function coreStatus(s: SimSession, _m: AmiMessage, id: string): void {
+export function coreStatus(s: ActionSession, _m: AmiMessage, id: string): void {
   const sim = s.sim;
   const started = new Date(sim.startedAtSec * 1000).toISOString();
   s.send(
@@ -151,7 +151,7 @@ export function coreStatus(s: SimSession, _m: AmiMessage, id: string): void {
 
 // ---- astdb (main/db.c texts; DBGet's have a final period, DBPut's do not) -----------------------
 
-export function dbGet(s: SimSession, m: AmiMessage, id: string): void {
+export function dbGet(s: ActionSession, m: AmiMessage, id: string): void {
   const family = m.get('Family') ?? '';
   const key = m.get('Key') ?? '';
   if (family === '') return s.send(reply.error(id, 'No family specified.'));
@@ -165,7 +165,7 @@ export function dbGet(s: SimSession, m: AmiMessage, id: string): void {
   );
 }
 
-export function dbPut(s: SimSession, m: AmiMessage, id: string): void {
+export function dbPut(s: ActionSession, m: AmiMessage, id: string): void {
   const family = m.get('Family') ?? '';
   const key = m.get('Key') ?? '';
   if (family === '') return s.send(reply.error(id, 'No family specified'));
@@ -174,7 +174,7 @@ export function dbPut(s: SimSession, m: AmiMessage, id: string): void {
   s.send(reply.ack(id, 'Updated database successfully'));
 }
 
-export function dbDel(s: SimSession, m: AmiMessage, id: string): void {
+export function dbDel(s: ActionSession, m: AmiMessage, id: string): void {
   const family = m.get('Family') ?? '';
   const key = m.get('Key') ?? '';
   if (family === '') return s.send(reply.error(id, 'No family specified.'));
@@ -183,7 +183,7 @@ export function dbDel(s: SimSession, m: AmiMessage, id: string): void {
   s.send(reply.ack(id, 'Key deleted successfully'));
 }
 
-export function dbGetTree(s: SimSession, m: AmiMessage, id: string): void {
+export function dbGetTree(s: ActionSession, m: AmiMessage, id: string): void {
   const family = m.get('Family') ?? '';
   const key = m.get('Key') ?? '';
   const prefix = family === '' ? '' : key === '' ? `/${family}` : `/${family}/${key}`;

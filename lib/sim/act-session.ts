@@ -6,17 +6,17 @@ import { SYSTEM, USER, authorityToStr, stringsToMask } from './perms.ts';
 import { ACTIONS } from './registry.ts';
 import * as reply from './reply.ts';
 import { securityEvent } from './security.ts';
-import type { SimSession } from './session.ts';
+import type { ActionSession } from './host.ts';
 
 /** `set_eventmask`: an empty or invalid value leaves send_events alone. */
-function setEventMask(s: SimSession, value: string): number {
+function setEventMask(s: ActionSession, value: string): number {
   const mask = stringsToMask(value);
   if (mask >= 0) s.sendEvents = mask;
   return mask;
 }
 
 /** `authenticate()`: 0 on success, otherwise the reason (for the security event). */
-function authenticate(s: SimSession, m: AmiMessage): boolean {
+function authenticate(s: ActionSession, m: AmiMessage): boolean {
   const username = m.get('Username') ?? '';
   if (username === '') return false;
   const user = s.sim.findUser(username);
@@ -43,7 +43,7 @@ function authenticate(s: SimSession, m: AmiMessage): boolean {
   return true;
 }
 
-export function login(s: SimSession, m: AmiMessage, id: string): void | Promise<void> {
+export function login(s: ActionSession, m: AmiMessage, id: string): void | Promise<void> {
   if (s.authenticated) {
     s.send(reply.ack(id, 'Already authenticated'));
     return;
@@ -70,12 +70,12 @@ export function login(s: SimSession, m: AmiMessage, id: string): void | Promise<
   securityEvent(s, 'SuccessfulAuth', 'Informational', [['UsingPassword', '0']]);
 }
 
-export function logoff(s: SimSession, _m: AmiMessage, id: string): void {
+export function logoff(s: ActionSession, _m: AmiMessage, id: string): void {
   s.send(reply.response('Goodbye', id, [['Message', 'Thanks for all the fish.']]));
   s.end();
 }
 
-export function challenge(s: SimSession, m: AmiMessage, id: string): void {
+export function challenge(s: ActionSession, m: AmiMessage, id: string): void {
   if ((m.get('AuthType') ?? '').toLowerCase() !== 'md5') {
     s.send(reply.error(id, 'Must specify AuthType'));
     return;
@@ -85,19 +85,19 @@ export function challenge(s: SimSession, m: AmiMessage, id: string): void {
   s.send(reply.response('Success', id, [['Challenge', s.challenge]]));
 }
 
-export function ping(s: SimSession, _m: AmiMessage, id: string): void {
+export function ping(s: ActionSession, _m: AmiMessage, id: string): void {
   // reply.response's layout, built directly: Ping is the benchmark's action.
   s.send('Response: Success\r\n' + reply.idLine(id) + 'Ping: Pong\r\nTimestamp: ' + reply.timestamp() + '\r\n\r\n');
 }
 
-export function events(s: SimSession, m: AmiMessage, id: string): void {
+export function events(s: ActionSession, m: AmiMessage, id: string): void {
   const mask = setEventMask(s, m.get('EventMask') ?? '');
   if (mask > 0) s.send(reply.response('Success', id, [['Events', 'On']]));
   else if (mask === 0) s.send(reply.response('Success', id, [['Events', 'Off']]));
   else s.send(reply.error(id, 'Invalid event mask'));
 }
 
-export function listCommands(s: SimSession, _m: AmiMessage, id: string): void {
+export function listCommands(s: ActionSession, _m: AmiMessage, id: string): void {
   let out = `Response: Success\r\n${reply.idLine(id)}`;
   for (const a of ACTIONS) {
     if (a.authority === 0 || (s.writeperm & a.authority) !== 0) {
@@ -111,7 +111,7 @@ export function listCommands(s: SimSession, _m: AmiMessage, id: string): void {
  * WaitEvent on a TCP session (tcp_10): waits up to Timeout seconds, returning early on client input
  * or an event for this session (TCP sessions get their events written directly, so the reply holds none).
  */
-export function waitEvent(s: SimSession, m: AmiMessage, id: string): Promise<void> {
+export function waitEvent(s: ActionSession, m: AmiMessage, id: string): Promise<void> {
   let timeout = parseInt(m.get('Timeout') ?? '', 10);
   if (Number.isNaN(timeout) || timeout < -1) timeout = -1;
   return s.waitForActivity(timeout < 0 ? -1 : timeout * 1000).then(() => {
@@ -121,7 +121,7 @@ export function waitEvent(s: SimSession, m: AmiMessage, id: string): Promise<voi
 }
 
 /** UserEvent: every header line but Action and UserEvent is copied as received (ActionID included). */
-export function userEvent(s: SimSession, m: AmiMessage, id: string): void {
+export function userEvent(s: ActionSession, m: AmiMessage, id: string): void {
   let body = `UserEvent: ${m.get('UserEvent') ?? ''}\r\n`;
   // From the raw bytes, not the parsed pairs: Asterisk copies each header line verbatim.
   for (const line of m.raw.toString('utf8').split(/\r?\n/)) {

@@ -4,13 +4,13 @@ import type { AmiMessage } from '../ami/message.ts';
 import { findAction } from './registry.ts';
 import * as reply from './reply.ts';
 import { securityEvent } from './security.ts';
-import type { SimSession } from './session.ts';
+import type { ActionSession } from './host.ts';
 import * as sess from './act-session.ts';
 import * as chan from './act-channels.ts';
 import * as info from './act-info.ts';
 
 /** A handler may return a promise: the session runs nothing else until it settles. */
-export type Handler = (s: SimSession, m: AmiMessage, id: string) => void | Promise<void>;
+export type Handler = (s: ActionSession, m: AmiMessage, id: string) => void | Promise<void>;
 
 const HANDLERS = new Map<string, Handler>([
   ['login', sess.login],
@@ -40,7 +40,7 @@ const HANDLERS = new Map<string, Handler>([
 
 const PRE_LOGIN = new Set(['login', 'logoff', 'challenge']);
 
-export function dispatch(s: SimSession, m: AmiMessage): void | Promise<void> {
+export function dispatch(s: ActionSession, m: AmiMessage): void | Promise<void> {
   // Asterisk reads the first non-empty Action header (GET_HEADER_SKIP_EMPTY).
   let action = m.get('Action') ?? '';
   if (action === '') action = m.getAll('Action').find((v) => v !== '') ?? '';

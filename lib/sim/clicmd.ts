@@ -1,5 +1,5 @@
 // The few CLI commands the simulator answers (Action: Command), with Asterisk's wording.
-import type { AmiSimulator } from './index.ts';
+import type { SimHost } from './host.ts';
 
 export interface CliResult {
   /** False for an unknown command: Asterisk 14+ then answers `Response: Error`. */
@@ -49,7 +49,7 @@ export function blacklisted(cmd: string): boolean {
   return BLACKLIST.some((b) => b.every((w, i) => words[i] === w));
 }
 
-export function runCli(sim: AmiSimulator, cmd: string): CliResult {
+export function runCli(sim: SimHost, cmd: string): CliResult {
   const words = cmd.trim().split(/\s+/);
   const line = words.join(' ').toLowerCase();
   if (line === 'core show uptime' || line === 'core show uptime seconds') {

@@ -10,6 +10,7 @@ import { ChannelStore, type Pairs } from './channels.ts';
 import { ALL, CALL, authorityToStr, categoryFromPrivilege, getPerm } from './perms.ts';
 import { lines } from './reply.ts';
 import { SimSession } from './session.ts';
+import type { SimAccount, SimHost } from './host.ts';
 
 export interface SimUser {
   username: string;
@@ -40,16 +41,10 @@ export const DEFAULT_USERS: ReadonlyArray<SimUser> = [
   { username: 'wallboard', secret: 'wallpw', read: 'call,agent,reporting', write: 'reporting' },
 ];
 
-interface ResolvedUser {
-  username: string;
-  secret: string;
-  readMask: number;
-  writeMask: number;
-}
 
 const DEFAULT_GARBAGE = Buffer.from('\x00\xff garbage without a colon\r\n\x01\x02\x03\r\n\r\n', 'latin1');
 
-export class AmiSimulator extends EventEmitter {
+export class AmiSimulator extends EventEmitter implements SimHost {
   readonly host: string;
   readonly amiVersion: string;
   readonly asteriskVersion: string;
@@ -57,7 +52,7 @@ export class AmiSimulator extends EventEmitter {
   readonly callDurationMs: number;
   readonly loginFailDelayMs: number;
   private readonly record: boolean;
-  private readonly users: Map<string, ResolvedUser>;
+  private readonly users: Map<string, SimAccount>;
   private requestedPort: number;
 
   private readonly server: Server;
@@ -199,7 +194,7 @@ export class AmiSimulator extends EventEmitter {
     return out;
   }
 
-  findUser(name: string): ResolvedUser | undefined {
+  findUser(name: string): SimAccount | undefined {
     return this.users.get(name.toLowerCase());
   }
 

@@ -3,12 +3,12 @@
 import type { Pairs } from './channels.ts';
 import { SECURITY } from './perms.ts';
 import { eventTV } from './reply.ts';
-import type { SimSession } from './session.ts';
+import type { ActionSession } from './host.ts';
 
 /** Events whose AccountID is a required field (printed right after EventVersion). */
 const ACCOUNT_REQUIRED = new Set(['SuccessfulAuth', 'RequestNotAllowed', 'InvalidAccountID', 'InvalidPassword', 'ChallengeResponseFailed']);
 
-export function securityEvent(s: SimSession, name: string, severity: string, specific: Pairs, account = s.username): void {
+export function securityEvent(s: ActionSession, name: string, severity: string, specific: Pairs, account = s.username): void {
   const required = ACCOUNT_REQUIRED.has(name);
   const pairs: Pairs = [
     ['EventTV', eventTV(Date.now())],

@@ -7,6 +7,7 @@ import type { AmiMessage } from '../ami/message.ts';
 import { dispatch } from './actions.ts';
 import * as reply from './reply.ts';
 import type { AmiSimulator } from './index.ts';
+import type { ActionSession } from './host.ts';
 
 interface Queued {
   msg: AmiMessage;
@@ -36,7 +37,7 @@ function afterSplitByte(s: SimSession): void {
 
 type SocketWithSession = Socket & { simSession: SimSession };
 
-export class SimSession {
+export class SimSession implements ActionSession {
   readonly sim: AmiSimulator;
   readonly socket: Socket;
   readonly parser: AmiParser;
