@@ -7,6 +7,8 @@ import type { AmiMessage } from './ami/message.ts';
 import { AmiSimulator } from './sim/index.ts';
 import { EventLog } from './events/event-log.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
+import { loadUsers } from './auth/users.ts';
+import type { User } from './auth/types.ts';
 import { SessionStore } from './session/store.ts';
 import { Dispatcher } from './session/dispatch.ts';
 import { HttpServer } from './http/server.ts';
@@ -30,6 +32,8 @@ export interface RunningApp {
   /** HTTP port actually bound. */
   readonly port: number;
   readonly config: Config;
+  /** Lower-case user name → user, from config.general.users. */
+  readonly users: Map<string, User>;
   readonly server: HttpServer;
   readonly pool: AmiPool;
   readonly events: EventLog;
@@ -44,6 +48,8 @@ export interface RunningApp {
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<RunningApp> {
   const a = config.asterisk;
+  // Read before anything starts: a broken users file stops the start with its file:line.
+  const users = loadUsers(config.general.users);
   let sim: AmiSimulator | undefined;
   let amiHost = a.host;
   let amiPort = a.port;
@@ -98,7 +104,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const store = new SessionStore({ httptimeout: config.general.httptimeout });
   const dispatcher = new Dispatcher({
     store,
-    users: config.users,
+    users,
     permissions,
     pool,
     log: events,
@@ -112,7 +118,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     staticDir: config.general.static,
     store,
     dispatcher,
-    digest: new DigestSessions(store, config.users, events),
+    digest: new DigestSessions(store, users, events),
     health: () => ({
       ready: pool.ready,
       pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
@@ -135,6 +141,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   return {
     port,
     config,
+    users,
     server,
     pool,
     events,

@@ -2,6 +2,7 @@
 // lenient readers for what Asterisk itself prints (`Privilege:` headers, ListCommands `Priv:`).
 import { AjamError, ErrorCodes } from '../errors.ts';
 import type { ClassMask } from './types.ts';
+import { isFalseWord, isTrueWord } from '../config/words.ts';
 
 /** Named classes in Asterisk's `perms[]` order (the order authority_to_str prints them in). */
 export const CLASS_BITS: Readonly<Record<string, number>> = Object.freeze({
@@ -133,19 +134,6 @@ export function maskToString(mask: ClassMask): string {
   let s = '';
   for (let i = 0; i < NAMES.length; i++) if (mask & BITS[i]!) s += `${NAMES[i]},`;
   return s + 'all';
-}
-
-const TRUE_WORDS = new Set(['yes', 'true', 'y', 't', '1', 'on']);
-const FALSE_WORDS = new Set(['no', 'false', 'n', 'f', '0', 'off']);
-
-/** Asterisk's ast_true: yes/true/y/t/1/on, any case. */
-export function isTrueWord(s: string): boolean {
-  return TRUE_WORDS.has(s.trim().toLowerCase());
-}
-
-/** Asterisk's ast_false: no/false/n/f/0/off, any case. */
-export function isFalseWord(s: string): boolean {
-  return FALSE_WORDS.has(s.trim().toLowerCase());
 }
 
 /**

@@ -10,7 +10,8 @@
 //   allowmultiplelogin = no
 // Known manager.conf keys that mean nothing over HTTP are accepted; an unknown key is an error
 // naming file and line, so a typo (`premit`) cannot silently weaken a user.
-import { isFalseWord, isTrueWord, parseClassList } from './classes.ts';
+import { parseClassList } from './classes.ts';
+import { isFalseWord, isTrueWord } from '../config/words.ts';
 import { Acl } from './acl.ts';
 import { parseEventFilterEntry } from './filter.ts';
 import type { ClassMask, EventFilterRule, User } from './types.ts';

@@ -1,13 +1,12 @@
 // The proxy's configuration: conf/ajam-proxy.conf read once, validated once, typed. Every error
 // is one AjamError CONF_ERR_* line naming file, line and the offending key or value, so a typo
-// stops the start instead of silently meaning something else.
+// stops the start instead of silently meaning something else. The users file it names is checked
+// to exist here and read by app.ts (auth/ sits above config/).
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { AjamError, ErrorCodes } from '../errors.ts';
-import { isFalseWord, isTrueWord } from '../auth/classes.ts';
-import { loadUsers } from '../auth/users.ts';
-import type { User } from '../auth/types.ts';
+import { isFalseWord, isTrueWord } from './words.ts';
 import { confError, readConf, type ConfEntry, type ConfSection } from './conf.ts';
 
 export interface GeneralConfig {
@@ -48,8 +47,6 @@ export interface Config {
   file: string;
   general: GeneralConfig;
   asterisk: AsteriskConfig;
-  /** Lower-case user name → user, from general.users. */
-  users: Map<string, User>;
 }
 
 /** What the command line may change. */
@@ -155,8 +152,7 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     const msg = `users file '${general.users}' not found`;
     throw at === undefined ? new AjamError(ErrorCodes.CONF_ERR_FILE, `${file}: ${msg}`) : confError(ErrorCodes.CONF_ERR_FILE, at.file, at.line, msg);
   }
-  const users: Map<string, User> = loadUsers(general.users);
-  return { file, general, asterisk, users };
+  return { file, general, asterisk };
 }
 
 /** `--listen`: `HOST:PORT`, `[V6]:PORT` or a bare `PORT`. */

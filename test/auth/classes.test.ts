@@ -3,8 +3,6 @@ import {
   ALL,
   CLASS_BITS,
   UNNAMED,
-  isFalseWord,
-  isTrueWord,
   maskFromPrivilege,
   maskToString,
   parseClassList,
@@ -87,13 +85,6 @@ t.test('maskToString is authority_to_str', async (t) => {
     'system,call,log,verbose,command,agent,user,config,dtmf,reporting,cdr,dialplan,originate,agi,cc,aoc,test,security,message,all',
   );
   for (const m of [1, 2, 2048, 1 | 512, 1 << 30]) t.equal(maskFromPrivilege(maskToString(m)), m, `round trip ${m}`);
-});
-
-t.test('ast_true / ast_false words', async (t) => {
-  for (const w of ['yes', 'YES', 'true', 'y', 't', '1', 'on', ' On ']) t.ok(isTrueWord(w), w);
-  for (const w of ['no', 'false', 'n', 'f', '0', 'off', 'OFF']) t.ok(isFalseWord(w), w);
-  t.notOk(isTrueWord('yess'));
-  t.notOk(isFalseWord(''));
 });
 
 t.test('parseEventMask (Events action)', async (t) => {
