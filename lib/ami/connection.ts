@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { AmiParser } from './parser.ts';
 import type { AmiMessage } from './message.ts';
-import { AjamError, ErrorCodes, type ErrorCode } from '../errors.ts';
+import { AjamError, ErrorCodes, type ErrorCode, invalidArgument } from '../errors.ts';
 import { md5Key } from '../auth/md5.ts';
 
 export interface BackoffOptions {
@@ -131,14 +131,14 @@ export class AmiConnection extends EventEmitter {
   constructor(opts: AmiConnectionOptions) {
     super();
     const d = CONNECTION_DEFAULTS;
-    if (typeof opts.host !== 'string' || opts.host === '') throw new TypeError('host is required');
-    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new TypeError(`invalid port ${opts.port}`);
+    if (typeof opts.host !== 'string' || opts.host === '') throw invalidArgument('host is required');
+    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw invalidArgument(`invalid port ${opts.port}`);
     for (const [k, v] of [['username', opts.username], ['secret', opts.secret]] as const) {
-      if (typeof v !== 'string' || FORBIDDEN.test(v)) throw new TypeError(`${k} must be a string without CR, LF or NUL`);
+      if (typeof v !== 'string' || FORBIDDEN.test(v)) throw invalidArgument(`${k} must be a string without CR, LF or NUL`);
     }
-    if (opts.username === '') throw new TypeError('username is required');
+    if (opts.username === '') throw invalidArgument('username is required');
     const authType = opts.authType ?? d.authType;
-    if (authType !== 'plain' && authType !== 'md5') throw new TypeError(`authType must be 'plain' or 'md5', got ${String(authType)}`);
+    if (authType !== 'plain' && authType !== 'md5') throw invalidArgument(`authType must be 'plain' or 'md5', got ${String(authType)}`);
     this.host = opts.host;
     this.port = opts.port;
     this.username = opts.username;
@@ -437,15 +437,15 @@ export class AmiConnection extends EventEmitter {
   handleSocketGone(cause: Error | undefined): void {
     const s = this.state;
     if (s === CONNECTING) {
-      this.fail(ErrorCodes.AMI_ERR_CONNECT, `${this.name}: cannot connect to AMI at ${this.host}:${this.port}: ${cause?.message ?? 'closed'}`);
+      this.fail(ErrorCodes.AMI_ERR_CONNECT, `${this.name}: cannot connect to AMI at ${this.host}:${this.port}: ${cause?.message ?? 'closed'}`, cause);
     } else {
       const what = s === READY ? 'lost' : `closed during ${STATE_NAMES[s]}`;
-      this.fail(ErrorCodes.AMI_ERR_CONNECTION_LOST, `${this.name}: AMI connection to ${this.host}:${this.port} ${what}${cause ? `: ${cause.message}` : ''}`);
+      this.fail(ErrorCodes.AMI_ERR_CONNECTION_LOST, `${this.name}: AMI connection to ${this.host}:${this.port} ${what}${cause ? `: ${cause.message}` : ''}`, cause);
     }
   }
 
-  private fail(code: ErrorCode, message: string): void {
-    this.failWith(new AjamError(code, message));
+  private fail(code: ErrorCode, message: string, cause?: Error): void {
+    this.failWith(new AjamError(code, message, cause === undefined ? undefined : { cause }));
   }
 
   /** Tears the socket down at once and schedules the next attempt. */
@@ -529,11 +529,11 @@ function onRetryTimer(c: AmiConnection): void {
 
 function positive(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`${name} must be a positive number, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0) throw invalidArgument(`${name} must be a positive number, got ${v}`);
   return v;
 }
 function nonNegative(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
-  if (!Number.isFinite(v) || v < 0) throw new TypeError(`${name} must be >= 0, got ${v}`);
+  if (!Number.isFinite(v) || v < 0) throw invalidArgument(`${name} must be >= 0, got ${v}`);
   return v;
 }

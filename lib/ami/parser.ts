@@ -15,7 +15,7 @@
 // Buffer. `onMessage` must not throw; it may call `reset()`, which stops the current chunk.
 import { AmiMessage, LINE_SLOTS as SLOTS } from './message.ts';
 import * as wire from './wire.ts';
-import { ErrorCodes, type ErrorCode } from '../errors.ts';
+import { ErrorCodes, type ErrorCode, invalidArgument } from '../errors.ts';
 
 export interface ParserOptions {
   /** Largest message accepted, in bytes; a bigger one is reported and skipped. */
@@ -88,7 +88,7 @@ export class AmiParser {
 
   constructor(opts: ParserOptions) {
     this.maxSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    if (!(this.maxSize > 0)) throw new TypeError('maxMessageSize must be positive');
+    if (!(this.maxSize > 0)) throw invalidArgument('maxMessageSize must be positive');
     this.onMessage = opts.onMessage;
     this.onError = opts.onError ?? noop;
     this.onBanner = opts.onBanner ?? noop;

@@ -5,6 +5,7 @@
 import type { AmiMessage } from '../ami/message.ts';
 import type { ClassMask } from '../auth/types.ts';
 import { maskFromPrivilege } from '../auth/classes.ts';
+import { invalidArgument } from '../errors.ts';
 
 export const DEFAULT_EVENT_LOG_CAPACITY = 10000;
 
@@ -65,7 +66,7 @@ export class EventLog {
 
   constructor(opts: EventLogOptions = {}) {
     const capacity = opts.capacity ?? DEFAULT_EVENT_LOG_CAPACITY;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('EventLog capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('EventLog capacity must be a positive integer');
     this.capacity = capacity;
     this.ring = new Array<LogEntry | undefined>(capacity).fill(undefined);
     // Sequence numbers start at 1 so that 0 can never be a valid position.

@@ -5,6 +5,7 @@
 // from onWritable. `onFlushed` runs only once the whole body has been handed to the socket, so a
 // WaitEvent reply commits its event cursor only then (a client gone before that loses nothing).
 import type { HttpResponse } from './uws.ts';
+import { invalidArgument } from '../errors.ts';
 
 export const CACHE_CONTROL = 'no-cache, no-store';
 
@@ -44,7 +45,7 @@ export class HeaderBlock {
 
 /** Joins a header list (at least one header) into the first name and the rest of the block. */
 export function joinHeaders(headers: HeaderList): { key: string; value: string } {
-  if (headers.length < 2) throw new TypeError('a header block needs at least one header');
+  if (headers.length < 2) throw invalidArgument('a header block needs at least one header');
   let value = headers[1]!;
   for (let i = 2; i < headers.length; i += 2) value += '\r\n' + headers[i]! + ': ' + headers[i + 1]!;
   return { key: headers[0]!, value };

@@ -19,6 +19,7 @@ import type {
 } from '@trufflesuite/uws-js-unofficial';
 import type { Server } from 'node:http';
 import { log } from '../log.ts';
+import { AjamError, ErrorCodes } from '../errors.ts';
 import { CompatApp, compatLocalPort } from './uws-compat.ts';
 
 export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket };
@@ -73,7 +74,7 @@ export function listen(
   return new Promise((resolve, reject) => {
     app.listen(host, port, (socket) => {
       if (socket === false) {
-        reject(new Error(`cannot listen on ${host}:${port}`));
+        reject(new AjamError(ErrorCodes.HTTP_ERR_LISTEN, `cannot listen on ${host}:${port}`));
         return;
       }
       const bound = uwsNative ? uws.us_socket_local_port(socket) : compatLocalPort(socket as unknown as Server);

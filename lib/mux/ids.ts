@@ -6,6 +6,7 @@
 // string per action had to be hashed twice and decoded from every reply (parse() reads the counter
 // straight from the reply's bytes).
 import { randomBytes } from 'node:crypto';
+import { invalidArgument } from '../errors.ts';
 
 /** Counters above this are never handed out (their base-36 form stays within 10 digits). */
 const MAX_DIGITS = 10;
@@ -18,7 +19,7 @@ export class IdSpace {
 
   constructor(instanceId?: string) {
     const inst = instanceId ?? randomBytes(4).toString('hex');
-    if (!/^[0-9A-Za-z_.]+$/.test(inst)) throw new TypeError(`instanceId must be [0-9A-Za-z_.]+, got ${JSON.stringify(inst)}`);
+    if (!/^[0-9A-Za-z_.]+$/.test(inst)) throw invalidArgument(`instanceId must be [0-9A-Za-z_.]+, got ${JSON.stringify(inst)}`);
     this.prefix = inst + '-';
     this.prefixBytes = Buffer.from(this.prefix, 'latin1');
     this.counter = 0;

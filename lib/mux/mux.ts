@@ -17,6 +17,7 @@ import { encodeAction, astTrue, type Headers } from './encode.ts';
 import { IdSpace } from './ids.ts';
 import { restoreActionId } from './rewrite.ts';
 import { PendingTable } from './table.ts';
+import { ErrorCodes, failureText, invalidArgument, type FailureCode } from '../errors.ts';
 
 export interface Owner {
   /** Actions in flight on this owner; maintained by the router. */
@@ -106,7 +107,7 @@ export class Mux {
   private readonly sweepEveryMs: number;
 
   constructor(opts: { instanceId?: string; timeoutMs: number; onEvent: (msg: AmiMessage) => void }) {
-    if (!(opts.timeoutMs > 0)) throw new TypeError(`actionTimeoutMs must be positive, got ${opts.timeoutMs}`);
+    if (!(opts.timeoutMs > 0)) throw invalidArgument(`actionTimeoutMs must be positive, got ${opts.timeoutMs}`);
     this.ids = new IdSpace(opts.instanceId);
     this.timeoutMs = opts.timeoutMs;
     this.pending = new PendingTable();
@@ -251,15 +252,16 @@ export class Mux {
   }
 
   /** Answers one registered action with an error now (its bytes could not be queued). */
-  fail(e: Pending, message: string): void {
+  fail(e: Pending, code: FailureCode): void {
     if (this.pending.get(e.key) !== e) return;
     this.echoes.delete(e.key);
-    this.finish(e, [errorReply(e.callerId, message)]);
+    this.finish(e, [errorReply(e.callerId, failureText(code))]);
   }
 
   /** Answers every action in flight on `owner` at once (the connection is gone). */
-  failOwner(owner: Owner, message: string): void {
+  failOwner(owner: Owner, code: FailureCode): void {
     if (owner.inflight === 0) return;
+    const message = failureText(code);
     for (const e of this.pending.values()) {
       if (e.owner !== owner) continue;
       this.stats.lost++;
@@ -268,7 +270,8 @@ export class Mux {
   }
 
   /** Answers every action in flight (the pool is closing). */
-  failAll(message: string): void {
+  failAll(code: FailureCode): void {
+    const message = failureText(code);
     for (const e of this.pending.values()) this.finish(e, [errorReply(e.callerId, message)]);
     this.echoes.clear();
     this.maybeStopSweep();
@@ -279,7 +282,7 @@ export class Mux {
     for (const e of this.pending.values()) {
       if (e.deadline > now) continue;
       this.stats.timeouts++;
-      this.finish(e, [errorReply(e.callerId, `AMI action timed out after ${e.timeoutMs} ms without an answer from Asterisk`)]);
+      this.finish(e, [errorReply(e.callerId, failureText(ErrorCodes.AMI_ERR_ACTION_TIMEOUT, e.timeoutMs))]);
     }
     for (const [key, echo] of this.echoes) if (echo.deadline <= now) this.echoes.delete(key);
     this.maybeStopSweep();

@@ -9,9 +9,9 @@
 import { EventEmitter } from 'node:events';
 import { AmiConnection, type AmiConnectionOptions } from '../ami/connection.ts';
 import type { AmiMessage } from '../ami/message.ts';
-import type { AjamError } from '../errors.ts';
 import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from './mux.ts';
 import type { Headers } from './encode.ts';
+import { AjamError, ErrorCodes, failureText, invalidArgument } from '../errors.ts';
 
 export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'idPrefix' | 'name'> {
   /** Number of AMI connections (default 2; the first carries events). */
@@ -47,9 +47,6 @@ class Slot implements Owner {
   }
 }
 
-const MSG_LOST = 'AMI connection lost';
-const MSG_NOT_CONNECTED = 'AMI not connected';
-const MSG_CLOSED = 'AMI connection closed';
 
 /**
  * Events: 'event' (msg) — untagged events and restored OriginateResponse/UserEvent broadcasts;
@@ -68,7 +65,7 @@ export class AmiPool extends EventEmitter {
   constructor(opts: AmiPoolOptions) {
     super();
     const n = opts.connections ?? POOL_DEFAULTS.connections;
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new TypeError(`connections must be an integer 1..64, got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw invalidArgument(`connections must be an integer 1..64, got ${n}`);
     this.mux = new Mux({
       instanceId: opts.instanceId,
       timeoutMs: opts.actionTimeoutMs ?? POOL_DEFAULTS.actionTimeoutMs,
@@ -97,7 +94,7 @@ export class AmiPool extends EventEmitter {
 
   /** Connects every connection (idempotent). */
   start(): void {
-    if (this.closed) throw new Error('AmiPool is closed');
+    if (this.closed) throw new AjamError(ErrorCodes.AMI_ERR_CLOSED, 'AmiPool is closed');
     for (const s of this.slots) s.conn.start();
   }
 
@@ -155,13 +152,13 @@ export class AmiPool extends EventEmitter {
       // Defence in depth: the session layer answers these itself.
       return Promise.resolve([errorReply(p.entry.callerId, `Action ${p.action} is session-local; not sent on the shared AMI connection`)]);
     }
-    if (this.closed) return Promise.resolve([errorReply(p.entry.callerId, MSG_CLOSED)]);
+    if (this.closed) return Promise.resolve([errorReply(p.entry.callerId, failureText(ErrorCodes.AMI_ERR_CLOSED))]);
     const slot = this.pick();
-    if (slot === null) return Promise.resolve([errorReply(p.entry.callerId, MSG_NOT_CONNECTED)]);
+    if (slot === null) return Promise.resolve([errorReply(p.entry.callerId, failureText(ErrorCodes.AMI_ERR_NOT_CONNECTED))]);
     const mux = this.mux;
     return new Promise((resolve) => {
       mux.register(p, slot, resolve);
-      if (!slot.conn.send(p.text)) mux.fail(p.entry, MSG_NOT_CONNECTED);
+      if (!slot.conn.send(p.text)) mux.fail(p.entry, ErrorCodes.AMI_ERR_NOT_CONNECTED);
     });
   }
 
@@ -169,7 +166,7 @@ export class AmiPool extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.mux.failAll(MSG_CLOSED);
+    this.mux.failAll(ErrorCodes.AMI_ERR_CLOSED);
     this.mux.stop();
     await Promise.all(this.slots.map((s) => s.conn.close()));
     for (const s of this.slots) s.counted = false;
@@ -210,7 +207,7 @@ export class AmiPool extends EventEmitter {
 
   private onConnDown(slot: Slot, err: AjamError, retryInMs: number): void {
     // Every action in flight on it is answered now, not at its timeout.
-    this.mux.failOwner(slot, MSG_LOST);
+    this.mux.failOwner(slot, ErrorCodes.AMI_ERR_CONNECTION_LOST);
     this.emit('connectionDown', err, slot.index, retryInMs);
     if (slot.counted) {
       slot.counted = false;

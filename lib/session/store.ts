@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Session } from './session.ts';
 import { addressOf, type ClientAddress } from './types.ts';
+import { invalidArgument } from '../errors.ts';
 
 export const DEFAULT_HTTPTIMEOUT = 60;
 export const UNAUTH_LIFETIME_S = 5;
@@ -43,7 +44,7 @@ export class SessionStore {
 
   constructor(opts: SessionStoreOptions = {}) {
     const httptimeout = opts.httptimeout ?? DEFAULT_HTTPTIMEOUT;
-    if (!(httptimeout > 0)) throw new TypeError('httptimeout must be positive');
+    if (!(httptimeout > 0)) throw invalidArgument('httptimeout must be positive');
     this.httptimeout = httptimeout;
     this.unauthLifetime = Math.min(opts.unauthLifetime ?? UNAUTH_LIFETIME_S, httptimeout);
     this.sessions = new Map();

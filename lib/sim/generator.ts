@@ -1,5 +1,6 @@
 // Unsolicited traffic for the simulator: calls like tcp_07's, started at a steady rate.
 import type { Call, CallSpec } from './calls.ts';
+import { invalidArgument } from '../errors.ts';
 
 export type StartCall = (spec: CallSpec, onAnswer?: () => void, onEnd?: () => void) => Call;
 
@@ -20,7 +21,7 @@ export class CallGenerator {
 
   start(cps: number, concurrency: number): void {
     this.stop();
-    if (!(cps > 0) || !(concurrency > 0)) throw new TypeError('cps and concurrency must be positive');
+    if (!(cps > 0) || !(concurrency > 0)) throw invalidArgument('cps and concurrency must be positive');
     // Calls are started when due (elapsed time x cps), so the rate holds whatever the timer
     // granularity; calls that would exceed `concurrency` are skipped, not queued up.
     const t0 = Date.now();

@@ -11,6 +11,7 @@ import { ALL, CALL, authorityToStr, categoryFromPrivilege, getPerm } from './per
 import { lines } from './reply.ts';
 import { SimSession } from './session.ts';
 import type { SimAccount, SimHost } from './host.ts';
+import { invalidArgument } from '../errors.ts';
 
 export interface SimUser {
   username: string;
@@ -257,7 +258,7 @@ export class AmiSimulator extends EventEmitter implements SimHost {
    */
   emitEvent(pairs: Pairs, privilege: number | string): void {
     const [first, ...rest] = pairs;
-    if (first === undefined || first[0].toLowerCase() !== 'event') throw new TypeError('emitEvent: pairs must start with Event');
+    if (first === undefined || first[0].toLowerCase() !== 'event') throw invalidArgument('emitEvent: pairs must start with Event');
     const category = typeof privilege === 'number' ? privilege : categoryFromPrivilege(privilege);
     this.emitBody(first[1], category === 0 ? ALL : category, lines(rest));
   }

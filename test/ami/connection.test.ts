@@ -111,6 +111,7 @@ t.test('connect refused: AMI_ERR_CONNECT, retried', async (t) => {
   const [e1] = (await once(c, 'down')) as [AjamError];
   t.equal(e1.code, 'AMI_ERR_CONNECT');
   t.match(e1.message, /cannot connect to AMI at 127\.0\.0\.1/);
+  t.equal((e1.cause as NodeJS.ErrnoException | undefined)?.code, 'ECONNREFUSED', 'the socket error is the cause');
   await once(c, 'down');
   t.equal(c.attempts, 2);
   await c.close();

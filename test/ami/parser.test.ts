@@ -325,7 +325,7 @@ t.test('an oversized message is reported and skipped to its blank line', async (
   t.equal(ok.msgs[0]!.getAll('Output')[19999], 'PJSIP/trunk-00019999  s@from-pstn:1  Up  Dial(PJSIP/1999)');
   t.ok(ok.msgs[0]!.raw.equals(out));
 
-  t.throws(() => new AmiParser({ onMessage() {}, maxMessageSize: 0 }), TypeError, 'a bad limit is API misuse');
+  t.throws(() => new AmiParser({ onMessage() {}, maxMessageSize: 0 }), { code: 'AJAM_ERR_INVALID_ARG' }, 'a bad limit is API misuse');
 });
 
 t.test('garbage: reported with a code, resynchronised at the next blank line, never throws', async (t) => {

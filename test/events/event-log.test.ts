@@ -37,8 +37,8 @@ t.test('classes come from the Privilege header', async (t) => {
 });
 
 t.test('bad capacity is API misuse', async (t) => {
-  t.throws(() => new EventLog({ capacity: 0 }), TypeError);
-  t.throws(() => new EventLog({ capacity: 1.5 }), TypeError);
+  t.throws(() => new EventLog({ capacity: 0 }), { code: 'AJAM_ERR_INVALID_ARG' });
+  t.throws(() => new EventLog({ capacity: 1.5 }), { code: 'AJAM_ERR_INVALID_ARG' });
 });
 
 t.test('formatted bytes are made once and shared', async (t) => {

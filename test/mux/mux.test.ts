@@ -2,6 +2,7 @@
 import t from 'tap';
 import { AmiMessage, parseOne } from '../../lib/ami/message.ts';
 import { Mux, type Owner } from '../../lib/mux/mux.ts';
+import { ErrorCodes } from '../../lib/errors.ts';
 
 function setup(timeoutMs = 30000) {
   const events: AmiMessage[] = [];
@@ -129,7 +130,7 @@ t.test('lost connection answers its actions at once; late items are dropped, not
   const l = send(a, [['Action', 'CoreShowChannels'], ['ActionID', 'c']]);
   const p = send(b, [['Action', 'Ping'], ['ActionID', 'p']]);
   mux.route(a, msg(`Response: Success\nActionID: ${l.id}\nEventList: start\n`), true);
-  mux.failOwner(a, 'AMI connection lost');
+  mux.failOwner(a, ErrorCodes.AMI_ERR_CONNECTION_LOST);
   const r = await l.done;
   t.equal(r.length, 1);
   t.equal(r[0]!.raw.toString(), 'Response: Error\r\nActionID: c\r\nMessage: AMI connection lost\r\n\r\n');
@@ -140,8 +141,8 @@ t.test('lost connection answers its actions at once; late items are dropped, not
   t.equal(mux.stats.dropped, 2);
   t.equal(a.inflight, 0);
   t.equal(b.inflight, 1);
-  mux.failAll('closed');
-  t.equal((await p.done)[0]!.get('Message'), 'closed');
+  mux.failAll(ErrorCodes.AMI_ERR_CLOSED);
+  t.equal((await p.done)[0]!.get('Message'), 'AMI connection closed');
   t.equal(mux.pending.size, 0);
 });
 

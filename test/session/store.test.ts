@@ -113,5 +113,5 @@ t.test('userHasSession: logged-in, live sessions of that user only', async (t) =
 });
 
 t.test('bad options are API misuse', async (t) => {
-  t.throws(() => new SessionStore({ httptimeout: 0 }), TypeError);
+  t.throws(() => new SessionStore({ httptimeout: 0 }), { code: 'AJAM_ERR_INVALID_ARG' });
 });
