@@ -13,6 +13,7 @@ import { SessionStore } from './session/store.ts';
 import { Dispatcher } from './session/dispatch.ts';
 import { HttpServer } from './http/server.ts';
 import { DigestSessions } from './http/digest.ts';
+import { AuthLimiter } from './auth/limiter.ts';
 import type { AjamError } from './errors.ts';
 import { log } from './log.ts';
 
@@ -39,6 +40,8 @@ export interface RunningApp {
   readonly events: EventLog;
   readonly store: SessionStore;
   readonly permissions: ActionPermissions;
+  /** Brute-force limits: every way of logging in checks it and records its failures. */
+  readonly limiter: AuthLimiter;
   /** The in-process simulator when `simulate = yes`. */
   readonly sim: AmiSimulator | undefined;
   /** Resolves once the pool is ready and the action table has been read from ListCommands. */
@@ -102,7 +105,13 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   pool.on('loginFailed', (err: AjamError) => log.error('AMI login failed', { err: err.message }));
 
   const store = new SessionStore({ httptimeout: config.general.httptimeout });
+  const limiter = new AuthLimiter({
+    limit: config.general.authLimit,
+    windowMs: config.general.authWindow * 1000,
+    maxLockMs: config.general.authMaxLock * 1000,
+  });
   const dispatcher = new Dispatcher({
+    limiter,
     store,
     users,
     permissions,
@@ -118,7 +127,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     staticDir: config.general.static,
     store,
     dispatcher,
-    digest: new DigestSessions(store, users, events),
+    digest: new DigestSessions(store, users, events, limiter),
     health: () => ({
       ready: pool.ready,
       pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
@@ -147,6 +156,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     events,
     store,
     permissions,
+    limiter,
     sim,
     ready: () => (tableRead && pool.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
     close: () => {

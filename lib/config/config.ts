@@ -24,6 +24,12 @@ export interface GeneralConfig {
   static: string | undefined;
   /** Capacity of the shared event ring (events). */
   eventBuffer: number;
+  /** Failed logins from one address within `authwindow` that lock it (brute force, lib/auth/limiter.ts). */
+  authLimit: number;
+  /** Seconds: the failure window, and the first lockout's length (each next one doubles). */
+  authWindow: number;
+  /** Seconds: the longest lockout. */
+  authMaxLock: number;
 }
 
 export interface AsteriskConfig {
@@ -63,6 +69,9 @@ export const DEFAULTS = {
   httptimeout: 60,
   users: 'users.conf',
   eventBuffer: 10000,
+  authLimit: 5,
+  authWindow: 60,
+  authMaxLock: 900,
   host: '127.0.0.1',
   port: 5038,
   authtype: 'plain' as const,
@@ -114,6 +123,9 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     users: resolve(base, g.users === undefined ? DEFAULTS.users : nonEmpty(g.users)),
     static: g.static === undefined ? undefined : folderValue(g.static, base),
     eventBuffer: g.eventbuffer === undefined ? DEFAULTS.eventBuffer : intValue(g.eventbuffer, 1, 10_000_000),
+    authLimit: g.authlimit === undefined ? DEFAULTS.authLimit : intValue(g.authlimit, 1, 1_000_000),
+    authWindow: g.authwindow === undefined ? DEFAULTS.authWindow : intValue(g.authwindow, 1, 86400),
+    authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLock : intValue(g.authmaxlock, 1, 7 * 86400),
   };
 
   const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
@@ -179,7 +191,10 @@ export function parseListen(text: string): { host: string | undefined; port: num
   return { host, port };
 }
 
-const GENERAL_KEYS = ['bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer'] as const;
+const GENERAL_KEYS = [
+  'bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer',
+  'authlimit', 'authwindow', 'authmaxlock',
+] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive',
 ] as const;

@@ -17,6 +17,7 @@ import { Cursor } from '../events/cursor.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionStore } from '../session/store.ts';
+import type { AuthLimiter } from '../auth/limiter.ts';
 
 export const DIGEST_REALM = 'asterisk';
 /** Asterisk renews a nonce this long after it was issued. */
@@ -102,13 +103,15 @@ export class DigestSessions {
   private readonly store: SessionStore;
   private readonly users: ReadonlyMap<string, User>;
   private readonly log: EventLog;
+  private readonly limiter: AuthLimiter | undefined;
 
-  constructor(store: SessionStore, users: ReadonlyMap<string, User>, log: EventLog) {
+  constructor(store: SessionStore, users: ReadonlyMap<string, User>, log: EventLog, limiter?: AuthLimiter) {
     this.key = randomBytes(32);
     this.byNonce = new Map();
     this.store = store;
     this.users = users;
     this.log = log;
+    this.limiter = limiter;
   }
 
   /** `<issued ms, 12 hex><hmac, 20 hex>`: verifiable and datable without keeping state. */
@@ -133,10 +136,12 @@ export class DigestSessions {
     const a = parseDigest(header);
     const fresh = (): DigestOutcome => ({ kind: 'unauthorized', nonce: this.newNonce(now), stale: false });
     if (a === undefined) return fresh();
+    // A locked-out address gets a plain 401 whatever it sends (brute force, lib/auth/limiter.ts).
+    if (this.limiter?.check(address, a.username).locked === true) return fresh();
     const user = this.users.get(a.username.toLowerCase());
-    if (user === undefined || user.secret === undefined) return fresh();
+    if (user === undefined || user.secret === undefined) return this.failed(address, a.username, fresh);
     if (!user.allows(address)) return { kind: 'forbidden' };
-    if (!safeEqual(digestResponse(a, user.secret, method), a.response.toLowerCase())) return fresh();
+    if (!safeEqual(digestResponse(a, user.secret, method), a.response.toLowerCase())) return this.failed(address, a.username, fresh);
     const issued = this.issuedAt(a.nonce);
     if (issued === -1) return fresh();
 
@@ -170,6 +175,12 @@ export class DigestSessions {
     // Asterisk resets a digest session's timer before the action runs (WaitEvent's cap follows).
     st.session.expiresAt = now + this.store.httptimeout * 1000;
     return { kind: 'ok', session: st.session };
+  }
+
+  /** A wrong digest (unknown user or response): counted by the limiter, answered with a new nonce. */
+  private failed(address: string, username: string, fresh: () => DigestOutcome): DigestOutcome {
+    this.limiter?.recordFailure(address, username, 'digest');
+    return fresh();
   }
 
   /** A new authenticated session for a digest user (no Login action runs). */

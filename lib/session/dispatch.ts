@@ -11,6 +11,7 @@ import { addressOf, type ActionResult, type ActionSender, type ClientAddress } f
 import { MSG, error, type Pairs } from './replies.ts';
 import { challenge, events, filter, login, logoff, type BootInfo, type LocalContext } from './local.ts';
 import { waitEvent } from './waitevent.ts';
+import { AuthLimiter } from '../auth/limiter.ts';
 
 export interface DispatcherOptions {
   store: SessionStore;
@@ -23,6 +24,8 @@ export interface DispatcherOptions {
   failDelayMs?: number;
   /** Uptime / LastReload for the FullyBooted block (default: this process's uptime). */
   bootInfo?: () => BootInfo;
+  /** Brute-force limits shared by every way of logging in (default: the default limits). */
+  limiter?: AuthLimiter;
 }
 
 export class Dispatcher {
@@ -30,6 +33,7 @@ export class Dispatcher {
   readonly permissions: ActionPermissions;
   readonly pool: ActionSender;
   readonly log: EventLog;
+  readonly limiter: AuthLimiter;
   private readonly ctx: LocalContext;
 
   constructor(opts: DispatcherOptions) {
@@ -37,7 +41,9 @@ export class Dispatcher {
     this.permissions = opts.permissions;
     this.pool = opts.pool;
     this.log = opts.log;
+    this.limiter = opts.limiter ?? new AuthLimiter();
     this.ctx = {
+      limiter: this.limiter,
       store: opts.store,
       users: opts.users,
       log: opts.log,
@@ -74,7 +80,7 @@ export class Dispatcher {
     if (!session.authenticated) {
       // spec §2.3: before login only these three; everything else is denied.
       if (action === 'login') return login(ctx, session, req, addressOf(client));
-      if (action === 'challenge') return challenge(ctx, session, req);
+      if (action === 'challenge') return challenge(ctx, session, req, addressOf(client));
       if (action === 'logoff') return Promise.resolve(logoff(ctx, session, req));
       return Promise.resolve(denied(id));
     }
@@ -83,7 +89,7 @@ export class Dispatcher {
       case 'login':
         return login(ctx, session, req, addressOf(client));
       case 'challenge':
-        return challenge(ctx, session, req);
+        return challenge(ctx, session, req, addressOf(client));
       case 'logoff':
         return Promise.resolve(logoff(ctx, session, req));
       case 'events':

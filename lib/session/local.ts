@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ClassMask, User } from '../auth/types.ts';
 import { parseEventMask } from '../auth/classes.ts';
 import { checkMd5Key, checkSecret } from '../auth/md5.ts';
+import type { AuthLimiter } from '../auth/limiter.ts';
 import { parseFilterAction } from '../auth/filter.ts';
 import { Cursor } from '../events/cursor.ts';
 import type { EventLog } from '../events/event-log.ts';
@@ -34,14 +35,26 @@ export interface LocalContext {
   failDelayMs: number;
   /** Values for the FullyBooted block sent after a successful Login. */
   bootInfo: () => BootInfo;
+  /** Brute-force limits (per address lockout, per user slow-down). */
+  limiter: AuthLimiter;
 }
 
 export async function login(ctx: LocalContext, s: Session, req: ActionRequest, address: string): Promise<ActionResult> {
   const id = req.actionId;
   if (s.authenticated) return { output: [success(id, MSG.ALREADY_AUTHENTICATED)] };
-  const user = ctx.users.get(req.get('Username').toLowerCase());
+  const name = req.get('Username');
+  // A locked address is refused at once, whatever the secret: no delay, nothing checked.
+  const verdict = ctx.limiter.check(address, name);
+  if (verdict.locked) return refuseNow(ctx, s, id);
+  if (verdict.delayMs > 0) await delay(verdict.delayMs);
+  if (s.destroyed) return { output: [error(id, MSG.AUTH_FAILED)], destroySession: true };
+  const user = ctx.users.get(name.toLowerCase());
   if (user !== undefined && loginInUse(ctx, s, user)) return refuse(ctx, s, id, MSG.LOGIN_IN_USE);
-  if (user === undefined || !authenticate(s, req, user, address)) return refuse(ctx, s, id, MSG.AUTH_FAILED);
+  if (user === undefined || !authenticate(s, req, user, address)) {
+    ctx.limiter.recordFailure(address, name, req.get('AuthType').toLowerCase() === 'md5' ? 'login-md5' : 'login');
+    return refuse(ctx, s, id, MSG.AUTH_FAILED);
+  }
+  ctx.limiter.recordSuccess(address, name);
 
   s.user = user;
   s.authenticated = true;
@@ -60,8 +73,9 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
   return { output };
 }
 
-export async function challenge(ctx: LocalContext, s: Session, req: ActionRequest): Promise<ActionResult> {
+export async function challenge(ctx: LocalContext, s: Session, req: ActionRequest, address: string): Promise<ActionResult> {
   const id = req.actionId;
+  if (!s.authenticated && ctx.limiter.check(address, req.get('Username')).locked) return refuseNow(ctx, s, id);
   if (req.get('AuthType').toLowerCase() !== 'md5') return { output: [error(id, MSG.MUST_SPECIFY_AUTHTYPE)] };
   if (!s.authenticated) {
     const user = ctx.users.get(req.get('Username').toLowerCase());
@@ -116,11 +130,20 @@ function authenticate(s: Session, req: ActionRequest, user: User, address: strin
   return checkSecret(user.secret, req.get('Secret'));
 }
 
-/** A refused Login/Challenge: answered after the delay, and the session is destroyed. */
+/**
+ * A refused Login/Challenge: the session is destroyed at once (it holds nothing while the answer
+ * waits), and the answer comes after Asterisk's delay; the wait is a timer, it blocks nothing else.
+ */
 async function refuse(ctx: LocalContext, s: Session, id: string, text: string): Promise<ActionResult> {
-  await delay(ctx.failDelayMs);
   ctx.store.destroy(s);
+  await delay(ctx.failDelayMs);
   return { output: [error(id, text)], destroySession: true };
+}
+
+/** An attempt from a locked-out address: Asterisk's text, at once (waiting would only hold sockets). */
+function refuseNow(ctx: LocalContext, s: Session, id: string): ActionResult {
+  ctx.store.destroy(s);
+  return { output: [error(id, MSG.AUTH_FAILED)], destroySession: true };
 }
 
 function fullyBooted(info: BootInfo): Buffer {

@@ -34,6 +34,9 @@ t.test('defaults', async (t) => {
     users: join(path, '..', 'users.conf'),
     static: undefined,
     eventBuffer: 10000,
+    authLimit: 5,
+    authWindow: 60,
+    authMaxLock: 900,
   });
   t.match(c.general.servername, /^ajam-proxy\/\d+\.\d+\.\d+/);
   t.same(c.asterisk, {

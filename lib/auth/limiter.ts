@@ -1,0 +1,187 @@
+// Brute-force limits for every way of logging in (Login, Challenge, HTTP digest, Bearer/Basic).
+//
+// Per client address: `limit` failures within `windowMs` lock the address; while locked every
+// attempt is refused at once, whatever the secret (the caller answers Asterisk's `Authentication
+// failed`). Each further lockout of the same address doubles, up to `maxLockMs`.
+// Per user (across addresses): never a lock (a stranger must not lock the real admin out), only a
+// slow-down of at most `maxUserDelayMs` per attempt once the user has `limit` recent failures.
+// Callers: `check` before looking at the secret, `recordFailure` as soon as it is known wrong
+// (before any answer delay, so parallel attempts count at once), `recordSuccess` on a good login.
+// Both tables are bounded (`maxTracked` entries each, oldest forgotten first).
+import { log } from '../log.ts';
+
+export interface AuthLimiterOptions {
+  /** Failures within the window that lock an address (default 5). */
+  limit?: number;
+  /** The failure window, ms (default 60 s). Also the first lockout's length. */
+  windowMs?: number;
+  /** The longest lockout, ms (default 15 min). */
+  maxLockMs?: number;
+  /** The most a user's attempts are slowed down, ms (default 2 s). */
+  maxUserDelayMs?: number;
+  /** Entries kept per table (addresses, users; default 100,000). */
+  maxTracked?: number;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+export interface AuthVerdict {
+  /** The address is locked: refuse at once without looking at the secret. */
+  locked: boolean;
+  /** When locked: ms until the lock ends. Otherwise: how long to slow this attempt down. */
+  delayMs: number;
+}
+
+export const LIMITER_DEFAULTS = {
+  limit: 5,
+  windowMs: 60_000,
+  maxLockMs: 15 * 60_000,
+  maxUserDelayMs: 2000,
+  maxTracked: 100_000,
+} as const;
+
+/** Per-user slow-down: this much per failure beyond the limit, capped at maxUserDelayMs. */
+const USER_STEP_MS = 250;
+
+class Failures {
+  /** Start of the current window and failures in it. */
+  windowStart: number;
+  count: number;
+  /** Locked until (epoch ms), 0 when not locked. */
+  lockedUntil: number;
+  /** Lockouts so far (the next one lasts windowMs · 2^lockouts). */
+  lockouts: number;
+  /** Attempts refused during the current lock (logged when the next lock starts, or never). */
+  refused: number;
+
+  constructor(now: number) {
+    this.windowStart = now;
+    this.count = 0;
+    this.lockedUntil = 0;
+    this.lockouts = 0;
+    this.refused = 0;
+  }
+}
+
+export class AuthLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly maxLockMs: number;
+  readonly maxUserDelayMs: number;
+  readonly maxTracked: number;
+  private readonly now: () => number;
+  private readonly byAddress: Map<string, Failures>;
+  private readonly byUser: Map<string, Failures>;
+
+  constructor(opts: AuthLimiterOptions = {}) {
+    this.limit = opts.limit ?? LIMITER_DEFAULTS.limit;
+    this.windowMs = opts.windowMs ?? LIMITER_DEFAULTS.windowMs;
+    this.maxLockMs = opts.maxLockMs ?? LIMITER_DEFAULTS.maxLockMs;
+    this.maxUserDelayMs = opts.maxUserDelayMs ?? LIMITER_DEFAULTS.maxUserDelayMs;
+    this.maxTracked = opts.maxTracked ?? LIMITER_DEFAULTS.maxTracked;
+    this.now = opts.now ?? Date.now;
+    this.byAddress = new Map();
+    this.byUser = new Map();
+    if (!(this.limit >= 1)) throw new TypeError('limit must be at least 1');
+  }
+
+  /** Before an attempt: is the address locked, and how long to slow this user's attempt down. */
+  check(address: string, user: string): AuthVerdict {
+    const now = this.now();
+    const a = this.byAddress.get(address);
+    if (a !== undefined && a.lockedUntil > now) {
+      a.refused++;
+      return { locked: true, delayMs: a.lockedUntil - now };
+    }
+    const u = this.byUser.get(user.toLowerCase());
+    if (u === undefined || now - u.windowStart > this.windowMs || u.count < this.limit) return { locked: false, delayMs: 0 };
+    return { locked: false, delayMs: Math.min(this.maxUserDelayMs, (u.count - this.limit + 1) * USER_STEP_MS) };
+  }
+
+  /** A wrong secret/key/token/digest: counted and logged (address and user only, never the secret). */
+  recordFailure(address: string, user: string, how = 'login'): void {
+    const now = this.now();
+    const a = this.entry(this.byAddress, address, now);
+    const u = this.entry(this.byUser, user.toLowerCase(), now);
+    u.count++;
+    if (a.lockedUntil > now) return; // already locked: the lockout line said it all
+    a.count++;
+    log.warn('authentication failed', { address, user, how, failures: a.count });
+    if (a.count >= this.limit) {
+      const ms = Math.min(this.maxLockMs, this.windowMs * 2 ** Math.min(a.lockouts, 30));
+      a.lockedUntil = now + ms;
+      a.lockouts++;
+      a.count = 0;
+      a.windowStart = now;
+      log.warn('address locked out after failed logins', {
+        address,
+        user,
+        seconds: Math.round(ms / 1000),
+        lockout: a.lockouts,
+        refusedBefore: a.refused,
+      });
+      a.refused = 0;
+    }
+  }
+
+  /** A good login: the address's failure count starts over (its lockout level stays until it ages). */
+  recordSuccess(address: string, user: string): void {
+    const a = this.byAddress.get(address);
+    if (a !== undefined) a.count = 0;
+    const u = this.byUser.get(user.toLowerCase());
+    if (u !== undefined) u.count = 0;
+  }
+
+  /** Is the address locked now (for tests and /health-style reporting). */
+  isLocked(address: string): boolean {
+    const a = this.byAddress.get(address);
+    return a !== undefined && a.lockedUntil > this.now();
+  }
+
+  get trackedAddresses(): number {
+    return this.byAddress.size;
+  }
+
+  get trackedUsers(): number {
+    return this.byUser.size;
+  }
+
+  /**
+   * The entry for `key` with its window rolled forward. A clean stretch of maxLockMs after the
+   * last lock forgets the lockout level too.
+   */
+  private entry(map: Map<string, Failures>, key: string, now: number): Failures {
+    let f = map.get(key);
+    if (f === undefined) {
+      if (map.size >= this.maxTracked) this.evict(map, now);
+      f = new Failures(now);
+      map.set(key, f);
+      return f;
+    }
+    if (f.lockedUntil <= now && now - f.windowStart > this.windowMs) {
+      if (f.lockedUntil !== 0 && now - f.lockedUntil > this.maxLockMs) f.lockouts = 0;
+      f.windowStart = now;
+      f.count = 0;
+    }
+    // Most recently touched last, so eviction drops the stalest.
+    map.delete(key);
+    map.set(key, f);
+    return f;
+  }
+
+  /** Makes room: drops the oldest tenth, but never an entry still locked. */
+  private evict(map: Map<string, Failures>, now: number): void {
+    let drop = Math.max(1, map.size >> 3);
+    for (const [k, f] of map) {
+      if (drop === 0) break;
+      if (f.lockedUntil > now) continue;
+      map.delete(k);
+      drop--;
+    }
+    // Everything locked (a huge distributed attack): drop the oldest anyway, the table stays bounded.
+    if (map.size >= this.maxTracked) {
+      const first = map.keys().next();
+      if (first.done !== true) map.delete(first.value);
+    }
+  }
+}
