@@ -16,6 +16,7 @@ import { DigestSessions } from './http/digest.ts';
 import { AuthLimiter } from './auth/limiter.ts';
 import type { AjamError } from './errors.ts';
 import { log } from './log.ts';
+import { DEFAULTS } from './config/defaults.ts';
 
 export interface StartOptions {
   /** In simulate mode, start the simulator's call generator (the demo); default true. */
@@ -68,7 +69,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     amiHost = '127.0.0.1';
     amiPort = await sim.listen();
     if (opts.simulateCalls !== false) {
-      sim.startCalls({ cps: opts.callsPerSecond ?? 0.5, concurrency: opts.callConcurrency ?? 5 });
+      sim.startCalls({ cps: opts.callsPerSecond ?? DEFAULTS.simCallsPerSecond, concurrency: opts.callConcurrency ?? DEFAULTS.simCallConcurrency });
     }
     log.info('simulator listening', { port: amiPort });
   }

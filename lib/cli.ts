@@ -10,6 +10,7 @@ import { loadConfig, defaultServerName } from './config/config.ts';
 import { startApp } from './app.ts';
 import type { RunningApp } from './app.ts';
 import { log } from './log.ts';
+import { DEFAULTS } from './config/defaults.ts';
 
 const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
 
@@ -21,7 +22,6 @@ const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulat
 `;
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../conf/ajam-proxy.conf', import.meta.url));
-const CLOSE_TIMEOUT_MS = 5000;
 
 /** One line for the operator: no stack, no newlines. */
 function oneLine(err: unknown): string {
@@ -67,9 +67,9 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info('shutting down', { signal });
     const force = setTimeout(() => {
-      log.error('shutdown timed out', { ms: CLOSE_TIMEOUT_MS });
+      log.error('shutdown timed out', { ms: DEFAULTS.shutdownTimeoutMs });
       process.exit(1);
-    }, CLOSE_TIMEOUT_MS);
+    }, DEFAULTS.shutdownTimeoutMs);
     force.unref();
     app.close().then(
       () => process.exit(0),

@@ -16,6 +16,7 @@ import { AmiParser } from './parser.ts';
 import type { AmiMessage } from './message.ts';
 import { AjamError, ErrorCodes, type ErrorCode, invalidArgument } from '../errors.ts';
 import { md5Key } from '../auth/md5.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface BackoffOptions {
   /** First retry delay (before jitter). */
@@ -61,15 +62,6 @@ export type ConnStateValue = (typeof ConnState)[keyof typeof ConnState];
 
 const { IDLE, CONNECTING, BANNER, CHALLENGE, LOGIN, BOOTING, READY, WAITING, CLOSED } = ConnState;
 const STATE_NAMES = ['idle', 'connecting', 'waiting for banner', 'challenge', 'login', 'waiting for FullyBooted', 'ready', 'waiting to reconnect', 'closed'];
-
-export const CONNECTION_DEFAULTS = {
-  authType: 'plain' as const,
-  keepaliveMs: 15000,
-  keepaliveTimeoutMs: 5000,
-  bootTimeoutMs: 10000,
-  backoffInitialMs: 500,
-  backoffMaxMs: 30000,
-};
 
 /** A socket that knows its connection, so listeners can be module-level functions (no closures). */
 interface OwnedSocket extends Socket {
@@ -130,14 +122,14 @@ export class AmiConnection extends EventEmitter {
 
   constructor(opts: AmiConnectionOptions) {
     super();
-    const d = CONNECTION_DEFAULTS;
+    const d = DEFAULTS;
     if (typeof opts.host !== 'string' || opts.host === '') throw invalidArgument('host is required');
     if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw invalidArgument(`invalid port ${opts.port}`);
     for (const [k, v] of [['username', opts.username], ['secret', opts.secret]] as const) {
       if (typeof v !== 'string' || FORBIDDEN.test(v)) throw invalidArgument(`${k} must be a string without CR, LF or NUL`);
     }
     if (opts.username === '') throw invalidArgument('username is required');
-    const authType = opts.authType ?? d.authType;
+    const authType = opts.authType ?? d.authtype;
     if (authType !== 'plain' && authType !== 'md5') throw invalidArgument(`authType must be 'plain' or 'md5', got ${String(authType)}`);
     this.host = opts.host;
     this.port = opts.port;
@@ -280,7 +272,7 @@ export class AmiConnection extends EventEmitter {
   handleConnect(): void {
     if (this.state !== CONNECTING) return;
     this.state = BANNER;
-    this.socket!.setKeepAlive(true, 30000);
+    this.socket!.setKeepAlive(true, DEFAULTS.tcpKeepAliveMs);
   }
 
   /** @internal parser callback */

@@ -16,6 +16,7 @@
 import { AmiMessage, LINE_SLOTS as SLOTS } from './message.ts';
 import * as wire from './wire.ts';
 import { ErrorCodes, type ErrorCode, invalidArgument } from '../errors.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface ParserOptions {
   /** Largest message accepted, in bytes; a bigger one is reported and skipped. */
@@ -28,7 +29,7 @@ export interface ParserOptions {
 }
 
 // Local copies: module imports compile to live-binding getters, too slow on the per-byte path.
-const { COLON, CR, LF, DEFAULT_MAX_MESSAGE_SIZE, END_MARKERS } = wire;
+const { COLON, CR, LF, END_MARKERS } = wire;
 const LINE_SLOTS = SLOTS;
 const COLONS = COLON * 0x01010101;
 const DASH = 45;
@@ -87,7 +88,7 @@ export class AmiParser {
   version: string | undefined;
 
   constructor(opts: ParserOptions) {
-    this.maxSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.maxSize = opts.maxMessageSize ?? DEFAULTS.amiMaxMessageBytes;
     if (!(this.maxSize > 0)) throw invalidArgument('maxMessageSize must be positive');
     this.onMessage = opts.onMessage;
     this.onError = opts.onError ?? noop;

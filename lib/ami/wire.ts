@@ -9,9 +9,6 @@ export const TAB = 9;
 export const CRLF = '\r\n';
 export const CRLF_BUF = Buffer.from(CRLF);
 
-/** Default bound on one message (headers + body) before the parser gives up on it. */
-export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
-
 /** Markers that close a pre-Asterisk-14 `Response: Follows` body. */
 export const END_MARKERS = ['--END COMMAND--', '--END SMS EVENT--'].map((s) => Buffer.from(s));
 

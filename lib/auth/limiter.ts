@@ -9,6 +9,7 @@
 // (before any answer delay, so parallel attempts count at once), `recordSuccess` on a good login.
 // Both tables are bounded (`maxTracked` entries each, oldest forgotten first).
 import { log } from '../log.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface AuthLimiterOptions {
   /** Failures within the window that lock an address (default 5). */
@@ -32,13 +33,6 @@ export interface AuthVerdict {
   delayMs: number;
 }
 
-export const LIMITER_DEFAULTS = {
-  limit: 5,
-  windowMs: 60_000,
-  maxLockMs: 15 * 60_000,
-  maxUserDelayMs: 2000,
-  maxTracked: 100_000,
-} as const;
 
 /** Per-user slow-down: this much per failure beyond the limit, capped at maxUserDelayMs. */
 const USER_STEP_MS = 250;
@@ -74,11 +68,11 @@ export class AuthLimiter {
   private readonly byUser: Map<string, Failures>;
 
   constructor(opts: AuthLimiterOptions = {}) {
-    this.limit = opts.limit ?? LIMITER_DEFAULTS.limit;
-    this.windowMs = opts.windowMs ?? LIMITER_DEFAULTS.windowMs;
-    this.maxLockMs = opts.maxLockMs ?? LIMITER_DEFAULTS.maxLockMs;
-    this.maxUserDelayMs = opts.maxUserDelayMs ?? LIMITER_DEFAULTS.maxUserDelayMs;
-    this.maxTracked = opts.maxTracked ?? LIMITER_DEFAULTS.maxTracked;
+    this.limit = opts.limit ?? DEFAULTS.authLimit;
+    this.windowMs = opts.windowMs ?? DEFAULTS.authWindowMs;
+    this.maxLockMs = opts.maxLockMs ?? DEFAULTS.authMaxLockMs;
+    this.maxUserDelayMs = opts.maxUserDelayMs ?? DEFAULTS.authMaxUserDelayMs;
+    this.maxTracked = opts.maxTracked ?? DEFAULTS.authMaxTracked;
     this.now = opts.now ?? Date.now;
     this.byAddress = new Map();
     this.byUser = new Map();

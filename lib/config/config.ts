@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { AjamError, ErrorCodes } from '../errors.ts';
 import { isFalseWord, isTrueWord } from './words.ts';
+import { DEFAULTS } from './defaults.ts';
 import { confError, readConf, type ConfEntry, type ConfSection } from './conf.ts';
 
 export interface GeneralConfig {
@@ -62,26 +63,6 @@ export interface ConfigOverrides {
   simulate?: boolean | undefined;
 }
 
-export const DEFAULTS = {
-  bindaddr: '127.0.0.1',
-  bindport: 8088,
-  prefix: '',
-  httptimeout: 60,
-  users: 'users.conf',
-  eventBuffer: 10000,
-  authLimit: 5,
-  authWindow: 60,
-  authMaxLock: 900,
-  host: '127.0.0.1',
-  port: 5038,
-  authtype: 'plain' as const,
-  connections: 2,
-  actionTimeout: 30,
-  keepalive: 15,
-  // The simulator's built-in admin, used when simulating without credentials in [asterisk].
-  simUsername: 'admin',
-  simSecret: 'admin',
-} as const;
 
 /** `ajam-proxy/<version>` from package.json. */
 export function defaultServerName(): string {
@@ -118,14 +99,14 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     bindaddr: g.bindaddr === undefined ? DEFAULTS.bindaddr : hostValue(g.bindaddr),
     bindport: g.bindport === undefined ? DEFAULTS.bindport : intValue(g.bindport, 1, 65535),
     prefix: g.prefix === undefined ? DEFAULTS.prefix : prefixValue(g.prefix),
-    httptimeout: g.httptimeout === undefined ? DEFAULTS.httptimeout : intValue(g.httptimeout, 1, 86400),
+    httptimeout: g.httptimeout === undefined ? DEFAULTS.httptimeoutMs / 1000 : intValue(g.httptimeout, 1, 86400),
     servername: g.servername === undefined ? defaultServerName() : g.servername.value,
     users: resolve(base, g.users === undefined ? DEFAULTS.users : nonEmpty(g.users)),
     static: g.static === undefined ? undefined : folderValue(g.static, base),
     eventBuffer: g.eventbuffer === undefined ? DEFAULTS.eventBuffer : intValue(g.eventbuffer, 1, 10_000_000),
     authLimit: g.authlimit === undefined ? DEFAULTS.authLimit : intValue(g.authlimit, 1, 1_000_000),
-    authWindow: g.authwindow === undefined ? DEFAULTS.authWindow : intValue(g.authwindow, 1, 86400),
-    authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLock : intValue(g.authmaxlock, 1, 7 * 86400),
+    authWindow: g.authwindow === undefined ? DEFAULTS.authWindowMs / 1000 : intValue(g.authwindow, 1, 86400),
+    authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLockMs / 1000 : intValue(g.authmaxlock, 1, 7 * 86400),
   };
 
   const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
@@ -137,8 +118,8 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     authtype: a.authtype === undefined ? DEFAULTS.authtype : authValue(a.authtype),
     connections: a.connections === undefined ? DEFAULTS.connections : intValue(a.connections, 1, 64),
     simulate,
-    actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeout : secondsValue(a.actiontimeout, false),
-    keepalive: a.keepalive === undefined ? DEFAULTS.keepalive : secondsValue(a.keepalive, true),
+    actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeoutMs / 1000 : secondsValue(a.actiontimeout, false),
+    keepalive: a.keepalive === undefined ? DEFAULTS.keepaliveMs / 1000 : secondsValue(a.keepalive, true),
   };
   if (asterisk.username === '' || asterisk.secret === '') {
     if (!simulate) {

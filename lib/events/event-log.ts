@@ -6,8 +6,7 @@ import type { AmiMessage } from '../ami/message.ts';
 import type { ClassMask } from '../auth/types.ts';
 import { maskFromPrivilege } from '../auth/classes.ts';
 import { invalidArgument } from '../errors.ts';
-
-export const DEFAULT_EVENT_LOG_CAPACITY = 10000;
+import { DEFAULTS } from '../config/defaults.ts';
 
 /** Formats whose bytes are cached per entry; rawman needs no slot, it is `msg.raw`. */
 export type FormatName = 'json' | 'mxml' | 'html' | 'sse' | 'ws';
@@ -65,7 +64,7 @@ export class EventLog {
   private flushScheduled: boolean;
 
   constructor(opts: EventLogOptions = {}) {
-    const capacity = opts.capacity ?? DEFAULT_EVENT_LOG_CAPACITY;
+    const capacity = opts.capacity ?? DEFAULTS.eventBuffer;
     if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('EventLog capacity must be a positive integer');
     this.capacity = capacity;
     this.ring = new Array<LogEntry | undefined>(capacity).fill(undefined);

@@ -12,6 +12,7 @@ import type { AmiMessage } from '../ami/message.ts';
 import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from './mux.ts';
 import type { Headers } from './encode.ts';
 import { AjamError, ErrorCodes, failureText, invalidArgument } from '../errors.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'idPrefix' | 'name'> {
   /** Number of AMI connections (default 2; the first carries events). */
@@ -24,11 +25,6 @@ export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'i
 
 /** How much busier than the least busy connection the one already written this turn may get. */
 export const STICKY_SLACK = 16;
-
-export const POOL_DEFAULTS = {
-  connections: 2,
-  actionTimeoutMs: 30000,
-};
 
 /** One connection as the router sees it. */
 class Slot implements Owner {
@@ -64,11 +60,11 @@ export class AmiPool extends EventEmitter {
 
   constructor(opts: AmiPoolOptions) {
     super();
-    const n = opts.connections ?? POOL_DEFAULTS.connections;
+    const n = opts.connections ?? DEFAULTS.connections;
     if (!Number.isInteger(n) || n < 1 || n > 64) throw invalidArgument(`connections must be an integer 1..64, got ${n}`);
     this.mux = new Mux({
       instanceId: opts.instanceId,
-      timeoutMs: opts.actionTimeoutMs ?? POOL_DEFAULTS.actionTimeoutMs,
+      timeoutMs: opts.actionTimeoutMs ?? DEFAULTS.actionTimeoutMs,
       onEvent: this.emitEvent.bind(this),
     });
     const prefix = this.mux.ids.prefix;

@@ -12,6 +12,7 @@ import { MSG, error, type Pairs } from './replies.ts';
 import { challenge, events, filter, login, logoff, type BootInfo, type LocalContext } from './local.ts';
 import { waitEvent } from './waitevent.ts';
 import { AuthLimiter } from '../auth/limiter.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface DispatcherOptions {
   store: SessionStore;
@@ -47,7 +48,7 @@ export class Dispatcher {
       store: opts.store,
       users: opts.users,
       log: opts.log,
-      failDelayMs: opts.failDelayMs ?? 1000,
+      failDelayMs: opts.failDelayMs ?? DEFAULTS.loginFailDelayMs,
       bootInfo: opts.bootInfo ?? processBootInfo,
     };
   }

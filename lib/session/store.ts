@@ -7,10 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Session } from './session.ts';
 import { addressOf, type ClientAddress } from './types.ts';
 import { invalidArgument } from '../errors.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
-export const DEFAULT_HTTPTIMEOUT = 60;
-export const UNAUTH_LIFETIME_S = 5;
-const DEFAULT_PURGE_INTERVAL_MS = 1000;
 
 export interface SessionStoreOptions {
   /** Seconds an authenticated session lives after its last request ends. */
@@ -43,12 +41,12 @@ export class SessionStore {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(opts: SessionStoreOptions = {}) {
-    const httptimeout = opts.httptimeout ?? DEFAULT_HTTPTIMEOUT;
+    const httptimeout = opts.httptimeout ?? DEFAULTS.httptimeoutMs / 1000;
     if (!(httptimeout > 0)) throw invalidArgument('httptimeout must be positive');
     this.httptimeout = httptimeout;
-    this.unauthLifetime = Math.min(opts.unauthLifetime ?? UNAUTH_LIFETIME_S, httptimeout);
+    this.unauthLifetime = Math.min(opts.unauthLifetime ?? DEFAULTS.unauthLifetimeMs / 1000, httptimeout);
     this.sessions = new Map();
-    const interval = opts.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS;
+    const interval = opts.purgeIntervalMs ?? DEFAULTS.sessionPurgeIntervalMs;
     this.timer = setInterval(purgeTick, interval, this);
     this.timer.unref();
   }

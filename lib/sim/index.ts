@@ -12,6 +12,7 @@ import { lines } from './reply.ts';
 import { SimSession } from './session.ts';
 import type { SimAccount, SimHost } from './host.ts';
 import { invalidArgument } from '../errors.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface SimUser {
   username: string;
@@ -91,8 +92,8 @@ export class AmiSimulator extends EventEmitter implements SimHost {
     this.amiVersion = opts.amiVersion ?? '11.0.0';
     this.asteriskVersion = opts.asteriskVersion ?? '22.10.1';
     this.followsCommand = opts.followsCommand ?? false;
-    this.callDurationMs = opts.callDurationMs ?? 2000;
-    this.loginFailDelayMs = opts.loginFailDelayMs ?? 1000;
+    this.callDurationMs = opts.callDurationMs ?? DEFAULTS.simCallDurationMs;
+    this.loginFailDelayMs = opts.loginFailDelayMs ?? DEFAULTS.loginFailDelayMs;
     this.record = opts.record ?? true;
     this.users = new Map();
     for (const u of opts.users ?? DEFAULT_USERS) {

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULTS, defaultServerName, loadConfig, parseListen } from '../../lib/config/config.ts';
+import { defaultServerName, loadConfig, parseListen } from '../../lib/config/config.ts';
+import { DEFAULTS } from '../../lib/config/defaults.ts';
 import { AjamError, ErrorCodes } from '../../lib/errors.ts';
 import { loadUsers } from '../../lib/auth/users.ts';
 

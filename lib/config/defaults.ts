@@ -1,0 +1,66 @@
+// Every default of the proxy, declared once, times in milliseconds (as ioredis keeps RedisOptions).
+// config.ts fills the typed config from here (converting to the seconds its files speak), and the
+// modules that can be built without a config (connection, pool, parser, store, dispatcher,
+// simulator) fall back to the same values. A leaf module: it imports nothing.
+
+export const DEFAULTS = {
+  // ---- [general] -------------------------------------------------------------------------------
+  bindaddr: '127.0.0.1',
+  bindport: 8088,
+  prefix: '',
+  /** Cookie Max-Age, idle expiry of sessions, WaitEvent cap (Asterisk's httptimeout, 60 s). */
+  httptimeoutMs: 60_000,
+  /** An unauthenticated session's life (Asterisk: 5 s, or httptimeout if that is smaller). */
+  unauthLifetimeMs: 5_000,
+  /** How often expired sessions are purged. */
+  sessionPurgeIntervalMs: 1_000,
+  /** The users file, relative to the config file. */
+  users: 'users.conf',
+  /** Capacity of the shared event ring (events). */
+  eventBuffer: 10_000,
+  /** Failed logins from one address within authwindow before it is locked out. */
+  authLimit: 5,
+  authWindowMs: 60_000,
+  /** Longest lockout (each lockout doubles the previous one up to this). */
+  authMaxLockMs: 900_000,
+  /** Longest slow-down of one user's failed logins (spread over many addresses). */
+  authMaxUserDelayMs: 2_000,
+  /** Addresses and users tracked by the limiter (oldest forgotten first). */
+  authMaxTracked: 100_000,
+  /** Delay before a failed Login/Challenge is answered (Asterisk sleeps 1 s). */
+  loginFailDelayMs: 1_000,
+
+  // ---- [asterisk] ------------------------------------------------------------------------------
+  host: '127.0.0.1',
+  port: 5038,
+  authtype: 'plain' as 'plain' | 'md5',
+  /** AMI connections in the pool (one carries events). */
+  connections: 2,
+  /** An action Asterisk has not answered by then is answered with an error. */
+  actionTimeoutMs: 30_000,
+  /** Keepalive Ping on an idle AMI connection; 0 turns it off. */
+  keepaliveMs: 15_000,
+  /** How long a keepalive Ping may go unanswered before the connection counts as dead. */
+  keepaliveTimeoutMs: 5_000,
+  /** Banner → login → FullyBooted must complete within this. */
+  bootTimeoutMs: 10_000,
+  /** Reconnect back-off: first wait, doubled up to the maximum. */
+  backoffInitialMs: 500,
+  backoffMaxMs: 30_000,
+  /** TCP keepalive probes on AMI sockets (catches a dead peer behind a silent network). */
+  tcpKeepAliveMs: 30_000,
+  /** Bound on one AMI message (headers + body) before the parser gives up on it. */
+  amiMaxMessageBytes: 1024 * 1024,
+  /** The simulator's built-in admin, used when simulating without credentials in [asterisk]. */
+  simUsername: 'admin',
+  simSecret: 'admin',
+
+  /** SIGINT/SIGTERM: exit anyway if closing takes longer. */
+  shutdownTimeoutMs: 5_000,
+
+  // ---- the simulator's demo traffic (simulate = yes) ---------------------------------------------
+  simCallsPerSecond: 0.5,
+  simCallConcurrency: 5,
+  /** Answer to hangup of one simulated call (the captures' dialplan runs about 2 s). */
+  simCallDurationMs: 2_000,
+} as const;
