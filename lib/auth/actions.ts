@@ -4,7 +4,7 @@
 // The table starts as the built-in one below (Asterisk 22's, from manager.c and the modules) and
 // is refreshed from `ListCommands` once the pool is connected.
 import type { AmiMessage } from '../ami/message.ts';
-import { ALL, CLASS_BITS, UNNAMED, maskFromPrivilege } from './classes.ts';
+import { ALL, CLASS_BITS, maskFromPrivilege } from './classes.ts';
 import type { ClassMask } from './types.ts';
 
 const { system, call, reporting, command, originate, config, agent, user, message, agi, aoc } = CLASS_BITS as Record<
@@ -90,16 +90,34 @@ export class ActionPermissions {
   }
 
   /**
-   * May a user with this write mask run the action? Known: any one shared class, or authority 0.
-   * Unknown (not built in, not in ListCommands): once ListCommands was read, Asterisk has no such
-   * action either, so it may go through and Asterisk answers its exact `Invalid/unknown command`
-   * text. Before that, only `write = all` users, so a module's action the table has not heard of
-   * is not open to everyone.
+   * May a user with this write mask run the action? Any one shared class, or authority 0. Deny by
+   * default: an action the table does not know (not built in, not in ListCommands) is never
+   * allowed; the dispatcher answers it with Asterisk's `Invalid/unknown command` text itself.
    */
   allows(write: ClassMask, action: string): boolean {
     const need = this.table.get(action.toLowerCase());
-    if (need === undefined) return this.learned || (write & UNNAMED) === UNNAMED;
+    if (need === undefined) return false;
     return need === 0 || (write & need) !== 0;
+  }
+
+  /**
+   * What Asterisk's ListCommands shows this user: the reply's `Name: synopsis  (Priv: …)` lines of
+   * actions with authority 0 or a class the user may write, the rest of the bytes untouched.
+   */
+  filterListCommands(raw: Buffer, write: ClassMask): Buffer {
+    if (write === ALL) return raw;
+    const text = raw.toString('latin1');
+    const lines = text.split('\r\n');
+    const kept: string[] = [];
+    for (const line of lines) {
+      const at = line.lastIndexOf('(Priv: ');
+      if (at !== -1 && line.endsWith(')') && line.indexOf(':') < at) {
+        const need = maskFromPrivilege(line.slice(at + 7, -1));
+        if (need !== 0 && (write & need) === 0) continue;
+      }
+      kept.push(line);
+    }
+    return kept.length === lines.length ? raw : Buffer.from(kept.join('\r\n'), 'latin1');
   }
 
   /**

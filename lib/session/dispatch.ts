@@ -5,7 +5,7 @@ import { checkActionArguments, type ActionPermissions } from '../auth/actions.ts
 import type { EventLog } from '../events/event-log.ts';
 import type { Session } from './session.ts';
 import type { SessionStore } from './store.ts';
-import { ActionRequest, badParameter } from './request.ts';
+import { ActionRequest, badParameter, upstreamHeaders } from './request.ts';
 import type { AmiMessage } from '../ami/message.ts';
 import { addressOf, type ActionResult, type ActionSender, type ClientAddress } from './types.ts';
 import { MSG, error, type Pairs } from './replies.ts';
@@ -101,17 +101,24 @@ export class Dispatcher {
         return Promise.resolve(waitEvent(this.log, session, req));
     }
 
+    // Deny by default (Asterisk's process_message order): an action the table does not know is
+    // answered here with Asterisk's text and never forwarded, whatever the user's classes.
+    const need = this.permissions.required(action);
+    if (need === undefined) return Promise.resolve({ output: [error(id, unknownCommand(req.action))] });
     const write = session.writePerm;
     if (!this.permissions.allows(write, action)) return Promise.resolve(denied(id));
     const refused = checkActionArguments(action, req, write);
     if (refused !== undefined) return Promise.resolve({ output: [error(id, refused)] });
-    return this.forward(session.user!, action, pairs, id);
+    const sent = this.forward(session.user!, action, req, id);
+    // ListCommands: Asterisk lists only what this user may run; the proxy's own login sees all.
+    if (action === 'listcommands') return sent.then((r) => listFor(this.permissions, r, write));
+    return sent;
   }
 
-  private forward(user: User, action: string, pairs: Pairs, id: string): Promise<ActionResult> {
-    // Asterisk skips empty Action headers (GET_HEADER_SKIP_EMPTY); drop them so that whatever reads
-    // the first Action line upstream (an older Asterisk, the simulator) sees the one we resolved.
-    if (hasEmptyAction(pairs)) pairs = pairs.filter(([k, v]) => v !== '' || k.toLowerCase() !== 'action');
+  private forward(user: User, action: string, req: ActionRequest, id: string): Promise<ActionResult> {
+    // What goes upstream is built from the normalized view only: one Action line with the name
+    // that was checked, the first ActionID, the guarded parameters' first value only.
+    let pairs: Pairs = upstreamHeaders(req);
     // Asterisk adds the user's `setvar` channel variables to every Originate of the session; the
     // shared AMI login would add the proxy's own, so the proxy adds the HTTP user's.
     if (action === 'originate' && user.setvar !== undefined && user.setvar.length > 0) {
@@ -128,6 +135,17 @@ export class Dispatcher {
   }
 }
 
+function listFor(permissions: ActionPermissions, r: ActionResult, write: number): ActionResult {
+  return { ...r, output: r.output.map((b) => permissions.filterListCommands(b, write)) };
+}
+
+/** Asterisk's text for an action it does not have (snprintf into 512 bytes: at most 511). */
+export function unknownCommand(action: string): string {
+  const text = `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`;
+  if (text.length <= 170 || Buffer.byteLength(text) <= 511) return text;
+  return Buffer.from(text).subarray(0, 511).toString('utf8').replace(/\uFFFD$/, '');
+}
+
 function toResult(msgs: AmiMessage[]): ActionResult {
   const output = new Array<Buffer>(msgs.length);
   for (let i = 0; i < msgs.length; i++) output[i] = msgs[i]!.raw;
@@ -136,14 +154,6 @@ function toResult(msgs: AmiMessage[]): ActionResult {
 
 function internalError(id: string, err: unknown): ActionResult {
   return { output: [error(id, `Internal error: ${oneLine((err as Error).message)}`)] };
-}
-
-function hasEmptyAction(pairs: Pairs): boolean {
-  for (let i = 0; i < pairs.length; i++) {
-    const [k, v] = pairs[i]!;
-    if (v === '' && k.length === 6 && k.toLowerCase() === 'action') return true;
-  }
-  return false;
 }
 
 function denied(id: string): ActionResult {

@@ -81,7 +81,7 @@ t.test('parseListCommands edge cases', async (t) => {
   t.equal(table.get('mixed'), c('call') | UNNAMED);
 });
 
-t.test('ActionPermissions: any-of, 0 = anyone, unknown = write all only until ListCommands is learned', async (t) => {
+t.test('ActionPermissions: any-of, 0 = anyone, unknown = nobody (deny by default)', async (t) => {
   const p = new ActionPermissions();
   const wallboard = c('reporting');
   const admin = ALL;
@@ -103,7 +103,7 @@ t.test('ActionPermissions: any-of, 0 = anyone, unknown = write all only until Li
   t.ok(p.allows(admin, 'Originate'));
   t.notOk(p.allows(wallboard, 'SomeModuleAction'), 'unknown action: not for limited users');
   t.notOk(p.allows(c('system,call,log,verbose,command,agent,user,config,dtmf,reporting,cdr,dialplan,originate,agi,cc,aoc,test,security,message'), 'SomeModuleAction'));
-  t.ok(p.allows(admin, 'SomeModuleAction'), 'write = all: forwarded, Asterisk answers');
+  t.notOk(p.allows(admin, 'SomeModuleAction'), 'deny by default: not even write = all');
 
   t.equal(p.learned, false);
   p.update(new Map());
@@ -118,8 +118,9 @@ t.test('ActionPermissions: any-of, 0 = anyone, unknown = write all only until Li
   fresh.update(parseListCommands(captured()));
   t.equal(fresh.size, 75);
   t.ok(fresh.allows(c('call,agent,reporting'), 'QueueSummary'));
-  t.ok(fresh.allows(c('reporting'), 'PJSIPShowEndpoints'), 'learned: an action Asterisk lacks goes through, Asterisk answers Invalid/unknown command');
-  t.ok(p.allows(wallboard, 'NoSuchAction'), 'learned: unknown actions are forwarded for the exact Asterisk reply');
+  t.notOk(fresh.allows(ALL, 'PJSIPShowEndpoints'), 'learned: an action Asterisk lacks is unknown, for everyone');
+  t.notOk(p.allows(ALL, 'NoSuchAction'), 'unknown actions are never allowed');
+  t.notOk(p.allows(ALL, ' Originate'), 'names are looked up exactly as given (the dispatcher normalizes first)');
 });
 
 t.test('Originate app/data checks (manager.c originate_permissions_test)', async (t) => {

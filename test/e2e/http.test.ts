@@ -70,9 +70,9 @@ t.test('parameters reach Asterisk decoded, in order, duplicates kept', async (t)
   t.equal(got.get('Empty'), '');
   t.equal(got.get('Euro'), '€');
   t.not(got.get('ActionID'), 'u1', "the simulator sees the proxy's ActionID, not the client's");
-  // Names keep their case; the pool inserts its own ActionID.
+  // Names keep their case (Action is written from the normalized name); the pool inserts its own ActionID.
   const keys = [...got].map(([k]) => k);
-  t.same(keys.filter((k) => k !== 'ActionID'), ['action', 'UserEvent', 'Note', 'Variable', 'Variable', 'Empty', 'Euro']);
+  t.same(keys.filter((k) => k !== 'ActionID'), ['Action', 'UserEvent', 'Note', 'Variable', 'Variable', 'Empty', 'Euro']);
 });
 
 t.test('Action is the first non-empty one', async (t) => {
