@@ -14,6 +14,8 @@ import { Dispatcher } from './session/dispatch.ts';
 import { HttpServer } from './http/server.ts';
 import { DigestSessions } from './http/digest.ts';
 import { AuthLimiter } from './auth/limiter.ts';
+import { TrustedProxies } from './http/forwarded.ts';
+import { StatelessAuth } from './auth/stateless.ts';
 import type { AjamError } from './errors.ts';
 import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
@@ -31,8 +33,12 @@ export interface StartOptions {
 }
 
 export interface RunningApp {
-  /** HTTP port actually bound. */
+  /** HTTP port actually bound (0 when `httpenable = no`). */
   readonly port: number;
+  /** HTTPS port actually bound (0 unless `tlsenable = yes`). */
+  readonly tlsPort: number;
+  /** Bearer / Basic authentication (lib/auth/stateless.ts; failures count in `limiter`). */
+  readonly stateless: StatelessAuth;
   readonly config: Config;
   /** Lower-case user name → user, from config.general.users. */
   readonly users: Map<string, User>;
@@ -54,6 +60,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const a = config.asterisk;
   // Read before anything starts: a broken users file stops the start with its file:line.
   const users = loadUsers(config.general.users);
+  const g = config.general;
+  // Built before anything starts: a bad trustproxy value is a config error naming file and line.
+  const trustProxy = g.trustProxy === undefined ? undefined : new TrustedProxies(g.trustProxy.value, g.trustProxy.where);
   let sim: AmiSimulator | undefined;
   let amiHost = a.host;
   let amiPort = a.port;
@@ -120,27 +129,47 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log: events,
     failDelayMs: opts.loginFailDelayMs,
   });
-  const server = new HttpServer({
-    host: config.general.bindaddr,
-    port: config.general.bindport,
-    prefix: config.general.prefix,
-    servername: config.general.servername,
-    staticDir: config.general.static,
-    store,
-    dispatcher,
-    digest: new DigestSessions(store, users, events, limiter),
-    health: () => ({
-      ready: pool.ready,
-      pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
-      events: { capacity: events.capacity, held: events.size, next: events.nextSeq },
-      simulate: a.simulate,
-    }),
+  const stateless = new StatelessAuth({
+    users,
+    allowBasic: g.allowBasic,
+    amiUsername: a.username,
+    limiter,
+    failDelayMs: opts.loginFailDelayMs ?? DEFAULTS.loginFailDelayMs,
   });
+  let server: HttpServer;
+  try {
+    // Throws on unusable TLS files (before anything listens).
+    server = new HttpServer({
+      host: config.general.bindaddr,
+      port: config.general.bindport,
+      prefix: config.general.prefix,
+      servername: config.general.servername,
+      staticDir: config.general.static,
+      store,
+      dispatcher,
+      digest: new DigestSessions(store, users, events, limiter),
+      health: () => ({
+        ready: pool.ready,
+        pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
+        events: { capacity: events.capacity, held: events.size, next: events.nextSeq },
+        simulate: a.simulate,
+      }),
+      plain: g.httpEnable,
+      tls: g.tls,
+      stateless: { auth: stateless, log: events },
+      trustProxy,
+    });
+  } catch (err) {
+    store.close();
+    await sim?.close();
+    throw err;
+  }
 
   let port: number;
   try {
     port = await server.listen();
   } catch (err) {
+    server.close();
     store.close();
     await sim?.close();
     throw err;
@@ -150,6 +179,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   let closing: Promise<void> | undefined;
   return {
     port,
+    tlsPort: server.tlsPort,
+    stateless,
     config,
     users,
     server,

@@ -1,4 +1,5 @@
 // ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
+// ajam-proxy token                 (prints a fresh bearer token and its users-file line)
 //
 // A config or argument error prints one line (`ajam-proxy: file:line: what`) and exits 1 (2 for
 // bad arguments). SIGINT / SIGTERM close the HTTP server, the pool and the simulator, then exit 0;
@@ -11,8 +12,13 @@ import { startApp } from './app.ts';
 import type { RunningApp } from './app.ts';
 import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
+import { newToken } from './auth/tokens.ts';
 
 const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
+       ajam-proxy token
+
+  token                    print a fresh bearer token (line 1) and the line that accepts it,
+                           \`token = sha256:<hex>\`, for a user's section of the users file (line 2)
 
   -c, --config FILE        configuration file (default: the shipped conf/ajam-proxy.conf)
   -l, --listen HOST:PORT   address to listen on (overrides bindaddr/bindport; PORT alone keeps bindaddr)
@@ -35,6 +41,11 @@ function fail(message: string, code: number): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'token') {
+    if (argv.length > 1) fail(`token takes no arguments, got '${argv[1]}' (try --help)`, 2);
+    printToken();
+    return;
+  }
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -81,6 +92,19 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * stdout: the token, then its users-file line (easy to script); stderr: what to do with them. The
+ * token is shown only here: the users file keeps its SHA-256.
+ */
+function printToken(): void {
+  const { token, line } = newToken();
+  process.stdout.write(`${token}\n${line}\n`);
+  process.stderr.write(
+    'ajam-proxy: line 1 is the token (send it as "Authorization: Bearer <token>"; it is not stored anywhere, keep it secret);\n' +
+      "ajam-proxy: add line 2 to the user's section of the users file, then restart the proxy.\n",
+  );
 }
 
 function parse(argv: string[]) {

@@ -30,4 +30,9 @@ export interface User {
   writeTimeout?: number;
   /** `displayconnects` (log logins), undefined when not set for this user. */
   displayConnects?: boolean;
+  /**
+   * `token = sha256:<hex>` lines: lower-case hex SHA-256 of each bearer token this user may send
+   * (`Authorization: Bearer`, lib/auth/stateless.ts). The token itself is never stored.
+   */
+  tokenHashes?: readonly string[];
 }

@@ -8,6 +8,7 @@
 //   permit = 127.0.0.1/255.255.255.0
 //   eventfilter = !Event: VarSet        ; repeated; lib/auth/filter.ts
 //   allowmultiplelogin = no
+//   token = sha256:<64 hex>            ; repeated; SHA-256 of a bearer token (`ajam-proxy token`)
 // Known manager.conf keys that mean nothing over HTTP are accepted; an unknown key is an error
 // naming file and line, so a typo (`premit`) cannot silently weaken a user.
 import { parseClassList } from './classes.ts';
@@ -30,6 +31,7 @@ export class ManagerUser implements User {
   setvar: Array<readonly [string, string]>;
   writeTimeout: number;
   displayConnects: boolean | undefined;
+  tokenHashes: string[];
   readonly acl: Acl;
 
   constructor(name: string, file: string, line: number) {
@@ -44,6 +46,7 @@ export class ManagerUser implements User {
     this.setvar = [];
     this.writeTimeout = 100;
     this.displayConnects = undefined;
+    this.tokenHashes = [];
     this.acl = new Acl();
   }
 
@@ -143,6 +146,16 @@ function buildUser(s: ConfSection, multiDefault: boolean, displayDefault: boolea
         const n = /^[0-9]+$/.test(e.value) ? Number(e.value) : NaN;
         if (!(n >= 100)) throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `writetimeout: expected milliseconds >= 100, got '${e.value}'`);
         u.writeTimeout = n;
+        break;
+      }
+      case 'token': {
+        // Only the hash is kept: a leaked users file must not hand out working tokens.
+        // The value is not echoed in the error: it may be a raw token pasted by mistake.
+        const m = /^sha256:([0-9a-fA-F]{64})$/.exec(e.value);
+        if (m === null) {
+          throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `token: expected sha256:<64 hex digits> (make one with 'ajam-proxy token')`);
+        }
+        u.tokenHashes.push(m[1]!.toLowerCase());
         break;
       }
       case 'setvar': {

@@ -31,6 +31,25 @@ export interface GeneralConfig {
   authWindow: number;
   /** Seconds: the longest lockout. */
   authMaxLock: number;
+  /** `httpenable`: serve plain HTTP on bindaddr:bindport (turn off to serve only TLS). */
+  httpEnable: boolean;
+  /** `allowbasic`: accept `Authorization: Basic` with the user's secret (Bearer needs no switch). */
+  allowBasic: boolean;
+  /** The HTTPS listener (`tlsenable = yes`), else undefined. */
+  tls: TlsConfig | undefined;
+  /**
+   * `trustproxy`: peers (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are
+   * believed, with where it was written (lib/http/forwarded.ts parses it); undefined: nobody.
+   */
+  trustProxy: { value: string; where: string } | undefined;
+}
+
+export interface TlsConfig {
+  host: string;
+  port: number;
+  /** Absolute paths of the PEM certificate (chain) and private key. */
+  certFile: string;
+  keyFile: string;
 }
 
 export interface AsteriskConfig {
@@ -107,7 +126,15 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     authLimit: g.authlimit === undefined ? DEFAULTS.authLimit : intValue(g.authlimit, 1, 1_000_000),
     authWindow: g.authwindow === undefined ? DEFAULTS.authWindowMs / 1000 : intValue(g.authwindow, 1, 86400),
     authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLockMs / 1000 : intValue(g.authmaxlock, 1, 7 * 86400),
+    httpEnable: g.httpenable === undefined ? true : boolValue(g.httpenable),
+    allowBasic: g.allowbasic === undefined ? false : boolValue(g.allowbasic),
+    tls: tlsValue(g, base),
+    trustProxy: g.trustproxy === undefined ? undefined : { value: nonEmpty(g.trustproxy), where: `${g.trustproxy.file}:${g.trustproxy.line}: trustproxy` },
   };
+  if (!general.httpEnable && general.tls === undefined) {
+    const e = g.httpenable!;
+    throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, 'httpenable = no needs tlsenable = yes: nothing would listen');
+  }
 
   const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
   const asterisk: AsteriskConfig = {
@@ -175,6 +202,7 @@ export function parseListen(text: string): { host: string | undefined; port: num
 const GENERAL_KEYS = [
   'bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer',
   'authlimit', 'authwindow', 'authmaxlock',
+  'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive',
@@ -259,4 +287,45 @@ function folderValue(e: ConfEntry, base: string): string {
   }
   if (!ok) throw confError(ErrorCodes.CONF_ERR_FILE, e.file, e.line, `static: '${dir}' is not a folder`);
   return dir;
+}
+
+/**
+ * `tlsenable = yes` with `tlsbindaddr` (HOST:PORT as http.conf), `tlscertfile` and `tlsprivatekey`
+ * (as http.conf, the key defaults to the certificate file, for a PEM holding both). The files must
+ * exist here; their contents are checked when the listener starts.
+ */
+function tlsValue(g: Partial<Record<(typeof GENERAL_KEYS)[number], ConfEntry>>, base: string): TlsConfig | undefined {
+  if (g.tlsenable === undefined || !boolValue(g.tlsenable)) return undefined;
+  if (g.tlscertfile === undefined) {
+    const e = g.tlsenable;
+    throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, 'tlsenable = yes needs tlscertfile (PEM certificate)');
+  }
+  let host = DEFAULTS.bindaddr as string;
+  let port: number = DEFAULTS.tlsport;
+  if (g.tlsbindaddr !== undefined) {
+    const e = g.tlsbindaddr;
+    let l: { host: string | undefined; port: number };
+    try {
+      l = parseListen(e.value);
+    } catch {
+      throw valueError(e, 'HOST:PORT, [IPv6]:PORT or PORT (port 1-65535)');
+    }
+    if (l.host !== undefined) host = l.host;
+    port = l.port;
+  }
+  const certFile = fileValue(g.tlscertfile, base);
+  const keyFile = g.tlsprivatekey === undefined ? certFile : fileValue(g.tlsprivatekey, base);
+  return { host, port, certFile, keyFile };
+}
+
+function fileValue(e: ConfEntry, base: string): string {
+  const file = resolve(base, nonEmpty(e));
+  let ok = false;
+  try {
+    ok = statSync(file).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw confError(ErrorCodes.CONF_ERR_FILE, e.file, e.line, `${e.key}: '${file}' is not a readable file`);
+  return file;
 }

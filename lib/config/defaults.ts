@@ -29,6 +29,8 @@ export const DEFAULTS = {
   authMaxTracked: 100_000,
   /** Delay before a failed Login/Challenge is answered (Asterisk sleeps 1 s). */
   loginFailDelayMs: 1_000,
+  /** HTTPS listener port when tlsbindaddr names none (http.conf's default); the host defaults to bindaddr's. */
+  tlsport: 8089,
 
   // ---- [asterisk] ------------------------------------------------------------------------------
   host: '127.0.0.1',

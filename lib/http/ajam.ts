@@ -1,7 +1,8 @@
 // One AJAM request, from uWS callback to written reply: copy what we need out of `req` at once,
-// register onAborted before anything async, read a form body with a cap, open the session (named
-// by the cookie, or a new one; on the digest endpoints by the Authorization header), run the
-// action, format the AMI output, write it corked, and only then commit the WaitEvent cursor.
+// register onAborted before anything async, read a form body with a cap, open the session (a
+// stateless one for `Authorization: Bearer`/`Basic`; else named by the cookie, or a new one; on the
+// digest endpoints by the Digest header), run the action, format the AMI output, write it corked,
+// and only then commit the WaitEvent cursor.
 import type { Session } from '../session/session.ts';
 import type { SessionStore } from '../session/store.ts';
 import type { ActionResult, ClientAddress } from '../session/types.ts';
@@ -11,8 +12,13 @@ import { CONTENT_TYPE, cookieAttributes, setCookieValue } from '../format/http.t
 import { rawman } from '../format/rawman.ts';
 import { ajaxTarget, mxml } from '../format/mxml.ts';
 import { html, htmlDigest } from '../format/html.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { StatelessAuth } from '../auth/stateless.ts';
+import type { EventLog } from '../events/event-log.ts';
+import { statelessSession } from '../session/stateless.ts';
 import { log } from '../log.ts';
 import { remoteAddress, type HttpResponse } from './uws.ts';
+import type { TrustedProxies } from './forwarded.ts';
 import { CACHE_CONTROL, HeaderBlock, joinHeaders, sendBlock } from './reply.ts';
 import {
   ROUTE_AMANAGER,
@@ -27,7 +33,7 @@ import {
 } from './request.ts';
 import type { Param } from './request.ts';
 import { sendError, sendUnauthorized } from './error-pages.ts';
-import { wwwAuthenticate } from './digest.ts';
+import { DIGEST_REALM, wwwAuthenticate } from './digest.ts';
 import type { DigestSessions } from './digest.ts';
 
 /** What the HTTP layer needs from lib/session/dispatch.ts (structural, so tests may pass their own). */
@@ -113,6 +119,18 @@ class RouteHeaders {
   }
 }
 
+/** Stateless authentication (Bearer / Basic) for every AJAM endpoint. */
+export interface StatelessOptions {
+  auth: StatelessAuth;
+  /** The event log a stateless request's WaitEvent reads from. */
+  log: EventLog;
+}
+
+/** The route whose headers a stateless reply uses: same format, no Set-Cookie (digest routes' blocks). */
+function cookielessRoute(route: AjamRoute): AjamRoute {
+  return route === ROUTE_RAWMAN ? ROUTE_ARAWMAN : route === ROUTE_MXML ? ROUTE_AMXML : route === ROUTE_MANAGER ? ROUTE_AMANAGER : route;
+}
+
 /** Built once per server from the config. */
 export class AjamContext {
   readonly store: SessionStore;
@@ -123,6 +141,14 @@ export class AjamContext {
   readonly digest: DigestSessions | undefined;
   /** Per route: its reply headers. */
   readonly headers: ReadonlyArray<RouteHeaders>;
+  /** The same over HTTPS (TLS listener, or X-Forwarded-Proto: https from a trusted proxy): the cookie is `Secure`. */
+  readonly secureHeaders: ReadonlyArray<RouteHeaders>;
+  /** Bearer/Basic; undefined: Authorization is only read on the digest endpoints. */
+  readonly stateless: StatelessOptions | undefined;
+  /** Peers whose X-Forwarded-For/-Proto are believed; undefined: nobody's. */
+  readonly trust: TrustedProxies | undefined;
+  /** The 401 challenge of a failed Bearer/Basic request. */
+  readonly statelessChallenge: string;
 
   constructor(
     store: SessionStore,
@@ -130,22 +156,30 @@ export class AjamContext {
     servername: string,
     prefix: string,
     digest?: DigestSessions,
+    extra: { stateless?: StatelessOptions; trust?: TrustedProxies } = {},
   ) {
     this.store = store;
     this.dispatcher = dispatcher;
     this.servername = servername;
     this.digest = digest;
+    this.stateless = extra.stateless === undefined || extra.stateless.auth.disabled ? undefined : extra.stateless;
+    this.trust = extra.trust;
+    this.statelessChallenge = `Bearer realm="${DIGEST_REALM}"${extra.stateless?.auth.allowBasic === true ? `, Basic realm="${DIGEST_REALM}"` : ''}`;
     this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);
-    const attrs = this.cookieAttributes;
-    const headers: RouteHeaders[] = [];
-    headers[ROUTE_RAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, attrs);
-    headers[ROUTE_MXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, attrs);
-    headers[ROUTE_MANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, attrs);
-    headers[ROUTE_ARAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, null);
-    headers[ROUTE_AMXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, null);
-    headers[ROUTE_AMANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, null);
-    this.headers = headers;
+    this.headers = routeHeaders(servername, this.cookieAttributes);
+    this.secureHeaders = routeHeaders(servername, this.cookieAttributes + '; Secure');
   }
+}
+
+function routeHeaders(servername: string, attrs: string): RouteHeaders[] {
+  const headers: RouteHeaders[] = [];
+  headers[ROUTE_RAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, attrs);
+  headers[ROUTE_MXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, attrs);
+  headers[ROUTE_MANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, attrs);
+  headers[ROUTE_ARAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, null);
+  headers[ROUTE_AMXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, null);
+  headers[ROUTE_AMANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, null);
+  return headers;
 }
 
 const INTERNAL_ERROR = 'Internal error';
@@ -159,8 +193,12 @@ class AjamRequest {
   readonly head: boolean;
   readonly cookie: string;
   readonly authorization: string;
-  /** The client address once decoded (see `address`). */
-  private addr: string | null;
+  /** HTTPS as the client sees it (TLS listener, or a trusted proxy's X-Forwarded-Proto). */
+  secure: boolean;
+  /** The client address once decoded (see `address`); set up front behind a trusted proxy. */
+  addr: string | null;
+  /** The session of a stateless request (ended when the client goes away). */
+  stateless: Session | null;
   aborted: boolean;
   /** Body chunks (POST) and their total size; `failed` once the body was refused. */
   chunks: Buffer[];
@@ -175,7 +213,9 @@ class AjamRequest {
     this.head = info.method === 'HEAD';
     this.cookie = info.cookie;
     this.authorization = info.authorization;
+    this.secure = info.tls;
     this.addr = null;
+    this.stateless = null;
     this.aborted = false;
     this.chunks = [];
     this.bodySize = 0;
@@ -198,11 +238,16 @@ export interface AjamRequestInfo {
   method: string;
   query: string;
   cookie: string;
-  /** Authorization header (digest endpoints). */
+  /** Authorization header (Bearer/Basic anywhere, Digest on the digest endpoints). */
   authorization: string;
   contentType: string;
   /** Raw Content-Length header ('' when absent). */
   contentLength: string;
+  /** X-Forwarded-For (several headers joined with commas) and X-Forwarded-Proto; '' when absent. */
+  forwardedFor: string;
+  forwardedProto: string;
+  /** Arrived on the TLS listener. */
+  tls: boolean;
 }
 
 /**
@@ -213,7 +258,20 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
   const r = new AjamRequest(ctx, res, route, info);
   res.onAborted(() => {
     r.aborted = true;
+    // A stateless request's parked WaitEvent has nobody left to answer: end it now.
+    if (r.stateless !== null) ctx.store.destroy(r.stateless);
   });
+  const trust = ctx.trust;
+  if (trust !== undefined) {
+    const peer = remoteAddress(res);
+    const addr = trust.clientAddress(peer, info.forwardedFor);
+    if (addr === null) {
+      sendError(res, 'badForwarded', ctx.servername, { head: r.head, close: true });
+      return;
+    }
+    r.addr = addr;
+    if (!r.secure) r.secure = trust.forwardedHttps(peer, info.forwardedProto);
+  }
   if (info.method !== 'POST') {
     params(r, parseParams(info.query));
     return;
@@ -269,7 +327,18 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
   if (r.aborted) return;
   const digest = isDigestRoute(r.route);
   let session: Session;
-  if (digest) {
+  const stateless = ctx.stateless;
+  const who = stateless === undefined || r.authorization === '' ? undefined : stateless.auth.authenticate(r.authorization, r.address);
+  if (who !== undefined && who.kind === 'invalid') {
+    // As a failed Login: answered after the delay (a timer, no slot held; none when the address
+    // is locked out), nothing stored.
+    if (who.delayMs > 0) await delay(who.delayMs);
+    if (!r.aborted) sendUnauthorized(r.res, ctx.servername, ctx.statelessChallenge, r.head);
+    return;
+  }
+  if (who !== undefined && who.kind === 'ok') {
+    session = r.stateless = statelessSession(who.user, r.address, stateless!.log, ctx.store.httptimeout);
+  } else if (digest) {
     const auth = ctx.digest!.authorize(r.authorization, r.method, r.address);
     if (auth.kind === 'unauthorized') {
       sendUnauthorized(r.res, ctx.servername, wwwAuthenticate(auth.nonce, auth.stale), r.head);
@@ -294,7 +363,9 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     }
     if (!r.aborted) {
       const body = format(r.route, result.output, p);
-      sendBlock(r.res, ctx.headers[r.route]!.block(session), body, r.head, result.commit);
+      const route = r.stateless === null ? r.route : cookielessRoute(r.route);
+      const block = (r.secure ? ctx.secureHeaders : ctx.headers)[route]!.block(session);
+      sendBlock(r.res, block, body, r.head, result.commit);
     }
   } catch (err) {
     // Formatting or writing failed (a bug): the client must not hang, the process must not die.
@@ -307,8 +378,9 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
       }
     }
   } finally {
-    // Always: a session left in flight would never expire.
-    ctx.store.release(session);
+    // Always: a session left in flight would never expire; a stateless one simply ends.
+    if (r.stateless !== null) ctx.store.destroy(session);
+    else ctx.store.release(session);
   }
 }
 

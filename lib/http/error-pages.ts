@@ -16,6 +16,8 @@ const EXTRA_TEXT = {
   internal: [500, 'Internal Server Error', 'Internal Server Error'],
   // auth_http_callback: the user's ACL refuses this address.
   digestAcl: [403, 'Permission denied', 'Permission denied'],
+  // A trusted proxy sent an X-Forwarded-For hop that is not an IP address (lib/http/forwarded.ts).
+  badForwarded: [400, 'Bad Request', 'Invalid X-Forwarded-For'],
 } as const satisfies Record<string, readonly [number, string, string]>;
 
 const TEXT = { ...ERROR_TEXT, ...EXTRA_TEXT };

@@ -12,12 +12,14 @@
 // - raw non-UTF-8 bytes in a query string reach us as U+FFFD (percent-encoded bytes are exact).
 // `/health` lives under the prefix like every other route. The digest endpoints (/arawman, /amxml,
 // /amanager) are served when a DigestSessions is given (lib/app.ts always gives one).
+// Listeners: plain HTTP on host:port (unless `plain: false`) and HTTPS (uWS SSLApp) when `tls` is
+// given; both run the same handler, an HTTPS request only differs in its cookie being `Secure`.
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionStore } from '../session/store.ts';
 import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
-import { closeListenSocket, createApp, listen, uwsNative } from './uws.ts';
+import { closeListenSocket, createApp, listen, uwsNative, type TlsFiles } from './uws.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
 import {
   ROUTE_AMANAGER,
@@ -35,7 +37,8 @@ import {
   staticSubpath,
 } from './request.ts';
 import { AjamContext, handleAjam } from './ajam.ts';
-import type { AjamDispatcher, AjamRequestInfo } from './ajam.ts';
+import type { AjamDispatcher, AjamRequestInfo, StatelessOptions } from './ajam.ts';
+import type { TrustedProxies } from './forwarded.ts';
 import { sendError } from './error-pages.ts';
 import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
@@ -63,11 +66,36 @@ export interface HttpServerOptions {
   digest?: DigestSessions;
   /** Extra fields for /health (pool state, …). */
   health?: () => HealthInfo;
+  /** Serve plain HTTP on host:port (default true; `[general] httpenable`). */
+  plain?: boolean;
+  /** Serve HTTPS too (`[general] tlsenable`); port 0 picks a free one. */
+  tls?: TlsFiles & { host: string; port: number };
+  /** Bearer / Basic authentication on every AJAM endpoint. */
+  stateless?: StatelessOptions;
+  /** `[general] trustproxy`. */
+  trustProxy?: TrustedProxies;
+}
+
+interface Listener {
+  readonly app: TemplatedApp;
+  readonly tls: boolean;
+  readonly host: string;
+  readonly port: number;
+  socket: us_listen_socket | undefined;
+  boundPort: number;
 }
 
 // Headers copied out of the request by collectHeader; one scratch object is safe because uWS
 // request handlers run synchronously and never re-enter.
-const scratch = { cookie: '', authorization: '', contentType: '', contentLength: '', ifNoneMatch: '' };
+const scratch = {
+  cookie: '',
+  authorization: '',
+  contentType: '',
+  contentLength: '',
+  ifNoneMatch: '',
+  forwardedFor: '',
+  forwardedProto: '',
+};
 
 function collectHeader(key: string, value: string): void {
   // The last Cookie header wins (spec §2.1); uWS's getHeader would return the first.
@@ -76,6 +104,9 @@ function collectHeader(key: string, value: string): void {
   else if (key === 'content-type') scratch.contentType = value;
   else if (key === 'content-length') scratch.contentLength = value;
   else if (key === 'if-none-match') scratch.ifNoneMatch = value;
+  // Several X-Forwarded-For headers are one list, in order (RFC 9110 §5.3).
+  else if (key === 'x-forwarded-for') scratch.forwardedFor = scratch.forwardedFor === '' ? value : `${scratch.forwardedFor},${value}`;
+  else if (key === 'x-forwarded-proto') scratch.forwardedProto = value;
 }
 
 function readHeaders(req: HttpRequest): void {
@@ -84,6 +115,8 @@ function readHeaders(req: HttpRequest): void {
   scratch.contentType = '';
   scratch.contentLength = '';
   scratch.ifNoneMatch = '';
+  scratch.forwardedFor = '';
+  scratch.forwardedProto = '';
   req.forEach(collectHeader);
 }
 
@@ -93,9 +126,7 @@ export class HttpServer {
   readonly servername: string;
   readonly staticRoot: string | undefined;
   readonly ajam: AjamContext;
-  private readonly app: TemplatedApp;
-  private socket: us_listen_socket | undefined;
-  private boundPort: number;
+  private readonly listeners: Listener[];
   private closed: boolean;
 
   constructor(options: HttpServerOptions) {
@@ -103,14 +134,22 @@ export class HttpServer {
     this.prefix = normalizePrefix(options.prefix);
     this.servername = options.servername;
     this.staticRoot = options.staticDir === undefined ? undefined : realStaticRoot(options.staticDir);
-    this.ajam = new AjamContext(options.store, options.dispatcher, options.servername, this.prefix, options.digest);
-    this.app = createApp();
-    this.socket = undefined;
-    this.boundPort = 0;
+    this.ajam = new AjamContext(options.store, options.dispatcher, options.servername, this.prefix, options.digest, {
+      stateless: options.stateless,
+      trust: options.trustProxy,
+    });
+    this.listeners = [];
+    if (options.plain !== false) this.addListener(createApp(), false, options.host, options.port);
+    const tls = options.tls;
+    if (tls !== undefined) this.addListener(createApp(tls), true, tls.host, tls.port);
+    if (this.listeners.length === 0) throw new TypeError('HttpServer: neither plain HTTP nor TLS enabled');
     this.closed = false;
-    this.app.any('/*', (res, req) => {
+  }
+
+  private addListener(app: TemplatedApp, tls: boolean, host: string, port: number): void {
+    app.any('/*', (res, req) => {
       try {
-        this.onRequest(res, req);
+        this.onRequest(res, req, tls);
       } catch (err) {
         // A bug must cost one request, not the process.
         log.error('request handler failed', { err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
@@ -121,32 +160,44 @@ export class HttpServer {
         }
       }
     });
+    this.listeners.push({ app, tls, host, port, socket: undefined, boundPort: 0 });
   }
 
+  /** The plain HTTP port bound (0 when plain HTTP is off). */
   get port(): number {
-    return this.boundPort;
+    return this.listeners.find((l) => !l.tls)?.boundPort ?? 0;
   }
 
+  /** The HTTPS port bound (0 when TLS is off). */
+  get tlsPort(): number {
+    return this.listeners.find((l) => l.tls)?.boundPort ?? 0;
+  }
+
+  /** Starts every listener; resolves the plain port (0 when plain HTTP is off). */
   async listen(): Promise<number> {
-    const { socket, port } = await listen(this.app, this.options.host, this.options.port);
-    this.socket = socket;
-    this.boundPort = port;
-    log.info('http listening', { host: this.options.host, port, prefix: this.prefix || '/', uwsNative });
-    return port;
+    for (const l of this.listeners) {
+      const { socket, port } = await listen(l.app, l.host, l.port);
+      l.socket = socket;
+      l.boundPort = port;
+      log.info(l.tls ? 'https listening' : 'http listening', { host: l.host, port, prefix: this.prefix || '/', uwsNative });
+    }
+    return this.port;
   }
 
   /** Stops listening and closes every connection (in-flight requests see onAborted). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.socket !== undefined) closeListenSocket(this.socket);
-    this.socket = undefined;
-    // Native uWS has App.close() (not in the typings): it also drops keep-alive connections.
-    const app = this.app as TemplatedApp & { close?: () => void };
-    if (typeof app.close === 'function') app.close();
+    for (const l of this.listeners) {
+      if (l.socket !== undefined) closeListenSocket(l.socket);
+      l.socket = undefined;
+      // Native uWS has App.close() (not in the typings): it also drops keep-alive connections.
+      const app = l.app as TemplatedApp & { close?: () => void };
+      if (typeof app.close === 'function') app.close();
+    }
   }
 
-  private onRequest(res: HttpResponse, req: HttpRequest): void {
+  private onRequest(res: HttpResponse, req: HttpRequest, tls: boolean): void {
     const method = req.getCaseSensitiveMethod();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
@@ -175,6 +226,9 @@ export class HttpServer {
         authorization: scratch.authorization,
         contentType: scratch.contentType,
         contentLength: scratch.contentLength,
+        forwardedFor: scratch.forwardedFor,
+        forwardedProto: scratch.forwardedProto,
+        tls,
       };
       handleAjam(this.ajam, res, route, info);
     } else if (route === ROUTE_STATIC && this.staticRoot !== undefined) {

@@ -4,6 +4,7 @@
 // framing: Date goes right after Server, Content-Length last. Node itself adds
 // `Connection: keep-alive` on persistent connections.
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -178,13 +179,16 @@ export class CompatApp {
   private readonly server: Server;
   private readonly sockets: Set<Socket>;
 
-  constructor() {
+  /** With `tls` (PEM certificate and key) it serves HTTPS, as uWS's SSLApp. */
+  constructor(tls?: { cert: Buffer; key: Buffer }) {
     this.handler = undefined;
     this.sockets = new Set();
-    this.server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       res.sendDate = false;
       this.handler?.(new CompatResponse(req, res), new CompatRequest(req));
-    });
+    };
+    // An https.Server is a tls.Server that emits the same request/connection events.
+    this.server = tls === undefined ? createServer(onRequest) : (createHttpsServer(tls, onRequest) as unknown as Server);
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

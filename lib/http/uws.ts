@@ -17,7 +17,9 @@ import type {
   TemplatedApp,
   us_listen_socket,
 } from '@trufflesuite/uws-js-unofficial';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createSecureContext } from 'node:tls';
 import { log } from '../log.ts';
 import { AjamError, ErrorCodes } from '../errors.ts';
 import { CompatApp, compatLocalPort } from './uws-compat.ts';
@@ -26,6 +28,7 @@ export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket };
 
 interface UwsModule {
   App(): TemplatedApp;
+  SSLApp(options: { key_file_name: string; cert_file_name: string }): TemplatedApp;
   us_listen_socket_close(socket: us_listen_socket): void;
   us_socket_local_port(socket: us_listen_socket): number;
 }
@@ -60,9 +63,44 @@ if (!uwsNative) {
   );
 }
 
-export function createApp(): TemplatedApp {
+/** PEM files of an HTTPS listener. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** A plain app, or an HTTPS one (uWS SSLApp) when `tls` is given. */
+export function createApp(tls?: TlsFiles): TemplatedApp {
+  if (tls !== undefined) {
+    // uWS only says "App construction failed" on a bad file: check with Node's TLS first, for a
+    // message that names the problem.
+    const pem = checkTlsFiles(tls);
+    if (!uwsNative) return new CompatApp(pem) as unknown as TemplatedApp;
+    return uws.SSLApp({ key_file_name: tls.keyFile, cert_file_name: tls.certFile });
+  }
   // CompatApp implements the subset of TemplatedApp/HttpResponse/HttpRequest that lib/http uses.
   return uwsNative ? uws.App() : (new CompatApp() as unknown as TemplatedApp);
+}
+
+/** Reads and checks the certificate and key (they must match); throws AjamError CONF_ERR_FILE. */
+function checkTlsFiles(tls: TlsFiles): { cert: Buffer; key: Buffer } {
+  let cert: Buffer;
+  let key: Buffer;
+  try {
+    cert = readFileSync(tls.certFile);
+    key = readFileSync(tls.keyFile);
+  } catch (err) {
+    throw new AjamError(ErrorCodes.CONF_ERR_FILE, `TLS: cannot read ${(err as NodeJS.ErrnoException).path ?? 'file'}: ${(err as Error).message}`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new AjamError(
+      ErrorCodes.CONF_ERR_FILE,
+      `TLS: certificate ${tls.certFile} / private key ${tls.keyFile} not usable (PEM, unencrypted key matching the certificate): ${(err as Error).message}`,
+    );
+  }
+  return { cert, key };
 }
 
 /** Listens on host:port (0 = any free port); resolves the listen socket and the bound port. */

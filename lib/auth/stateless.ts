@@ -1,0 +1,144 @@
+// Stateless authentication: `Authorization: Bearer <token>` (any user with `token = sha256:…`
+// lines) and, with `[general] allowbasic = yes`, `Authorization: Basic` with the user's secret.
+// One header authenticates one request: no session is stored, no cookie is set (load tools, cron
+// scripts). Every endpoint calls authenticateHeader; the JSON/WebSocket/SSE endpoints may too.
+//
+// - Token lookup is by the token's SHA-256 in a Map, then confirmed with timingSafeEqual: the Map's
+//   timing can only tell an attacker whether the hash of what they sent is known, which needs a
+//   SHA-256 preimage to use. Basic compares the secret in constant time (checkSecret).
+// - The user's ACL applies to the client address (the forwarded one behind a trusted proxy); a
+//   refusal is a failed login like a wrong token.
+// - The proxy's own AMI login name is never accepted, whatever the users file says.
+// - Every failure counts as a failed login for the brute-force limiter (lib/auth/limiter.ts); an
+//   address it has locked is refused at once, whatever the credentials. Its per-user slow-down
+//   applies to a failed Basic attempt's answer (a bearer token names no user until it matches).
+import { timingSafeEqual } from 'node:crypto';
+import type { User } from './types.ts';
+import type { AuthLimiter } from './limiter.ts';
+import { checkSecret, safeEqual } from './md5.ts';
+import { tokenHash } from './tokens.ts';
+
+export interface StatelessAuthOptions {
+  /** Users by lower-case name. */
+  users: ReadonlyMap<string, User>;
+  /** `[general] allowbasic`: accept `Authorization: Basic` with the user's secret. */
+  allowBasic: boolean;
+  /** The proxy's own AMI username: never an HTTP login. */
+  amiUsername: string;
+  limiter?: AuthLimiter;
+  /** Delay before a failure is answered (default 1000 ms, as a failed Login). */
+  failDelayMs?: number;
+}
+
+/** The user, 'invalid' (answer 401), or undefined (no Bearer/accepted Basic credentials: not ours). */
+export type StatelessOutcome = User | 'invalid' | undefined;
+
+/** authenticate()'s answer: as StatelessOutcome, plus how long to hold a refusal back. */
+export type StatelessResult =
+  | { kind: 'none' }
+  | { kind: 'ok'; user: User }
+  /** delayMs: 0 for a locked address (refused at once), else the failure delay to apply. */
+  | { kind: 'invalid'; delayMs: number };
+
+const NONE: StatelessResult = { kind: 'none' };
+
+// Username logged for a bearer failure: the token names nobody until it matches.
+const BEARER_USER = '(bearer token)';
+// A locked address is refused at once (as Login), nothing checked.
+const LOCKED: StatelessResult = { kind: 'invalid', delayMs: 0 };
+
+export class StatelessAuth {
+  readonly allowBasic: boolean;
+  private readonly users: ReadonlyMap<string, User>;
+  private readonly byHash: Map<string, { user: User; hash: Buffer }>;
+  private readonly amiUsername: string;
+  private readonly limiter: AuthLimiter | undefined;
+  /** The delay of an ordinary failure (a failed Login's, default 1 s). */
+  readonly failDelayMs: number;
+
+  constructor(opts: StatelessAuthOptions) {
+    this.allowBasic = opts.allowBasic;
+    this.users = opts.users;
+    this.amiUsername = opts.amiUsername.toLowerCase();
+    this.limiter = opts.limiter;
+    this.failDelayMs = opts.failDelayMs ?? 1000;
+    this.byHash = new Map();
+    for (const user of opts.users.values()) {
+      if (this.reserved(user)) continue;
+      for (const hex of user.tokenHashes ?? []) this.byHash.set(hex, { user, hash: Buffer.from(hex, 'hex') });
+    }
+  }
+
+  /** True when no user has a token and Basic is off: every request takes the cookie path. */
+  get disabled(): boolean {
+    return this.byHash.size === 0 && !this.allowBasic;
+  }
+
+  /**
+   * Authenticates one request from its `Authorization` header ('' when absent) and client address
+   * (the forwarded one behind a trusted proxy). Other schemes (Digest), an absent header, and Basic
+   * while allowbasic is off give undefined: the request is not a stateless one. On 'invalid' the
+   * caller answers 401 (JSON/WebSocket/SSE endpoints: their own refusal) and stores nothing.
+   */
+  authenticateHeader(authorization: string, address: string): StatelessOutcome {
+    const r = this.authenticate(authorization, address);
+    return r.kind === 'ok' ? r.user : r.kind === 'invalid' ? 'invalid' : undefined;
+  }
+
+  /** As authenticateHeader, with the delay a refusal should be answered after. */
+  authenticate(authorization: string, address: string): StatelessResult {
+    if (authorization.length < 5) return NONE;
+    // `Bearer` with nothing after it (trailing blanks are trimmed by the server) is a bearer attempt.
+    const space = authorization.indexOf(' ');
+    const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
+    const credentials = space === -1 ? '' : authorization.slice(space + 1).trim();
+    if (scheme === 'bearer') return this.bearer(credentials, address);
+    if (scheme === 'basic' && this.allowBasic) return this.basic(credentials, address);
+    return NONE;
+  }
+
+  private bearer(token: string, address: string): StatelessResult {
+    if (this.limiter?.check(address, BEARER_USER).locked === true) return LOCKED;
+    const hex = tokenHash(token);
+    const entry = this.byHash.get(hex);
+    if (entry === undefined || !timingSafeEqual(entry.hash, Buffer.from(hex, 'hex'))) return this.fail(address, BEARER_USER, 'bearer', 0);
+    return this.admit(entry.user, address, 'bearer');
+  }
+
+  private basic(b64: string, address: string): StatelessResult {
+    // Strict base64 (RFC 7617 uses the standard alphabet); anything else is a failed attempt.
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return this.fail(address, '', 'basic', 0);
+    const text = Buffer.from(b64, 'base64').toString('utf8');
+    const colon = text.indexOf(':');
+    if (colon <= 0) return this.fail(address, '', 'basic', 0);
+    const name = text.slice(0, colon);
+    const secret = text.slice(colon + 1);
+    const verdict = this.limiter?.check(address, name);
+    if (verdict?.locked === true) return LOCKED;
+    const slow = verdict?.delayMs ?? 0;
+    const user = this.users.get(name.toLowerCase());
+    const known = user !== undefined && !this.reserved(user) && user.secret !== undefined;
+    // Compare even for an unknown user, so the reply time does not tell which names exist.
+    if (!known) {
+      safeEqual(secret, secret);
+      return this.fail(address, name, 'basic', slow);
+    }
+    if (!checkSecret(user.secret, secret)) return this.fail(address, name, 'basic', slow);
+    return this.admit(user, address, 'basic');
+  }
+
+  private admit(user: User, address: string, how: string): StatelessResult {
+    if (!user.allows(address)) return this.fail(address, user.name, how, 0);
+    this.limiter?.recordSuccess(address, user.name);
+    return { kind: 'ok', user };
+  }
+
+  private fail(address: string, username: string, how: string, slowDownMs: number): StatelessResult {
+    this.limiter?.recordFailure(address, username, how);
+    return { kind: 'invalid', delayMs: Math.max(this.failDelayMs, slowDownMs) };
+  }
+
+  private reserved(user: User): boolean {
+    return this.amiUsername !== '' && user.name.toLowerCase() === this.amiUsername;
+  }
+}

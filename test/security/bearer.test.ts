@@ -1,0 +1,267 @@
+// Stateless auth (issue 7 §4): `Authorization: Bearer <token>` on every AJAM endpoint and, with
+// allowbasic, `Authorization: Basic`. Each case checks the reply AND what the simulator received,
+// and that nothing was stored (no session, no cookie).
+import t from 'tap';
+import { rawRequest, get, post, header } from '../helpers/http.ts';
+import { AjamClient, field, messages, startTestApp, USERS } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { newToken, tokenLine } from '../../lib/auth/tokens.ts';
+
+const admin = newToken();
+const admin2 = newToken();
+const wall = newToken();
+const remote = newToken();
+const proxyOwn = newToken();
+const filtered = newToken();
+
+// The shipped test users plus tokens; `proxy` is the proxy's own AMI login (startTestApp's
+// [asterisk] username) and must never be accepted over HTTP, token or not.
+const users = USERS.replace('[admin]\n', `[admin]\n${admin.line}\n${admin2.line}\n`)
+  .replace('[wallboard]\n', `[wallboard]\n${wall.line}\n`)
+  .replace('[remote]\n', `[remote]\n${remote.line}\n`) +
+  `
+[proxy]
+secret = proxypw
+read = all
+write = all
+${proxyOwn.line}
+
+[quiet]
+secret = quietpw
+read = all
+write = all
+eventfilter = !Event: Noisy
+${filtered.line}
+`;
+
+let ta: TestApp;
+let basic: TestApp;
+t.before(async () => {
+  // Many deliberate failures from 127.0.0.1 below: a high authlimit keeps these apps unlocked
+  // (the lockout itself has its own app).
+  ta = await startTestApp({ users, general: 'authlimit = 100000' });
+  basic = await startTestApp({ users, general: 'allowbasic = yes\nauthlimit = 100000' });
+});
+t.teardown(async () => {
+  await ta.close();
+  await basic.close();
+});
+
+const bearer = (token: string): string => `Authorization: Bearer ${token}\r\n`;
+const basicAuth = (user: string, secret: string): string => `Authorization: Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}\r\n`;
+
+/** Actions the simulator received with this ActionID (the proxy rewrites it, so match the suffix-free value via our own marker header). */
+function receivedWith(app: TestApp, marker: string): string[] {
+  return app.app.sim!.received.filter((m) => m.get('Marker') === marker).map((m) => m.get('Action') ?? '');
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+t.test('a token authenticates one request on every endpoint; nothing is stored', async (t) => {
+  const routes = ['rawman', 'mxml', 'manager', 'arawman', 'amxml', 'amanager'];
+  for (const route of routes) {
+    const before = ta.app.store.size;
+    const marker = `every-${route}`;
+    const r = await rawRequest(ta.port, get(`/${route}?action=Ping&Marker=${marker}&ActionID=p1`, bearer(admin.token)));
+    t.equal(r.status, 200, route);
+    t.match(r.body.toString(), /Pong/, `${route}: the Ping ran`);
+    t.equal(header(r, 'Set-Cookie'), undefined, `${route}: no cookie`);
+    t.equal(header(r, 'WWW-authenticate'), undefined, `${route}: no challenge`);
+    t.equal(ta.app.store.size, before, `${route}: no session stored`);
+    t.same(receivedWith(ta, marker), ['Ping'], `${route}: the simulator got the Ping`);
+  }
+});
+
+t.test('every token line of a user works; POST bodies too', async (t) => {
+  const r = await rawRequest(ta.port, post('/rawman', 'action=Ping&Marker=post2', 'application/x-www-form-urlencoded', bearer(admin2.token)));
+  t.equal(r.status, 200);
+  t.match(r.body.toString(), /Pong/);
+  t.same(receivedWith(ta, 'post2'), ['Ping']);
+});
+
+t.test('wrong, empty, or malformed tokens: 401, nothing forwarded, nothing stored', async (t) => {
+  const before = ta.app.store.size;
+  const bad = [
+    bearer(admin.token.slice(0, -1) + (admin.token.endsWith('A') ? 'B' : 'A')),
+    bearer(''),
+    bearer(admin.line), // the stored hash line is not a token
+    bearer(admin.line.slice('token = sha256:'.length)), // nor the hash itself
+    `Authorization: Bearer  ${admin.token}x\r\n`,
+  ];
+  for (const [i, h] of bad.entries()) {
+    for (const route of ['rawman', 'arawman']) {
+      const r = await rawRequest(ta.port, get(`/${route}?action=Ping&Marker=bad${i}${route}`, h));
+      t.equal(r.status, 401, `${i} ${route}`);
+      t.match(header(r, 'WWW-authenticate') ?? '', /^Bearer realm="asterisk"$/, `${i} ${route}: bearer challenge`);
+      t.equal(header(r, 'Set-Cookie'), undefined);
+      t.same(receivedWith(ta, `bad${i}${route}`), [], `${i} ${route}: nothing reached the simulator`);
+    }
+  }
+  t.equal(ta.app.store.size, before, 'no session stored');
+});
+
+t.test('a valid token beside a cookie: the token decides', async (t) => {
+  const c = new AjamClient(ta.base);
+  await c.login('wallboard', 'wallpw');
+  const r = await rawRequest(ta.port, get('/rawman?action=Ping&Marker=both', `Cookie: ${c.cookie}\r\n` + bearer(admin.token)));
+  t.equal(header(r, 'Set-Cookie'), undefined);
+  t.match(r.body.toString(), /Pong/);
+  // wallboard may not run Command; admin's token may.
+  const cmd = await rawRequest(ta.port, get('/rawman?action=Command&command=core%20show%20version&Marker=both-cmd', `Cookie: ${c.cookie}\r\n` + bearer(admin.token)));
+  t.match(cmd.body.toString(), /Response: (Success|Follows)/);
+  t.same(receivedWith(ta, 'both-cmd'), ['Command']);
+});
+
+t.test("the request runs with the token user's write classes", async (t) => {
+  const r = await rawRequest(
+    ta.port,
+    get('/rawman?action=Originate&Channel=Local/1@x&Application=Playback&Data=x&Marker=wall-orig&ActionID=o1', bearer(wall.token)),
+  );
+  t.equal(r.status, 200);
+  t.match(r.body.toString(), /Response: Error\r\nActionID: o1\r\nMessage: Permission denied/);
+  t.same(receivedWith(ta, 'wall-orig'), [], 'Originate never reached the simulator');
+  const ok = await rawRequest(ta.port, get('/rawman?action=Ping&Marker=wall-ping', bearer(wall.token)));
+  t.match(ok.body.toString(), /Pong/);
+});
+
+t.test("the user's ACL applies: a token from a refused address is a 401", async (t) => {
+  const r = await rawRequest(ta.port, get('/rawman?action=Ping&Marker=remote', bearer(remote.token)));
+  t.equal(r.status, 401);
+  t.same(receivedWith(ta, 'remote'), []);
+});
+
+t.test("the proxy's own AMI username is never an HTTP login, even with a token line", async (t) => {
+  const r = await rawRequest(ta.port, get('/rawman?action=Ping&Marker=own', bearer(proxyOwn.token)));
+  t.equal(r.status, 401);
+  t.same(receivedWith(ta, 'own'), []);
+  const b = await rawRequest(basic.port, get('/rawman?action=Ping&Marker=own-basic', basicAuth('proxy', 'proxypw')));
+  t.equal(b.status, 401);
+  t.same(receivedWith(basic, 'own-basic'), []);
+});
+
+t.test('Login/Logoff on a stateless request: nothing to log in or out', async (t) => {
+  const login = await rawRequest(ta.port, get('/rawman?action=Login&username=admin&secret=adminpw', bearer(wall.token)));
+  t.match(login.body.toString(), /Response: Success\r\nMessage: Already authenticated/);
+  t.equal(header(login, 'Set-Cookie'), undefined);
+  const before = ta.app.store.size;
+  const logoff = await rawRequest(ta.port, get('/rawman?action=Logoff', bearer(wall.token)));
+  t.match(logoff.body.toString(), /Response: Goodbye/);
+  t.equal(ta.app.store.size, before);
+  const again = await rawRequest(ta.port, get('/rawman?action=Ping', bearer(wall.token)));
+  t.match(again.body.toString(), /Pong/, 'the token still works');
+});
+
+t.test('WaitEvent with a token returns the events that arrive while it waits', async (t) => {
+  // An event from before the request is not delivered: nothing is kept between requests.
+  ta.app.sim!.emitEvent([['Event', 'Before'], ['Seq', '0']], 'call');
+  await until(() => ta.app.events.get(ta.app.events.nextSeq - 1)?.name === 'Before', 'Before in the log');
+  const now = await rawRequest(ta.port, get('/rawman?action=WaitEvent&Timeout=0&ActionID=w0', bearer(admin.token)));
+  t.equal(now.body.toString(), 'Response: Success\r\nActionID: w0\r\nMessage: Waiting for Event completed.\r\n\r\nEvent: WaitEventComplete\r\nActionID: w0\r\n\r\n');
+
+  const watchers = ta.app.events.waiterCount;
+  const pending = rawRequest(ta.port, get('/rawman?action=WaitEvent&Timeout=30&ActionID=w1', bearer(admin.token)));
+  await until(() => ta.app.events.waiterCount === watchers + 1, 'the WaitEvent to park');
+  ta.app.sim!.emitEvent([['Event', 'During'], ['Seq', '1']], 'call');
+  const r = await pending;
+  const evs = messages(r.body.toString()).filter((m) => field(m, 'Event') === 'During');
+  t.equal(evs.length, 1, 'the event that arrived during the wait');
+  t.equal(header(r, 'Set-Cookie'), undefined);
+});
+
+t.test("WaitEvent with a token applies the user's eventfilters", async (t) => {
+  const watchers = ta.app.events.waiterCount;
+  const pending = rawRequest(ta.port, get('/rawman?action=WaitEvent&Timeout=30', bearer(filtered.token)));
+  await until(() => ta.app.events.waiterCount === watchers + 1, 'the WaitEvent to park');
+  ta.app.sim!.emitEvent([['Event', 'Noisy']], 'call');
+  ta.app.sim!.emitEvent([['Event', 'Wanted']], 'call');
+  const r = await pending;
+  const names = messages(r.body.toString()).map((m) => field(m, 'Event')).filter((n) => n !== undefined);
+  t.notOk(names.includes('Noisy'), 'the filtered event is not delivered');
+  t.ok(names.includes('Wanted'));
+});
+
+t.test('a client that goes away ends its stateless WaitEvent at once', async (t) => {
+  const watchers = ta.app.events.waiterCount;
+  const { RawClient } = await import('../helpers/http.ts');
+  const c = new RawClient(ta.port);
+  c.socket.write(get('/rawman?action=WaitEvent&Timeout=30', bearer(admin.token)));
+  await until(() => ta.app.events.waiterCount === watchers + 1, 'the WaitEvent to park');
+  c.close();
+  await until(() => ta.app.events.waiterCount === watchers, 'the parked wait to end');
+  t.pass('no waiter left behind');
+});
+
+t.test('Basic: ignored unless allowbasic = yes', async (t) => {
+  const off = await rawRequest(ta.port, get('/rawman?action=Ping&Marker=basic-off', basicAuth('admin', 'adminpw')));
+  t.match(off.body.toString(), /Permission denied/, 'treated as an anonymous cookie request');
+  t.same(receivedWith(ta, 'basic-off'), []);
+
+  const before = basic.app.store.size;
+  const on = await rawRequest(basic.port, get('/rawman?action=Ping&Marker=basic-on', basicAuth('admin', 'adminpw')));
+  t.match(on.body.toString(), /Pong/);
+  t.equal(header(on, 'Set-Cookie'), undefined);
+  t.equal(basic.app.store.size, before);
+  t.same(receivedWith(basic, 'basic-on'), ['Ping']);
+
+  const digest = await rawRequest(basic.port, get('/amxml?action=Ping&Marker=basic-amxml', basicAuth('admin', 'adminpw')));
+  t.equal(digest.status, 200, 'Basic also works on the digest endpoints');
+  t.same(receivedWith(basic, 'basic-amxml'), ['Ping']);
+
+  for (const [i, h] of [
+    basicAuth('admin', 'wrong'),
+    basicAuth('nobody', 'adminpw'),
+    basicAuth('ADMIN', 'ADMINPW'),
+    'Authorization: Basic not*base64\r\n',
+    `Authorization: Basic ${Buffer.from('nocolon').toString('base64')}\r\n`,
+  ].entries()) {
+    const r = await rawRequest(basic.port, get(`/rawman?action=Ping&Marker=basic-bad${i}`, h));
+    t.equal(r.status, 401, `bad basic ${i}`);
+    t.equal(header(r, 'WWW-authenticate'), 'Bearer realm="asterisk", Basic realm="asterisk"');
+    t.same(receivedWith(basic, `basic-bad${i}`), []);
+  }
+  t.equal(basic.app.store.size, before);
+});
+
+t.test('wrong tokens and secrets are failed logins: the address is locked, then even a valid token is refused', async (t) => {
+  const lim = await startTestApp({ users, general: 'allowbasic = yes\nauthlimit = 3' });
+  t.teardown(() => lim.close());
+  const limiter = lim.app.limiter;
+  await rawRequest(lim.port, get('/rawman?action=Ping', bearer('nope')));
+  await rawRequest(lim.port, get('/rawman?action=Ping', basicAuth('admin', 'wrong')));
+  t.notOk(limiter.isLocked('127.0.0.1'), 'two failures: not yet');
+  const ok = await rawRequest(lim.port, get('/rawman?action=Ping&Marker=before-lock', bearer(admin.token)));
+  t.match(ok.body.toString(), /Pong/, 'a good token still works');
+  // A refused ACL is a failure too (remote may only come from 10/8).
+  await rawRequest(lim.port, get('/rawman?action=Ping', bearer(remote.token)));
+  await rawRequest(lim.port, get('/rawman?action=Ping', bearer('nope2')));
+  await rawRequest(lim.port, get('/rawman?action=Ping', bearer('nope3')));
+  t.ok(limiter.isLocked('127.0.0.1'), 'locked after authlimit failures');
+  for (const [i, h] of [bearer(admin.token), basicAuth('admin', 'adminpw')].entries()) {
+    const r = await rawRequest(lim.port, get(`/rawman?action=Ping&Marker=locked${i}`, h));
+    t.equal(r.status, 401, `locked out: refused whatever the credentials (${i})`);
+    t.same(receivedWith(lim, `locked${i}`), []);
+  }
+  // Login and the stateless path share the limiter: a cookie Login is refused too.
+  const c = new AjamClient(lim.base);
+  const login = await c.login();
+  t.match(login.body, /Authentication failed/);
+});
+
+t.test('the users file refuses a token line that is not sha256:<64 hex>', async (t) => {
+  const raw = newToken().token;
+  await t.rejects(
+    startTestApp({ users: `[u]\nsecret = x\nread = all\nwrite = all\ntoken = ${raw}\n` }),
+    { message: /token: expected sha256:<64 hex digits>/ },
+  );
+  // The bad value (maybe a raw token pasted by mistake) is not echoed.
+  await startTestApp({ users: `[u]\nsecret = x\nread = all\nwrite = all\ntoken = ${raw}\n` }).catch((err: Error) => {
+    t.notOk(err.message.includes(raw), 'the raw token is not in the error');
+  });
+  t.equal(tokenLine('abc'), 'token = sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'SHA-256 of the token, hex');
+});
