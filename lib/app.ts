@@ -26,6 +26,8 @@ export interface StartOptions {
   /** Calls per second of that generator (default 0.5) and how many at once (default 5). */
   callsPerSecond?: number;
   callConcurrency?: number;
+  /** Queue callers per second of the simulator's queue traffic when calls are simulated (default 0.2). */
+  queueCallsPerSecond?: number;
   /** Delay before a failed Login is answered (default 1000 ms, as Asterisk). */
   loginFailDelayMs?: number;
   /** Keep what the simulator receives (sim.received / receivedBytes(), for tests); default false. */
@@ -79,6 +81,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     amiPort = await sim.listen();
     if (opts.simulateCalls !== false) {
       sim.startCalls({ cps: opts.callsPerSecond ?? DEFAULTS.simCallsPerSecond, concurrency: opts.callConcurrency ?? DEFAULTS.simCallConcurrency });
+      // The wallboard's demo: agents log in to two queues and callers arrive (lib/sim/queue-traffic.ts).
+      const qcps = opts.queueCallsPerSecond ?? 0.2;
+      if (qcps > 0) sim.startQueueCalls({ cps: qcps });
     }
     log.info('simulator listening', { port: amiPort });
   }

@@ -271,3 +271,31 @@ export function setvar(s: ActionSession, m: AmiMessage, id: string): void {
   s.send(reply.ack(id, 'Variable Set'));
   s.sim.event('VarSet', DIALPLAN, [...snapshot(ch), ['Variable', name], ['Value', value]]);
 }
+
+/**
+ * Redirect (manager.c action_redirect) of one channel: its dialplan location moves and a Newexten
+ * says so. The simulator does not run the target's dialplan: the call goes on as it was.
+ */
+export function redirect(s: ActionSession, m: AmiMessage, id: string): void {
+  const name = m.get('Channel') ?? '';
+  if (name === '') {
+    s.send(reply.error(id, 'Channel not specified'));
+    return;
+  }
+  const prioText = m.get('Priority') ?? '';
+  const priority = prioText === '' ? 1 : scanInt(prioText);
+  if (priority === undefined) {
+    s.send(reply.error(id, 'Invalid priority'));
+    return;
+  }
+  const ch = s.sim.channels.get(name);
+  if (ch === undefined) {
+    s.send(reply.error(id, `Channel does not exist: ${name}`));
+    return;
+  }
+  ch.context = m.get('Context') || ch.context;
+  ch.exten = m.get('Exten') || ch.exten;
+  ch.priority = priority;
+  s.send(reply.ack(id, 'Redirect successful'));
+  s.sim.event('Newexten', DIALPLAN, [...snapshot(ch), ['Extension', ch.exten], ['Application', ch.app], ['AppData', ch.appData]]);
+}

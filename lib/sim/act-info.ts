@@ -1,7 +1,6 @@
 // Command (tcp_06, and the pre-14 `Response: Follows` form), queues (http_16d, tcp_08), core
 // settings/status and the in-memory astdb (corpus shapes).
 import type { AmiMessage } from '../ami/message.ts';
-import type { Pairs } from './channels.ts';
 import { blacklisted, runCli } from './clicmd.ts';
 import * as reply from './reply.ts';
 import type { ActionSession } from './host.ts';
@@ -28,90 +27,34 @@ export function command(s: ActionSession, m: AmiMessage, id: string): void {
   s.send(out + '\r\n');
 }
 
-interface QueueMember {
-  name: string;
-  location: string;
-  membership: string;
-}
-
-const QUEUES: ReadonlyArray<{ name: string; members: QueueMember[] }> = [
-  { name: 'support', members: [{ name: 'Agent300', location: 'Local/300@test/n', membership: 'static' }] },
-];
-
 export function queueStatus(s: ActionSession, m: AmiMessage, id: string): void {
-  const which = m.get('Queue') ?? '';
-  const member = m.get('Member') ?? '';
+  const items = s.sim.queues.statusItems(m.get('Queue') ?? '', m.get('Member') ?? '');
   let out = reply.listAck(id, 'Queue status will follow');
-  let n = 0;
-  for (const q of QUEUES) {
-    if (which !== '' && which !== q.name) continue;
-    out += reply.itemIdLast(
-      'QueueParams',
-      [
-        ['Queue', q.name],
-        ['Max', '0'],
-        ['Strategy', 'ringall'],
-        ['Calls', '0'],
-        ['Holdtime', '0'],
-        ['TalkTime', '0'],
-        ['Completed', '0'],
-        ['Abandoned', '0'],
-        ['ServiceLevel', '0'],
-        ['ServicelevelPerf', '0.0'],
-        ['ServicelevelPerf2', '0.0'],
-        ['Weight', '0'],
-      ],
-      id,
-    );
-    n++;
-    for (const mem of q.members) {
-      if (member !== '' && member !== mem.name && member !== mem.location) continue;
-      const pairs: Pairs = [
-        ['Queue', q.name],
-        ['Name', mem.name],
-        ['Location', mem.location],
-        ['StateInterface', mem.location],
-        ['Membership', mem.membership],
-        ['Penalty', '0'],
-        ['CallsTaken', '0'],
-        ['LastCall', '0'],
-        ['LastPause', '0'],
-        ['LoginTime', String(s.sim.startedAtSec)],
-        ['InCall', '0'],
-        ['Status', '1'],
-        ['Paused', '0'],
-        ['PausedReason', ''],
-        ['Wrapuptime', '0'],
-      ];
-      out += reply.itemIdLast('QueueMember', pairs, id);
-      n++;
-    }
-  }
-  s.send(out + reply.listComplete('QueueStatusComplete', id, n));
+  for (const [event, pairs] of items) out += reply.itemIdLast(event, pairs, id);
+  s.send(out + reply.listComplete('QueueStatusComplete', id, items.length));
 }
 
 export function queueSummary(s: ActionSession, m: AmiMessage, id: string): void {
-  const which = m.get('Queue') ?? '';
+  const items = s.sim.queues.summaryItems(m.get('Queue') ?? '');
   let out = reply.listAck(id, 'Queue summary will follow');
-  let n = 0;
-  for (const q of QUEUES) {
-    if (which !== '' && which !== q.name) continue;
-    out += reply.itemIdLast(
-      'QueueSummary',
-      [
-        ['Queue', q.name],
-        ['LoggedIn', String(q.members.length)],
-        ['Available', String(q.members.length)],
-        ['Callers', '0'],
-        ['HoldTime', '0'],
-        ['TalkTime', '0'],
-        ['LongestHoldTime', '0'],
-      ],
-      id,
-    );
-    n++;
+  for (const pairs of items) out += reply.itemIdLast('QueueSummary', pairs, id);
+  s.send(out + reply.listComplete('QueueSummaryComplete', id, items.length));
+}
+
+/** QueuePause (manager_queue_member_pause): Interface required, Queue optional, Paused a bool. */
+export function queuePause(s: ActionSession, m: AmiMessage, id: string): void {
+  const iface = m.get('Interface') ?? '';
+  const pausedText = m.get('Paused') ?? '';
+  if (iface === '' || pausedText === '') {
+    s.send(reply.error(id, 'Need \'Interface\' and \'Paused\' parameters.'));
+    return;
   }
-  s.send(out + reply.listComplete('QueueSummaryComplete', id, n));
+  const paused = ['yes', 'true', 'y', 't', '1', 'on'].includes(pausedText.toLowerCase());
+  if (!s.sim.queues.pause(m.get('Queue') ?? '', iface, paused, m.get('Reason') ?? '')) {
+    s.send(reply.error(id, 'Interface not found'));
+    return;
+  }
+  s.send(reply.ack(id, 'Interface paused successfully'));
 }
 
 export function coreSettings(s: ActionSession, _m: AmiMessage, id: string): void {

@@ -3,6 +3,7 @@
 // server or the SimSession class. Keeps act-*.ts testable and free of import cycles.
 import type { CallSpec } from './calls.ts';
 import type { ChannelStore, Pairs } from './channels.ts';
+import type { QueueSystem } from './queues.ts';
 
 /** A manager.conf user with its class lists resolved to masks. */
 export interface SimAccount {
@@ -26,6 +27,8 @@ export interface SimHost {
   readonly globals: Map<string, string>;
   /** astdb: `/family/key` -> value. */
   readonly db: Map<string, string>;
+  /** app_queue: queues, members, waiting callers. */
+  readonly queues: QueueSystem;
   findUser(name: string): SimAccount | undefined;
   /** An event from pairs, sent to every session whose filters let it through. */
   event(name: string, category: number, pairs: Pairs): void;

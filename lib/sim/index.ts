@@ -9,6 +9,8 @@ import { CallGenerator } from './generator.ts';
 import { ChannelStore, type Pairs } from './channels.ts';
 import { ALL, CALL, authorityToStr, categoryFromPrivilege, getPerm } from './perms.ts';
 import { lines } from './reply.ts';
+import { QueueSystem, type QueueCallSpec } from './queues.ts';
+import { QueueTraffic, type QueueTrafficOptions } from './queue-traffic.ts';
 import { SimSession } from './session.ts';
 import type { SimAccount, SimHost } from './host.ts';
 import { invalidArgument } from '../errors.ts';
@@ -72,6 +74,9 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   /** astdb: `/family/key` -> value. */
   readonly db: Map<string, string>;
   readonly startedAtSec: number;
+  /** app_queue: queues, members, waiting callers (QueueStatus, QueueSummary and the queue events). */
+  readonly queues: QueueSystem;
+  private readonly queueTraffic: QueueTraffic;
 
   // faults
   isStalled: boolean;
@@ -129,6 +134,8 @@ export class AmiSimulator extends EventEmitter implements SimHost {
       cancel: (t) => this.cancel(t),
     };
     this.generator = new CallGenerator((spec, onAnswer, onEnd) => this.startCall(spec, onAnswer, onEnd));
+    this.queues = new QueueSystem(this.callHost, this.startedAtSec);
+    this.queueTraffic = new QueueTraffic(this.queues);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -155,6 +162,8 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   /** Stops calls and timers, drops every client; resolves when all sockets are gone. */
   close(): Promise<void> {
     this.generator.stop();
+    this.queueTraffic.stop();
+    this.queues.abort();
     for (const c of this.calls) c.abort();
     this.calls.clear();
     for (const t of this.timers) clearTimeout(t);
@@ -311,6 +320,25 @@ export class AmiSimulator extends EventEmitter implements SimHost {
 
   stopCalls(): void {
     this.generator.stop();
+  }
+
+  /** Unsolicited queue callers (and the demo agents logging in): see QueueTraffic. */
+  startQueueCalls(opts: QueueTrafficOptions): void {
+    this.queueTraffic.start(opts);
+  }
+
+  stopQueueCalls(): void {
+    this.queueTraffic.stop();
+  }
+
+  /** Logs the demo agents in to the demo queues without starting traffic. */
+  staffQueues(): void {
+    this.queueTraffic.staffQueues();
+  }
+
+  /** One caller into a queue (a test's burst); undefined if there is no such queue. */
+  queueCall(spec: QueueCallSpec): string | undefined {
+    return this.queues.call(spec)?.name;
   }
 
   /** Calls in progress (all sources). */
