@@ -1,0 +1,98 @@
+// static/ajam-client.js in Node against the whole proxy and the simulator over loopback: login,
+// actions (with and without an ActionID of one's own, a list action whole), events, wrong secret,
+// session loss and re-login, close.
+import t from 'tap';
+import WebSocket from 'ws';
+import { connect, parseRawman, AjamError } from '../../static/ajam-client.js';
+import type { AjamClient, AmiMessage, TransportName } from '../../static/ajam-client.js';
+import { startTestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+
+let ta: TestApp;
+t.before(async () => {
+  ta = await startTestApp({ general: 'httptimeout = 30' });
+});
+t.teardown(() => ta.close());
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+t.test('parseRawman: blocks, repeated keys, body lines', async (t) => {
+  const msgs = parseRawman('Response: Success\r\nOutput: a\r\nOutput: b\r\n\r\nEvent: X\r\nKey:  two spaces\r\nno colon\r\n\r\n');
+  t.same(msgs, [{ Response: 'Success', Output: ['a', 'b'] }, { Event: 'X', Key: ' two spaces', body: 'no colon' }]);
+});
+
+function transportsUnder(): TransportName[][] {
+  // Every transport the proxy serves; long-poll works against any AJAM.
+  return [['longpoll']];
+}
+
+for (const transports of transportsUnder()) {
+  t.test(`${transports.join('+')}: actions and events`, async (t) => {
+    const c: AjamClient = await connect({ url: ta.base, username: 'admin', secret: 'adminpw', transports, WebSocket });
+    t.teardown(() => c.close());
+    t.equal(c.state, 'live');
+    t.equal(c.transport, transports[0]);
+
+    const [pong] = await c.action({ Action: 'Ping' });
+    t.equal(pong!.Response, 'Success');
+    t.equal(pong!.Ping, 'Pong');
+    t.notOk('ActionID' in pong!, 'the client\'s own ActionID is not shown');
+    const [mine] = await c.action({ Action: 'Ping', ActionID: 'mine-1' });
+    t.equal(mine!.ActionID, 'mine-1', 'an ActionID of one\'s own comes back');
+
+    const seen: AmiMessage[] = [];
+    const all: string[] = [];
+    c.on('UserEvent', (ev) => seen.push(ev));
+    c.on('*', (ev) => all.push(String(ev.Event)));
+    ta.app.sim!.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'ClientTest'], ['Value', 'one'], ['Value', 'two']], 'user');
+    await until(() => seen.length === 1, 'the UserEvent');
+    t.equal(seen[0]!.UserEvent, 'ClientTest');
+    t.same(seen[0]!.Value, ['one', 'two'], 'a repeated key is an array');
+    t.ok(all.includes('UserEvent'), "'*' sees it too");
+
+    // A list action arrives whole.
+    ta.app.sim!.originate({ channel: 'Local/100@test' });
+    await until(() => all.includes('Newchannel'), 'Newchannel');
+    const status = await c.action({ Action: 'Status' });
+    t.equal(status[0]!.EventList, 'start');
+    t.equal(status.at(-1)!.Event, 'StatusComplete');
+    await until(() => all.filter((n) => n === 'Hangup').length >= 2, 'the call ends');
+  });
+}
+
+t.test('a wrong secret rejects with code auth', async (t) => {
+  const err = await connect({ url: ta.base, username: 'admin', secret: 'nope', transports: ['longpoll'] }).catch((e: unknown) => e);
+  t.ok(err instanceof AjamError);
+  t.equal((err as AjamError).code, 'auth');
+  t.match((err as AjamError).message, /Authentication failed/);
+});
+
+t.test('session logged off elsewhere: the client logs in again and goes on', async (t) => {
+  const c = await connect({ url: ta.base, username: 'admin', secret: 'adminpw', transports: ['longpoll'], retryFirstMs: 20 });
+  t.teardown(() => c.close());
+  const states: string[] = [];
+  c.onStatus((s) => states.push(s.state));
+  const got: string[] = [];
+  c.on('UserEvent', (ev) => got.push(String(ev.N)));
+  // Log every admin session off from the server side.
+  for (const s of [...ta.app.store.values()]) if (s.user?.name === "admin") ta.app.store.destroy(s);
+  await until(() => states.includes('retrying') && c.state === 'live', 'back live after re-login');
+  ta.app.sim!.emitEvent([['Event', 'UserEvent'], ['N', '1']], 'user');
+  await until(() => got.includes('1'), 'events again');
+  t.pass('events flow on the new session');
+});
+
+t.test('close() logs off', async (t) => {
+  const c = await connect({ url: ta.base, username: 'admin', secret: 'adminpw', transports: ['longpoll'] });
+  const before = ta.app.store.size;
+  await c.close();
+  t.equal(c.state, 'closed');
+  t.equal(ta.app.store.size, before - 1, 'its session is gone');
+  await t.rejects(c.action({ Action: 'Ping' }), { code: 'closed' });
+});
