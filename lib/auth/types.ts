@@ -13,7 +13,10 @@ export interface EventFilterRule {
 export interface User {
   /** Name as written in the users file (lookups are case-insensitive). */
   name: string;
+  /** The plain secret, when the users file gives one (MD5 Challenge and Digest need it). */
   secret: string | undefined;
+  /** `secret = sha256:<hex>`: the lowercase hex SHA-256 of the secret (then `secret` is undefined). */
+  secretSha256?: string | undefined;
   read: ClassMask;
   write: ClassMask;
   /** Client address allowed? (permit/deny ACL from the users file) */

@@ -14,6 +14,7 @@
 import { parseClassList } from './classes.ts';
 import { isFalseWord, isTrueWord } from '../config/words.ts';
 import { Acl } from './acl.ts';
+import { hashedSecretHex } from './secret.ts';
 import { parseEventFilterEntry } from './filter.ts';
 import type { ClassMask, EventFilterRule, User } from './types.ts';
 import { confError, readConf, type ConfEntry, type ConfSection } from '../config/conf.ts';
@@ -22,6 +23,7 @@ import { AjamError, ErrorCodes } from '../errors.ts';
 export class ManagerUser implements User {
   name: string;
   secret: string | undefined;
+  secretSha256: string | undefined;
   read: ClassMask;
   write: ClassMask;
   eventFilters: EventFilterRule[];
@@ -37,6 +39,7 @@ export class ManagerUser implements User {
   constructor(name: string, file: string, line: number) {
     this.name = name;
     this.secret = undefined;
+    this.secretSha256 = undefined;
     this.read = 0;
     this.write = 0;
     this.eventFilters = [];
@@ -117,7 +120,9 @@ function buildUser(s: ConfSection, multiDefault: boolean, displayDefault: boolea
     switch (key) {
       case 'secret':
         // An empty secret would let anyone in with an empty one (Asterisk's strcmp); treat as none.
-        u.secret = e.value === '' ? undefined : e.value;
+        // `sha256:<64 hex>` is the hashed form (lib/auth/secret.ts).
+        u.secretSha256 = hashedSecretHex(e.value);
+        u.secret = e.value === '' || u.secretSha256 !== undefined ? undefined : e.value;
         break;
       case 'read':
         u.read = parseClassList(e.value, { file: e.file, line: e.line, key: e.key });

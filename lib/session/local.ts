@@ -5,7 +5,8 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClassMask, User } from '../auth/types.ts';
 import { parseEventMask } from '../auth/classes.ts';
-import { checkMd5Key, checkSecret } from '../auth/md5.ts';
+import { checkMd5Key } from '../auth/md5.ts';
+import { verifySecret } from '../auth/secret.ts';
 import type { AuthLimiter } from '../auth/limiter.ts';
 import { parseFilterAction } from '../auth/filter.ts';
 import { Cursor } from '../events/cursor.ts';
@@ -127,7 +128,7 @@ function authenticate(s: Session, req: ActionRequest, user: User, address: strin
   // created the session, which may be an earlier cookie-less request: ours is the stricter choice).
   if (!user.allows(address)) return false;
   if (req.get('AuthType').toLowerCase() === 'md5') return checkMd5Key(s.challenge, user.secret, req.get('Key'));
-  return checkSecret(user.secret, req.get('Secret'));
+  return verifySecret(user, req.get('Secret'));
 }
 
 /**
