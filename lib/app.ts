@@ -19,6 +19,8 @@ import { StatelessAuth } from './auth/stateless.ts';
 import type { AjamError } from './errors.ts';
 import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
+import { Metrics } from './metrics.ts';
+import { allowList } from './auth/acl.ts';
 
 export interface StartOptions {
   /** In simulate mode, start the simulator's call generator (the demo); default true. */
@@ -32,6 +34,18 @@ export interface StartOptions {
   loginFailDelayMs?: number;
   /** Keep what the simulator receives (sim.received / receivedBytes(), for tests); default false. */
   recordSim?: boolean;
+  /** Node's process metrics in /metrics (default true; tests with many apps turn them off). */
+  processMetrics?: boolean;
+}
+
+/** What a users-file reload did. */
+export interface ReloadResult {
+  ok: boolean;
+  /** The file's problem (file:line: what) when not ok; the old users stay. */
+  error?: string;
+  users: number;
+  /** Sessions ended because their user was removed or its secret or classes changed. */
+  ended: number;
 }
 
 export interface RunningApp {
@@ -53,10 +67,21 @@ export interface RunningApp {
   readonly limiter: AuthLimiter;
   /** The in-process simulator when `simulate = yes`. */
   readonly sim: AmiSimulator | undefined;
+  readonly metrics: Metrics;
   /** Resolves once the pool is ready and the action table has been read from ListCommands. */
   ready(): Promise<void>;
+  /** SIGHUP: re-reads the users file (see ReloadResult). */
+  reloadUsers(): ReloadResult;
+  /**
+   * SIGTERM: stop accepting, answer parked WaitEvents, let running requests finish (at most
+   * `shutdowntimeout`), then close everything (Logoff to Asterisk). Resolves when all is closed.
+   */
+  shutdown(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The `server` label until several Asterisk servers are configured. */
+const SERVER = 'default';
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<RunningApp> {
   const a = config.asterisk;
@@ -65,6 +90,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const g = config.general;
   // Built before anything starts: a bad trustproxy value is a config error naming file and line.
   const trustProxy = g.trustProxy === undefined ? undefined : new TrustedProxies(g.trustProxy.value, g.trustProxy.where);
+  // Checked before anything starts, so a bad value stops the start like any config error.
+  const metricsAcl = allowList(g.metricspermit, g.metricspermitAt === '' ? 'metricspermit' : `${g.metricspermitAt}: metricspermit`);
+  const metrics = new Metrics({ processMetrics: opts.processMetrics });
   let sim: AmiSimulator | undefined;
   let amiHost = a.host;
   let amiPort = a.port;
@@ -113,11 +141,28 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       for (const f of w) f();
     });
   });
-  pool.on('down', (err: AjamError) => log.warn('AMI down: no connection left', { err: err.message }));
-  pool.on('connectionDown', (err: AjamError, index: number, retryInMs: number) =>
-    log.warn('AMI connection down', { conn: index, err: err.message, retryInMs }),
-  );
-  pool.on('loginFailed', (err: AjamError) => log.error('AMI login failed', { err: err.message }));
+  pool.on('down', (err: AjamError) => log.warn('AMI down: no connection left', { err }));
+  // Each connection's state changes, once each (the handshake steps in between are not logged).
+  pool.connections.forEach((conn, index) => {
+    const state = (name: string): void => metrics.amiStateChanges.inc({ server: SERVER, state: name });
+    conn.on('banner', (version: string) => {
+      state('connected');
+      log.info('AMI connection connected', { conn: index, host: amiHost, port: amiPort, version });
+    });
+    conn.on('ready', () => {
+      state('ready');
+      log.info('AMI connection ready', { conn: index, events: index === 0 });
+    });
+    conn.on('down', (err: AjamError, retryInMs: number) => {
+      state('down');
+      metrics.amiReconnects.inc({ server: SERVER });
+      log.warn('AMI connection down', { conn: index, err, retryInMs });
+    });
+    conn.on('loginFailed', (err: AjamError) => {
+      state('login failed');
+      log.error('AMI login failed', { conn: index, user: a.username, err });
+    });
+  });
 
   const store = new SessionStore({ httptimeout: config.general.httptimeout });
   const limiter = new AuthLimiter({
@@ -133,6 +178,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     pool,
     log: events,
     failDelayMs: opts.loginFailDelayMs,
+    metrics,
   });
   const stateless = new StatelessAuth({
     users,
@@ -163,12 +209,31 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       tls: g.tls,
       stateless: { auth: stateless, log: events },
       trustProxy,
+      metrics,
+      metricsAllowed: (address) => metricsAcl.allows(address),
+      readiness: () => readiness(pool),
     });
   } catch (err) {
     store.close();
     await sim?.close();
     throw err;
   }
+
+  metrics.watch({
+    sessions: () => sessionCounts(store),
+    clients: () => ({ waitevent: waitingCount(store) }),
+    ring: () => ({
+      entries: events.size,
+      capacity: events.capacity,
+      appended: events.nextSeq - 1,
+      overwritten: Math.max(0, events.nextSeq - 1 - events.capacity),
+    }),
+    delivered: () => events.delivered,
+    amiConnections: () => pool.connections.map((c) => ({ server: SERVER, state: c.stateName })),
+    actionsInFlight: () => pool.pendingCount,
+    actionFailures: () => ({ timeout: pool.stats.timeouts, lost: pool.stats.lost }),
+    auth: () => limiter.totals,
+  });
 
   let port: number;
   try {
@@ -182,6 +247,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   pool.start();
 
   let closing: Promise<void> | undefined;
+  let shuttingDown: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      server.close();
+      store.close();
+      await pool.close();
+      log.info('AMI logged off');
+      if (sim !== undefined) await sim.close();
+    })();
+    return closing;
+  };
   return {
     port,
     tlsPort: server.tlsPort,
@@ -195,17 +271,88 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     permissions,
     limiter,
     sim,
+    metrics,
     ready: () => (tableRead && pool.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
-    close: () => {
-      closing ??= (async () => {
-        server.close();
-        store.close();
-        await pool.close();
-        if (sim !== undefined) await sim.close();
+    reloadUsers: () => reloadUsers(config, users, store, metrics),
+    shutdown: () => {
+      shuttingDown ??= (async () => {
+        server.stopAccepting();
+        // Parked long-polls answer now with their normal reply (the events so far).
+        for (const s of store.values()) s.wait?.sessionEnded();
+        const running = server.inFlight;
+        if (running > 0) {
+          log.info('waiting for running requests', { requests: running, timeoutS: g.shutdowntimeout });
+          const timedOut = await waitOrTimeout(server.idle(), g.shutdowntimeout * 1000);
+          if (timedOut) log.warn('shutdown: requests still running, closing anyway', { requests: server.inFlight });
+        }
+        await close();
       })();
-      return closing;
+      return shuttingDown;
     },
+    close,
   };
+}
+
+/** true when the time ran out first. */
+function waitOrTimeout(p: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(true), ms);
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+}
+
+function readiness(pool: AmiPool): { ready: boolean; reason?: string } {
+  if (pool.eventsReady) return { ready: true };
+  if (!pool.ready) return { ready: false, reason: 'no AMI connection is logged in' };
+  return { ready: false, reason: 'the AMI events connection is not logged in and FullyBooted' };
+}
+
+function sessionCounts(store: SessionStore): Record<string, number> {
+  let authenticated = 0;
+  for (const s of store.values()) if (s.authenticated) authenticated++;
+  return { authenticated, unauthenticated: store.size - authenticated };
+}
+
+function waitingCount(store: SessionStore): number {
+  let n = 0;
+  for (const s of store.values()) if (s.wait !== null) n++;
+  return n;
+}
+
+/**
+ * Re-reads the users file into the same Map every module holds (new logins see the new users at
+ * once) and ends the sessions whose user was removed or whose secret or classes changed. A broken
+ * file changes nothing.
+ */
+function reloadUsers(config: Config, users: Map<string, User>, store: SessionStore, metrics: Metrics): ReloadResult {
+  let next: Map<string, User>;
+  try {
+    next = loadUsers(config.general.users);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    metrics.usersReloads.inc({ result: 'error' });
+    log.error('users reload failed; keeping the old users', { file: config.general.users, err });
+    return { ok: false, error, users: users.size, ended: 0 };
+  }
+  users.clear();
+  for (const [k, u] of next) users.set(k, u);
+  let ended = 0;
+  for (const s of [...store.values()]) {
+    const old = s.user;
+    if (old === undefined) continue;
+    const now = users.get(old.name.toLowerCase());
+    if (now === undefined || now.secret !== old.secret || now.read !== old.read || now.write !== old.write) {
+      store.destroy(s);
+      ended++;
+    }
+  }
+  if (ended > 0) metrics.sessionsEnded.inc({ reason: 'reload' }, ended);
+  metrics.usersReloads.inc({ result: 'ok' });
+  log.info('users reloaded', { file: config.general.users, users: users.size, sessionsEnded: ended });
+  return { ok: true, users: users.size, ended };
 }
 
 /**
@@ -223,6 +370,6 @@ async function readActionTable(pool: AmiPool, permissions: ActionPermissions): P
       log.warn('ListCommands gave no table; using the built-in one', { message: msgs[0]?.get('Message') ?? '' });
     }
   } catch (err) {
-    log.warn('ListCommands failed; using the built-in table', { err: err as Error });
+    log.warn('ListCommands failed; using the built-in table', { err });
   }
 }

@@ -1,20 +1,23 @@
-// ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
+// ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate] [--log-level LEVEL]
 // ajam-proxy token                 (prints a fresh bearer token and its users-file line)
 //
 // A config or argument error prints one line (`ajam-proxy: file:line: what`) and exits 1 (2 for
-// bad arguments). SIGINT / SIGTERM close the HTTP server, the pool and the simulator, then exit 0;
-// a second signal, or a close that hangs, exits at once.
+// bad arguments). SIGINT / SIGTERM shut down gracefully (app.shutdown: stop accepting, answer
+// parked long-polls, let running actions finish within shutdowntimeout, Logoff from Asterisk),
+// then exit 0; a second signal, or a shutdown that hangs past its bound, exits 1 at once.
+// SIGHUP re-reads the users file (app.reloadUsers).
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { AjamError } from './errors.ts';
 import { loadConfig, defaultServerName } from './config/config.ts';
 import { startApp } from './app.ts';
 import type { RunningApp } from './app.ts';
-import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
 import { newToken } from './auth/tokens.ts';
 
-const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate]
+import { configureLog, isLogLevel, log, LOG_LEVELS } from './log.ts';
+
+const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate] [--log-level LEVEL]
        ajam-proxy token
 
   token                    print a fresh bearer token (line 1) and the line that accepts it,
@@ -23,6 +26,7 @@ const USAGE = `Usage: ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulat
   -c, --config FILE        configuration file (default: the shipped conf/ajam-proxy.conf)
   -l, --listen HOST:PORT   address to listen on (overrides bindaddr/bindport; PORT alone keeps bindaddr)
   -s, --simulate           run the built-in AMI simulator instead of connecting to Asterisk
+      --log-level LEVEL    ${LOG_LEVELS.join(', ')} (overrides AJAM_LOG and [general] loglevel)
   -h, --help               this text
   -v, --version            print the version
 `;
@@ -61,13 +65,18 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  const cliLevel = args['log-level'];
+  if (cliLevel !== undefined && !isLogLevel(cliLevel)) fail(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got '${cliLevel}'`, 2);
+
   let app: RunningApp;
   try {
     const config = loadConfig(args.config ?? DEFAULT_CONFIG, { listen: args.listen, simulate: args.simulate });
+    configureLog({ cliLevel, confLevel: config.general.loglevel });
     app = await startApp(config);
   } catch (err) {
     fail(oneLine(err), 1);
   }
+  const closeTimeoutMs = app.config.general.shutdowntimeout * 1000 + DEFAULTS.shutdownTimeoutMs;
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -78,20 +87,26 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info('shutting down', { signal });
     const force = setTimeout(() => {
-      log.error('shutdown timed out', { ms: DEFAULTS.shutdownTimeoutMs });
+      log.error('shutdown timed out', { ms: closeTimeoutMs });
       process.exit(1);
-    }, DEFAULTS.shutdownTimeoutMs);
+    }, closeTimeoutMs);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
+    app.shutdown().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
-        log.error('shutdown failed', { err: oneLine(err) });
+        log.error('shutdown failed', { err });
         process.exit(1);
       },
     );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {
+    if (!stopping) app.reloadUsers();
+  });
 }
 
 /**
@@ -116,6 +131,7 @@ function parse(argv: string[]) {
       config: { type: 'string', short: 'c' },
       listen: { type: 'string', short: 'l' },
       simulate: { type: 'boolean', short: 's' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

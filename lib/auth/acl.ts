@@ -67,6 +67,19 @@ export class Acl {
   }
 }
 
+/**
+ * An allow-list: `any` (everyone), `none` (nobody) or addresses as in `permit`, everyone else
+ * denied. `where` names the setting in error messages (e.g. `ajam-proxy.conf:4: metricspermit`).
+ */
+export function allowList(text: string, where = ''): Acl {
+  const acl = new Acl();
+  const v = text.trim().toLowerCase();
+  if (v === 'any') return acl;
+  acl.add(false, '0.0.0.0/0, ::/0');
+  if (v !== 'none') acl.add(true, text, where);
+  return acl;
+}
+
 function parseRule(permit: boolean, spec: string, text: string, prefix: string): AclRule {
   const slash = spec.indexOf('/');
   const addrText = slash === -1 ? spec : spec.slice(0, slash).trim();

@@ -66,6 +66,8 @@ export class AuthLimiter {
   private readonly now: () => number;
   private readonly byAddress: Map<string, Failures>;
   private readonly byUser: Map<string, Failures>;
+  /** Since start, for metrics: failures recorded and lockouts started. */
+  readonly totals = { failures: 0, lockouts: 0 };
 
   constructor(opts: AuthLimiterOptions = {}) {
     this.limit = opts.limit ?? DEFAULTS.authLimit;
@@ -98,6 +100,7 @@ export class AuthLimiter {
     const a = this.entry(this.byAddress, address, now);
     const u = this.entry(this.byUser, user.toLowerCase(), now);
     u.count++;
+    this.totals.failures++;
     if (a.lockedUntil > now) return; // already locked: the lockout line said it all
     a.count++;
     log.warn('authentication failed', { address, user, how, failures: a.count });
@@ -105,6 +108,7 @@ export class AuthLimiter {
       const ms = Math.min(this.maxLockMs, this.windowMs * 2 ** Math.min(a.lockouts, 30));
       a.lockedUntil = now + ms;
       a.lockouts++;
+      this.totals.lockouts++;
       a.count = 0;
       a.windowStart = now;
       log.warn('address locked out after failed logins', {

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { AjamError, ErrorCodes } from '../errors.ts';
 import { isFalseWord, isTrueWord } from './words.ts';
 import { DEFAULTS } from './defaults.ts';
+import { isLogLevel, type LogLevel } from '../log.ts';
 import { confError, readConf, type ConfEntry, type ConfSection } from './conf.ts';
 
 export interface GeneralConfig {
@@ -31,6 +32,14 @@ export interface GeneralConfig {
   authWindow: number;
   /** Seconds: the longest lockout. */
   authMaxLock: number;
+  /** Log level (`--log-level` and AJAM_LOG take precedence). */
+  loglevel: LogLevel;
+  /** Who may read `<prefix>/metrics`: addresses as in a users-file `permit` (default loopback), `any` or `none`. */
+  metricspermit: string;
+  /** `file:line` of that setting ('' for the default), for the message if app.ts finds it invalid. */
+  metricspermitAt: string;
+  /** Seconds a shutdown waits for in-flight actions before closing anyway. */
+  shutdowntimeout: number;
   /** `httpenable`: serve plain HTTP on bindaddr:bindport (turn off to serve only TLS). */
   httpEnable: boolean;
   /** `allowbasic`: accept `Authorization: Basic` with the user's secret (Bearer needs no switch). */
@@ -130,6 +139,10 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     allowBasic: g.allowbasic === undefined ? false : boolValue(g.allowbasic),
     tls: tlsValue(g, base),
     trustProxy: g.trustproxy === undefined ? undefined : { value: nonEmpty(g.trustproxy), where: `${g.trustproxy.file}:${g.trustproxy.line}: trustproxy` },
+    loglevel: g.loglevel === undefined ? DEFAULTS.logLevel : logLevelValue(g.loglevel),
+    metricspermit: g.metricspermit === undefined ? DEFAULTS.metricsPermit : nonEmpty(g.metricspermit),
+    metricspermitAt: g.metricspermit === undefined ? '' : `${g.metricspermit.file}:${g.metricspermit.line}`,
+    shutdowntimeout: g.shutdowntimeout === undefined ? DEFAULTS.shutdownDrainMs / 1000 : secondsValue(g.shutdowntimeout, true),
   };
   if (!general.httpEnable && general.tls === undefined) {
     const e = g.httpenable!;
@@ -203,6 +216,7 @@ const GENERAL_KEYS = [
   'bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer',
   'authlimit', 'authwindow', 'authmaxlock',
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
+  'loglevel', 'metricspermit', 'shutdowntimeout',
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive',
@@ -252,6 +266,12 @@ function authValue(e: ConfEntry): 'plain' | 'md5' {
   const v = e.value.toLowerCase();
   if (v === 'plain' || v === 'md5') return v;
   throw valueError(e, 'plain or md5');
+}
+
+function logLevelValue(e: ConfEntry): LogLevel {
+  const v = e.value.toLowerCase();
+  if (isLogLevel(v)) return v;
+  throw valueError(e, 'silent, fatal, error, warn, info, debug or trace');
 }
 
 function nonEmpty(e: ConfEntry): string {

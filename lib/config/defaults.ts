@@ -31,6 +31,12 @@ export const DEFAULTS = {
   loginFailDelayMs: 1_000,
   /** HTTPS listener port when tlsbindaddr names none (http.conf's default); the host defaults to bindaddr's. */
   tlsport: 8089,
+  /** Log level unless --log-level or AJAM_LOG says otherwise. */
+  logLevel: 'info' as 'silent' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace',
+  /** Who may scrape /metrics: loopback only. */
+  metricsPermit: '127.0.0.0/8, ::1',
+  /** SIGTERM/SIGINT: how long running requests may take to finish before everything is closed. */
+  shutdownDrainMs: 10_000,
 
   // ---- [asterisk] ------------------------------------------------------------------------------
   host: '127.0.0.1',
@@ -57,7 +63,7 @@ export const DEFAULTS = {
   simUsername: 'admin',
   simSecret: 'admin',
 
-  /** SIGINT/SIGTERM: exit anyway if closing takes longer. */
+  /** SIGINT/SIGTERM: exit anyway if closing takes this much longer than shutdownDrainMs. */
   shutdownTimeoutMs: 5_000,
 
   // ---- the simulator's demo traffic (simulate = yes) ---------------------------------------------

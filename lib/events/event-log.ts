@@ -58,6 +58,8 @@ export interface EventLogOptions {
 
 export class EventLog {
   readonly capacity: number;
+  /** Entries handed to clients and EventsLost counts told since start (readers add; for metrics). */
+  readonly delivered: { events: number; lost: number } = { events: 0, lost: 0 };
   private readonly ring: (LogEntry | undefined)[];
   private next: number;
   private readonly waiters: Set<LogWaiter>;

@@ -35,6 +35,7 @@ import type { Param } from './request.ts';
 import { sendError, sendUnauthorized } from './error-pages.ts';
 import { DIGEST_REALM, wwwAuthenticate } from './digest.ts';
 import type { DigestSessions } from './digest.ts';
+import { STATUS_CLIENT_CLOSED, type Endpoint, type Metrics } from '../metrics.ts';
 
 /** What the HTTP layer needs from lib/session/dispatch.ts (structural, so tests may pass their own). */
 export interface AjamDispatcher {
@@ -149,6 +150,12 @@ export class AjamContext {
   readonly trust: TrustedProxies | undefined;
   /** The 401 challenge of a failed Bearer/Basic request. */
   readonly statelessChallenge: string;
+  readonly metrics: Metrics | undefined;
+  /** Shutting down: new requests get 503 and `Connection: close`. */
+  draining: boolean;
+  /** Requests started and not yet answered (or given up by their client). */
+  active: number;
+  private idleWaiters: Array<() => void>;
 
   constructor(
     store: SessionStore,
@@ -156,8 +163,12 @@ export class AjamContext {
     servername: string,
     prefix: string,
     digest?: DigestSessions,
-    extra: { stateless?: StatelessOptions; trust?: TrustedProxies } = {},
+    extra: { stateless?: StatelessOptions; trust?: TrustedProxies; metrics?: Metrics | undefined } = {},
   ) {
+    this.metrics = extra.metrics;
+    this.draining = false;
+    this.active = 0;
+    this.idleWaiters = [];
     this.store = store;
     this.dispatcher = dispatcher;
     this.servername = servername;
@@ -168,6 +179,25 @@ export class AjamContext {
     this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);
     this.headers = routeHeaders(servername, this.cookieAttributes);
     this.secureHeaders = routeHeaders(servername, this.cookieAttributes + '; Secure');
+  }
+
+  /** Resolves once `active` is 0. */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** One request is over: count it, and wake idle() waiters when it was the last. */
+  finished(r: AjamRequest, status: number): void {
+    if (r.done) return;
+    r.done = true;
+    const m = this.metrics;
+    if (m !== undefined) m.request(ENDPOINT[r.route], status, r.start, performance.now());
+    if (--this.active === 0 && this.idleWaiters.length > 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const f of w) f();
+    }
   }
 }
 
@@ -181,6 +211,14 @@ function routeHeaders(servername: string, attrs: string): RouteHeaders[] {
   headers[ROUTE_AMANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, null);
   return headers;
 }
+const ENDPOINT: Record<AjamRoute, Endpoint> = {
+  [ROUTE_RAWMAN]: 'rawman',
+  [ROUTE_MXML]: 'mxml',
+  [ROUTE_MANAGER]: 'manager',
+  [ROUTE_ARAWMAN]: 'arawman',
+  [ROUTE_AMXML]: 'amxml',
+  [ROUTE_AMANAGER]: 'amanager',
+};
 
 const INTERNAL_ERROR = 'Internal error';
 
@@ -204,6 +242,12 @@ class AjamRequest {
   chunks: Buffer[];
   bodySize: number;
   failed: boolean;
+  /** performance.now() at arrival (0 when metrics are off). */
+  readonly start: number;
+  /** The body was read and the action started (run() answers from then on). */
+  running: boolean;
+  /** Counted as finished (AjamContext.finished). */
+  done: boolean;
 
   constructor(ctx: AjamContext, res: HttpResponse, route: AjamRoute, info: AjamRequestInfo) {
     this.ctx = ctx;
@@ -220,6 +264,9 @@ class AjamRequest {
     this.chunks = [];
     this.bodySize = 0;
     this.failed = false;
+    this.start = info.start;
+    this.running = false;
+    this.done = false;
   }
 
   /**
@@ -248,6 +295,8 @@ export interface AjamRequestInfo {
   forwardedProto: string;
   /** Arrived on the TLS listener. */
   tls: boolean;
+  /** performance.now() at arrival, for the latency metric (0: not timed). */
+  start: number;
 }
 
 /**
@@ -256,17 +305,24 @@ export interface AjamRequestInfo {
  */
 export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute, info: AjamRequestInfo): void {
   const r = new AjamRequest(ctx, res, route, info);
+  ctx.active++;
   res.onAborted(() => {
     r.aborted = true;
     // A stateless request's parked WaitEvent has nobody left to answer: end it now.
     if (r.stateless !== null) ctx.store.destroy(r.stateless);
+    // While the body is still coming nothing else will finish it; once running, run() does.
+    if (!r.running) ctx.finished(r, STATUS_CLIENT_CLOSED);
   });
+  if (ctx.draining) {
+    ctx.finished(r, sendError(res, 'unavailable', ctx.servername, { head: r.head, close: true }));
+    return;
+  }
   const trust = ctx.trust;
   if (trust !== undefined) {
     const peer = remoteAddress(res);
     const addr = trust.clientAddress(peer, info.forwardedFor);
     if (addr === null) {
-      sendError(res, 'badForwarded', ctx.servername, { head: r.head, close: true });
+      ctx.finished(r, sendError(res, 'badForwarded', ctx.servername, { head: r.head, close: true }));
       return;
     }
     r.addr = addr;
@@ -280,11 +336,11 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
   const cl = info.contentLength;
   if (cl !== '') {
     if (!/^[0-9]+$/.test(cl)) {
-      sendError(res, 'badContentLength', ctx.servername, { close: true });
+      ctx.finished(r, sendError(res, 'badContentLength', ctx.servername, { close: true }));
       return;
     }
     if (Number(cl) > MAX_BODY) {
-      sendError(res, 'bodyTooLarge', ctx.servername, { close: true });
+      ctx.finished(r, sendError(res, 'bodyTooLarge', ctx.servername, { close: true }));
       return;
     }
   }
@@ -295,7 +351,7 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
     if (r.bodySize + n > MAX_BODY) {
       // Chunked bodies have no Content-Length to check up front.
       r.failed = true;
-      sendError(res, 'bodyTooLarge', ctx.servername, { close: true });
+      ctx.finished(r, sendError(res, 'bodyTooLarge', ctx.servername, { close: true }));
       return;
     }
     // The ArrayBuffer is only valid during this callback: copy.
@@ -311,20 +367,23 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
 
 function params(r: AjamRequest, p: Param[] | null): void {
   if (p === null) {
-    sendError(r.res, 'tooManyParams', r.ctx.servername, { head: r.head });
+    r.ctx.finished(r, sendError(r.res, 'tooManyParams', r.ctx.servername, { head: r.head }));
     return;
   }
-  run(r, p).catch(onRunFailure);
-}
-
-/** Last resort: run() handles its own errors; this only keeps a bug from killing the process. */
-function onRunFailure(err: unknown): void {
-  log.error('request failed', { err: errText(err) });
+  r.running = true;
+  run(r, p).catch((err: unknown) => {
+    // Last resort: run() handles its own errors; this only keeps a bug from killing the process.
+    log.error('request failed', { err });
+    r.ctx.finished(r, 500);
+  });
 }
 
 async function run(r: AjamRequest, p: Param[]): Promise<void> {
   const { ctx } = r;
-  if (r.aborted) return;
+  if (r.aborted) {
+    ctx.finished(r, STATUS_CLIENT_CLOSED);
+    return;
+  }
   const digest = isDigestRoute(r.route);
   let session: Session;
   const stateless = ctx.stateless;
@@ -333,7 +392,7 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     // As a failed Login: answered after the delay (a timer, no slot held; none when the address
     // is locked out), nothing stored.
     if (who.delayMs > 0) await delay(who.delayMs);
-    if (!r.aborted) sendUnauthorized(r.res, ctx.servername, ctx.statelessChallenge, r.head);
+    ctx.finished(r, r.aborted ? STATUS_CLIENT_CLOSED : sendUnauthorized(r.res, ctx.servername, ctx.statelessChallenge, r.head));
     return;
   }
   if (who !== undefined && who.kind === 'ok') {
@@ -341,24 +400,25 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
   } else if (digest) {
     const auth = ctx.digest!.authorize(r.authorization, r.method, r.address);
     if (auth.kind === 'unauthorized') {
-      sendUnauthorized(r.res, ctx.servername, wwwAuthenticate(auth.nonce, auth.stale), r.head);
+      ctx.finished(r, sendUnauthorized(r.res, ctx.servername, wwwAuthenticate(auth.nonce, auth.stale), r.head));
       return;
     }
     if (auth.kind === 'forbidden') {
-      sendError(r.res, 'digestAcl', ctx.servername, { head: r.head });
+      ctx.finished(r, sendError(r.res, 'digestAcl', ctx.servername, { head: r.head }));
       return;
     }
     session = auth.session;
   } else {
     session = ctx.store.open(sessionIdFromCookies(r.cookie), r);
   }
+  let status = STATUS_CLIENT_CLOSED;
   try {
     let result: ActionResult;
     try {
       result = await ctx.dispatcher.handle(session, p, r);
     } catch (err) {
       // A bug, not bad input: answer like an AMI error, keep serving.
-      log.error('action failed', { err: errText(err) });
+      log.error('action failed', { err });
       result = { output: [amiError(undefined, INTERNAL_ERROR)] };
     }
     if (!r.aborted) {
@@ -366,10 +426,12 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
       const route = r.stateless === null ? r.route : cookielessRoute(r.route);
       const block = (r.secure ? ctx.secureHeaders : ctx.headers)[route]!.block(session);
       sendBlock(r.res, block, body, r.head, result.commit);
+      status = 200;
     }
   } catch (err) {
     // Formatting or writing failed (a bug): the client must not hang, the process must not die.
-    log.error('reply failed', { err: errText(err) });
+    status = 500;
+    log.error('reply failed', { err });
     if (!r.aborted) {
       try {
         r.res.close();
@@ -381,11 +443,8 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     // Always: a session left in flight would never expire; a stateless one simply ends.
     if (r.stateless !== null) ctx.store.destroy(session);
     else ctx.store.release(session);
+    ctx.finished(r, status);
   }
-}
-
-function errText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
 function format(route: AjamRoute, output: Buffer[], p: ReadonlyArray<Param>): Buffer {

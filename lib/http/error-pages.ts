@@ -24,6 +24,8 @@ const TEXT = { ...ERROR_TEXT, ...EXTRA_TEXT };
 export type ErrorKind = keyof typeof TEXT;
 
 interface Page {
+  /** Numeric status, for metrics. */
+  code: number;
   status: string;
   headers: string[];
   body: Buffer;
@@ -40,7 +42,7 @@ function page(kind: ErrorKind, servername: string): Page {
     const headers: string[] = [];
     if (servername !== '') headers.push('Server', servername);
     headers.push('Cache-Control', CACHE_CONTROL, 'Content-type', 'text/html');
-    p = { status: `${code} ${title}`, headers, body: errorPage(code, title, text, servername) };
+    p = { code, status: `${code} ${title}`, headers, body: errorPage(code, title, text, servername) };
     cache.set(key, p);
   }
   return p;
@@ -50,20 +52,23 @@ export function errorBody(kind: ErrorKind, servername: string): Buffer {
   return page(kind, servername).body;
 }
 
-/** 401 for the digest endpoints: WWW-authenticate goes before Content-type, as Asterisk. */
-export function sendUnauthorized(res: HttpResponse, servername: string, wwwAuthenticate: string, head: boolean): void {
+/** 401 for the digest endpoints: WWW-authenticate goes before Content-type, as Asterisk. Returns 401. */
+export function sendUnauthorized(res: HttpResponse, servername: string, wwwAuthenticate: string, head: boolean): number {
   const p = page('unauthorized', servername);
   const headers = p.headers.slice();
   headers.splice(headers.length - 2, 0, 'WWW-authenticate', wwwAuthenticate);
   send(res, p.status, headers, p.body, { head });
+  return p.code;
 }
 
+/** Writes the error page of `kind`; returns its status code (for metrics). */
 export function sendError(
   res: HttpResponse,
   kind: ErrorKind,
   servername: string,
   opts?: { head?: boolean; close?: boolean },
-): void {
+): number {
   const p = page(kind, servername);
   send(res, p.status, p.headers, p.body, opts);
+  return p.code;
 }

@@ -12,7 +12,11 @@ export const ROUTE_HEALTH = 5;
 export const ROUTE_ARAWMAN = 6;
 export const ROUTE_AMXML = 7;
 export const ROUTE_AMANAGER = 8;
-export type RouteKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+/** Operations: Prometheus metrics, liveness and readiness. */
+export const ROUTE_METRICS = 9;
+export const ROUTE_HEALTHZ = 10;
+export const ROUTE_READYZ = 11;
+export type RouteKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
 
 /** Limits from spec §1.5 (Asterisk's MAX_HTTP_LINE_LENGTH, AST_MAX_MANHEADERS, MAX_CONTENT_LENGTH). */
 export const MAX_REQUEST_LINE = 4096;
@@ -30,6 +34,9 @@ const EXACT: ReadonlyArray<readonly [string, RouteKind]> = [
   ['arawman', ROUTE_ARAWMAN],
   ['amxml', ROUTE_AMXML],
   ['amanager', ROUTE_AMANAGER],
+  ['metrics', ROUTE_METRICS],
+  ['healthz', ROUTE_HEALTHZ],
+  ['readyz', ROUTE_READYZ],
 ];
 const STATIC = 'static';
 

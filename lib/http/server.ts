@@ -10,7 +10,9 @@
 //   (every AJAM action is async) aborts that connection; browsers and the usual load tools do not
 //   pipeline. The node:http compatibility layer (uws-compat.ts) has none of these limits;
 // - raw non-UTF-8 bytes in a query string reach us as U+FFFD (percent-encoded bytes are exact).
-// `/health` lives under the prefix like every other route. The digest endpoints (/arawman, /amxml,
+// `/health` lives under the prefix like every other route and keeps its JSON (unchanged, for
+// existing monitors); `/healthz` (alive) and `/readyz` (AMI events flowing) are the probes to use,
+// `/metrics` the Prometheus scrape (allowed to `metricspermit` addresses only). The digest endpoints (/arawman, /amxml,
 // /amanager) are served when a DigestSessions is given (lib/app.ts always gives one).
 // Listeners: plain HTTP on host:port (unless `plain: false`) and HTTPS (uWS SSLApp) when `tls` is
 // given; both run the same handler, an HTTPS request only differs in its cookie being `Secure`.
@@ -19,14 +21,19 @@ import { resolve } from 'node:path';
 import type { SessionStore } from '../session/store.ts';
 import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
-import { closeListenSocket, createApp, listen, uwsNative, type TlsFiles } from './uws.ts';
+import { closeListenSocket, createApp, listen, remoteAddress, uwsNative, type TlsFiles } from './uws.ts';
+import type { Endpoint, Metrics } from '../metrics.ts';
+import { STATUS_CLIENT_CLOSED } from '../metrics.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
 import {
   ROUTE_AMANAGER,
   ROUTE_AMXML,
   ROUTE_ARAWMAN,
   ROUTE_HEALTH,
+  ROUTE_HEALTHZ,
   ROUTE_MANAGER,
+  ROUTE_METRICS,
+  ROUTE_READYZ,
   ROUTE_MXML,
   ROUTE_RAWMAN,
   ROUTE_STATIC,
@@ -66,6 +73,12 @@ export interface HttpServerOptions {
   digest?: DigestSessions;
   /** Extra fields for /health (pool state, …). */
   health?: () => HealthInfo;
+  /** Counts requests and serves `/metrics`; without it `/metrics` is 404. */
+  metrics?: Metrics;
+  /** Who may scrape `/metrics` (default: nobody). */
+  metricsAllowed?: (address: string) => boolean;
+  /** For `/readyz`: ready (200) or not, with the reason (503). Default: ready. */
+  readiness?: () => Readiness;
   /** Serve plain HTTP on host:port (default true; `[general] httpenable`). */
   plain?: boolean;
   /** Serve HTTPS too (`[general] tlsenable`); port 0 picks a free one. */
@@ -84,6 +97,19 @@ interface Listener {
   socket: us_listen_socket | undefined;
   boundPort: number;
 }
+
+export interface Readiness {
+  ready: boolean;
+  /** Why not ready (shown in the 503's JSON). */
+  reason?: string;
+  [key: string]: unknown;
+}
+
+/** The `endpoint` metric label of each route (index = RouteKind). */
+const ENDPOINT_OF_ROUTE: readonly Endpoint[] = [
+  'other', 'rawman', 'mxml', 'manager', 'static', 'health', 'arawman', 'amxml', 'amanager', 'metrics', 'healthz', 'readyz',
+];
+const JSON_HEADERS = ['Cache-Control', 'no-cache, no-store', 'Content-Type', 'application/json'];
 
 // Headers copied out of the request by collectHeader; one scratch object is safe because uWS
 // request handlers run synchronously and never re-enter.
@@ -137,6 +163,7 @@ export class HttpServer {
     this.ajam = new AjamContext(options.store, options.dispatcher, options.servername, this.prefix, options.digest, {
       stateless: options.stateless,
       trust: options.trustProxy,
+      metrics: options.metrics,
     });
     this.listeners = [];
     if (options.plain !== false) this.addListener(createApp(), false, options.host, options.port);
@@ -152,7 +179,7 @@ export class HttpServer {
         this.onRequest(res, req, tls);
       } catch (err) {
         // A bug must cost one request, not the process.
-        log.error('request handler failed', { err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        log.error('request handler failed', { err });
         try {
           sendError(res, 'internal', this.servername, { close: true });
         } catch {
@@ -184,10 +211,33 @@ export class HttpServer {
     return this.port;
   }
 
+  /**
+   * Shutdown, first step: no new connections, and requests arriving on open keep-alive
+   * connections get 503 with `Connection: close`; requests already running carry on.
+   */
+  stopAccepting(): void {
+    this.ajam.draining = true;
+    for (const l of this.listeners) {
+      if (l.socket !== undefined) closeListenSocket(l.socket);
+      l.socket = undefined;
+    }
+  }
+
+  /** AJAM requests started and not yet answered. */
+  get inFlight(): number {
+    return this.ajam.active;
+  }
+
+  /** Resolves once no AJAM request is running (at once if none is). */
+  idle(): Promise<void> {
+    return this.ajam.idle();
+  }
+
   /** Stops listening and closes every connection (in-flight requests see onAborted). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.ajam.draining = true;
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;
@@ -212,6 +262,8 @@ export class HttpServer {
       return;
     }
     const route = matchRoute(path, this.prefix);
+    const metrics = this.options.metrics;
+    const start = metrics === undefined ? 0 : performance.now();
     if (
       route === ROUTE_RAWMAN ||
       route === ROUTE_MXML ||
@@ -229,44 +281,99 @@ export class HttpServer {
         forwardedFor: scratch.forwardedFor,
         forwardedProto: scratch.forwardedProto,
         tls,
+        start,
       };
       handleAjam(this.ajam, res, route, info);
-    } else if (route === ROUTE_STATIC && this.staticRoot !== undefined) {
+      return;
+    }
+    let status: number;
+    if (route === ROUTE_STATIC && this.staticRoot !== undefined) {
       if (method === 'POST') {
-        sendError(res, 'notImplemented', servername);
+        status = sendError(res, 'notImplemented', servername);
+      } else {
+        readHeaders(req);
+        this.onStatic(res, staticSubpath(path, this.prefix), head, scratch.cookie, scratch.ifNoneMatch, start);
         return;
       }
-      readHeaders(req);
-      this.onStatic(res, staticSubpath(path, this.prefix), head, scratch.cookie, scratch.ifNoneMatch);
-    } else if (route === ROUTE_HEALTH) {
-      if (method === 'POST') sendError(res, 'notImplemented', servername);
-      else this.onHealth(res, head);
+    } else if (route === ROUTE_HEALTH || route === ROUTE_HEALTHZ || route === ROUTE_READYZ) {
+      if (method === 'POST') status = sendError(res, 'notImplemented', servername);
+      else if (route === ROUTE_HEALTH) status = this.onHealth(res, head);
+      else if (route === ROUTE_HEALTHZ) status = this.sendJson(res, head, 200, { status: 'ok' });
+      else status = this.onReady(res, head);
+    } else if (route === ROUTE_METRICS && metrics !== undefined) {
+      if (method === 'POST') status = sendError(res, 'notImplemented', servername);
+      else if (this.options.metricsAllowed?.(remoteAddress(res)) !== true) status = sendError(res, 'aclDenied', servername, { head });
+      else {
+        this.onMetrics(res, head, metrics, start);
+        return;
+      }
     } else {
-      sendError(res, 'notFound', servername, { head });
+      status = sendError(res, 'notFound', servername, { head });
     }
+    if (metrics !== undefined) metrics.request(ENDPOINT_OF_ROUTE[route]!, status, start, performance.now());
   }
 
-  private onStatic(res: HttpResponse, sub: string, head: boolean, cookie: string, ifNoneMatch: string): void {
+  private onMetrics(res: HttpResponse, head: boolean, metrics: Metrics, start: number): void {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+      metrics.request('metrics', STATUS_CLIENT_CLOSED, start, performance.now());
+    });
+    void metrics.scrape().then(
+      (text) => {
+        if (aborted) return;
+        const headers: string[] = [];
+        if (this.servername !== '') headers.push('Server', this.servername);
+        headers.push('Cache-Control', 'no-cache, no-store', 'Content-Type', metrics.contentType);
+        send(res, STATUS.OK, headers, Buffer.from(text), { head });
+        metrics.request('metrics', 200, start, performance.now());
+      },
+      (err: unknown) => {
+        log.error('metrics scrape failed', { err });
+        if (aborted) return;
+        metrics.request('metrics', sendError(res, 'internal', this.servername, { head }), start, performance.now());
+      },
+    );
+  }
+
+  /** 200 when an AMI connection carrying events is logged in and FullyBooted, else 503 and why. */
+  private onReady(res: HttpResponse, head: boolean): number {
+    const r = this.ajam.draining ? { ready: false, reason: 'shutting down' } : (this.options.readiness?.() ?? { ready: true });
+    return this.sendJson(res, head, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'unavailable', ...r });
+  }
+
+  private sendJson(res: HttpResponse, head: boolean, code: 200 | 503, value: unknown): number {
+    const headers: string[] = [];
+    if (this.servername !== '') headers.push('Server', this.servername);
+    headers.push(...JSON_HEADERS);
+    send(res, code === 200 ? STATUS.OK : STATUS.UNAVAILABLE, headers, Buffer.from(JSON.stringify(value) + '\n'), { head });
+    return code;
+  }
+
+  private onStatic(res: HttpResponse, sub: string, head: boolean, cookie: string, ifNoneMatch: string, start: number): void {
     const servername = this.servername;
+    const metrics = this.options.metrics;
+    const done = (status: number): void => metrics?.request('static', status, start, performance.now());
     if (!staticPathAllowed(sub)) {
-      sendError(res, 'staticDenied', servername, { head });
+      done(sendError(res, 'staticDenied', servername, { head }));
       return;
     }
     if (isPrivatePath(sub)) {
       const s = this.options.store.find(sessionIdFromCookies(cookie));
       if (s === undefined || !s.authenticated) {
-        sendError(res, 'staticDenied', servername, { head });
+        done(sendError(res, 'staticDenied', servername, { head }));
         return;
       }
     }
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
+      done(STATUS_CLIENT_CLOSED);
     });
     void readStatic(this.staticRoot!, sub, ifNoneMatch).then((r) => {
       if (aborted) return;
-      if (r.kind === 'not-found') return sendError(res, 'notFound', servername, { head });
-      if (r.kind === 'forbidden') return sendError(res, 'staticDenied', servername, { head });
+      if (r.kind === 'not-found') return done(sendError(res, 'notFound', servername, { head }));
+      if (r.kind === 'forbidden') return done(sendError(res, 'staticDenied', servername, { head }));
       const headers: string[] = [];
       if (servername !== '') headers.push('Server', servername);
       if (r.kind === 'not-modified') {
@@ -276,14 +383,16 @@ export class HttpServer {
           for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
           res.endWithoutBody();
         });
+        done(304);
         return;
       }
       headers.push('Content-type', r.type, 'ETag', r.etag, 'Last-Modified', r.lastModified);
       send(res, STATUS.OK, headers, r.body, { head });
+      done(200);
     });
   }
 
-  private onHealth(res: HttpResponse, head: boolean): void {
+  private onHealth(res: HttpResponse, head: boolean): number {
     const extra = this.options.health?.() ?? { ready: true };
     const body = Buffer.from(
       JSON.stringify({
@@ -297,6 +406,7 @@ export class HttpServer {
     if (this.servername !== '') headers.push('Server', this.servername);
     headers.push('Cache-Control', 'no-cache, no-store', 'Content-Type', 'application/json');
     send(res, extra.ready ? STATUS.OK : STATUS.UNAVAILABLE, headers, body, { head });
+    return extra.ready ? 200 : 503;
   }
 }
 

@@ -13,6 +13,7 @@ import { challenge, events, filter, login, logoff, type BootInfo, type LocalCont
 import { waitEvent } from './waitevent.ts';
 import { AuthLimiter } from '../auth/limiter.ts';
 import { DEFAULTS } from '../config/defaults.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface DispatcherOptions {
   store: SessionStore;
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
   bootInfo?: () => BootInfo;
   /** Brute-force limits shared by every way of logging in (default: the default limits). */
   limiter?: AuthLimiter;
+  /** Action latency and login counts go here when given. */
+  metrics?: Metrics;
 }
 
 export class Dispatcher {
@@ -35,6 +38,7 @@ export class Dispatcher {
   readonly pool: ActionSender;
   readonly log: EventLog;
   readonly limiter: AuthLimiter;
+  readonly metrics: Metrics | undefined;
   private readonly ctx: LocalContext;
 
   constructor(opts: DispatcherOptions) {
@@ -43,8 +47,10 @@ export class Dispatcher {
     this.pool = opts.pool;
     this.log = opts.log;
     this.limiter = opts.limiter ?? new AuthLimiter();
+    this.metrics = opts.metrics;
     this.ctx = {
       limiter: this.limiter,
+      metrics: opts.metrics,
       store: opts.store,
       users: opts.users,
       log: opts.log,
@@ -131,7 +137,16 @@ export class Dispatcher {
     } catch (err) {
       return Promise.resolve(internalError(id, err));
     }
-    return sent.then(toResult, (err: unknown) => internalError(id, err));
+    const m = this.metrics;
+    if (m === undefined) return sent.then(toResult, (err: unknown) => internalError(id, err));
+    const start = performance.now();
+    return sent.then(
+      (msgs) => {
+        m.action(action, start, performance.now());
+        return toResult(msgs);
+      },
+      (err: unknown) => internalError(id, err),
+    );
   }
 }
 

@@ -16,6 +16,8 @@ import type { SessionStore } from './store.ts';
 import type { ActionRequest } from './request.ts';
 import type { ActionResult } from './types.ts';
 import { MSG, error, message, reply, success } from './replies.ts';
+import type { Metrics } from '../metrics.ts';
+import { log } from '../log.ts';
 
 /** EVENT_FLAG_SYSTEM (spec §5.1): gates FullyBooted at login and the Filter action. */
 export const SYSTEM: ClassMask = 1;
@@ -38,6 +40,7 @@ export interface LocalContext {
   bootInfo: () => BootInfo;
   /** Brute-force limits (per address lockout, per user slow-down). */
   limiter: AuthLimiter;
+  metrics?: Metrics | undefined;
 }
 
 export async function login(ctx: LocalContext, s: Session, req: ActionRequest, address: string): Promise<ActionResult> {
@@ -46,16 +49,27 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
   const name = req.get('Username');
   // A locked address is refused at once, whatever the secret: no delay, nothing checked.
   const verdict = ctx.limiter.check(address, name);
-  if (verdict.locked) return refuseNow(ctx, s, id);
+  if (verdict.locked) {
+    // Counted, not logged: the lockout itself was logged once when it started.
+    ctx.metrics?.logins.inc({ result: 'failure' });
+    ctx.metrics?.loginFailures.inc({ reason: 'locked' });
+    return refuseNow(ctx, s, id);
+  }
   if (verdict.delayMs > 0) await delay(verdict.delayMs);
   if (s.destroyed) return { output: [error(id, MSG.AUTH_FAILED)], destroySession: true };
   const user = ctx.users.get(name.toLowerCase());
-  if (user !== undefined && loginInUse(ctx, s, user)) return refuse(ctx, s, id, MSG.LOGIN_IN_USE);
+  if (user !== undefined && loginInUse(ctx, s, user)) {
+    loginFailed(ctx, name, address, 'in_use');
+    return refuse(ctx, s, id, MSG.LOGIN_IN_USE);
+  }
   if (user === undefined || !authenticate(s, req, user, address)) {
+    loginFailed(ctx, name, address, 'auth');
     ctx.limiter.recordFailure(address, name, req.get('AuthType').toLowerCase() === 'md5' ? 'login-md5' : 'login');
     return refuse(ctx, s, id, MSG.AUTH_FAILED);
   }
   ctx.limiter.recordSuccess(address, name);
+  ctx.metrics?.logins.inc({ result: 'success' });
+  log.info('login', { user: user.name, address });
 
   s.user = user;
   s.authenticated = true;
@@ -121,6 +135,16 @@ export function filter(s: Session, req: ActionRequest): ActionResult {
 /** Asterisk's check_manager_session_inuse: another logged-in session of a single-login user. */
 function loginInUse(ctx: LocalContext, s: Session, user: User): boolean {
   return !user.allowMultipleLogin && ctx.store.userHasSession(user.name, s);
+}
+
+/**
+ * Counted once per failed Login. Logged here only when the secret was not the reason (a wrong one
+ * is logged by the limiter, with the lockout that may follow); the name is the client's: cut short.
+ */
+function loginFailed(ctx: LocalContext, name: string, address: string, reason: 'auth' | 'in_use'): void {
+  ctx.metrics?.logins.inc({ result: 'failure' });
+  ctx.metrics?.loginFailures.inc({ reason });
+  if (reason !== 'auth') log.warn('login failed', { user: name.length > 64 ? name.slice(0, 64) + '…' : name, address, reason });
 }
 
 function authenticate(s: Session, req: ActionRequest, user: User, address: string): boolean {

@@ -51,7 +51,15 @@ function complete(s: Session, actionId: string): ActionResult {
   if (lost > 0) output.push(eventsLostMessage(lost));
   for (let i = 0; i < entries.length; i++) output.push(entries[i]!.msg.raw);
   output.push(actionId ? Buffer.from(`Event: WaitEventComplete\r\nActionID: ${actionId}\r\n\r\n`) : TAIL);
-  return { output, commit: () => cursor.commit(end) };
+  const counts = cursor.log.delivered;
+  return {
+    output,
+    commit: () => {
+      cursor.commit(end);
+      counts.events += entries.length;
+      counts.lost += lost;
+    },
+  };
 }
 
 class ParkedWaitEvent implements LogWaiter, ParkedWait {

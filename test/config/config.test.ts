@@ -38,6 +38,10 @@ t.test('defaults', async (t) => {
     authLimit: 5,
     authWindow: 60,
     authMaxLock: 900,
+    loglevel: 'info',
+    metricspermit: '127.0.0.0/8, ::1',
+    metricspermitAt: '',
+    shutdowntimeout: 10,
   });
   t.match(c.general.servername, /^ajam-proxy\/\d+\.\d+\.\d+/);
   t.same(c.asterisk, {
@@ -66,6 +70,9 @@ t.test('every option', async (t) => {
       'users = etc/manager.conf',
       'static = www',
       'eventbuffer = 500',
+      'loglevel = Debug',
+      'metricspermit = 10.0.0.0/8',
+      'shutdowntimeout = 2.5',
       '[asterisk]',
       'host = pbx.example.com',
       'port = 5039',
@@ -89,6 +96,10 @@ t.test('every option', async (t) => {
   t.equal(c.general.users, join(path, '..', 'etc', 'manager.conf'));
   t.equal(c.general.static, join(path, '..', 'www'));
   t.equal(c.general.eventBuffer, 500);
+  t.equal(c.general.loglevel, 'debug');
+  t.equal(c.general.metricspermit, '10.0.0.0/8');
+  t.match(c.general.metricspermitAt, /\.conf:11$/);
+  t.equal(c.general.shutdowntimeout, 2.5);
   t.same(c.asterisk, {
     host: 'pbx.example.com',
     port: 5039,
@@ -168,6 +179,8 @@ t.test('bad values name file, line and key', async (t) => {
     ['[general]\nusers =', /:2: users: expected a value/],
     ['[asterisk]\nsimulate = yes\nport = http', /:3: port/],
     ['[asterisk]\nsimulate = yes\nauthtype = digest', /:3: authtype: expected plain or md5, got 'digest'/],
+    ['[general]\nloglevel = loud', /:2: loglevel: expected silent, fatal, error, warn, info, debug or trace, got 'loud'/],
+    ['[general]\nshutdowntimeout = soon', /:2: shutdowntimeout: expected seconds/],
     ['[asterisk]\nsimulate = yes\nconnections = 0', /:3: connections/],
     ['[asterisk]\nsimulate = yes\nconnections = 65', /:3: connections/],
     ['[asterisk]\nsimulate = yes\nactiontimeout = 0', /:3: actiontimeout: expected seconds, more than 0/],

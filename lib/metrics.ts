@@ -1,0 +1,337 @@
+// The Prometheus metrics of one running proxy (served at `<prefix>/metrics`). One Metrics per app,
+// each with its own prom-client Registry, so several apps in one process (tests) never collide.
+//
+// Two kinds of metric:
+// - counted where it happens (requests, action latency, logins, refusals): modules hold the
+//   Metrics and increment the named field; labels come from fixed sets only (endpoint names,
+//   status codes, action names the permission table knows), never from client input as such;
+// - read at scrape time from state that already exists (sessions, ring fill, AMI connection
+//   states, actions in flight): `watch()` gives the sources, the gauges' collect() reads them, so
+//   the hot path pays nothing for them.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The endpoint label: a fixed set (uWS routes are mapped to these names by lib/http/server.ts). */
+export const ENDPOINTS = [
+  'other', 'rawman', 'mxml', 'manager', 'static', 'health', 'arawman', 'amxml', 'amanager',
+  'metrics', 'healthz', 'readyz', 'websocket', 'sse',
+] as const;
+export type Endpoint = (typeof ENDPOINTS)[number];
+
+/** Label for a request whose client went away before the reply (nginx's convention). */
+export const STATUS_CLIENT_CLOSED = 499;
+
+/** What the scrape-time gauges read (each optional: a missing source exports nothing). */
+export interface MetricSources {
+  /** Sessions by state, e.g. { unauthenticated: 3, authenticated: 10 }. */
+  sessions?: () => Record<string, number>;
+  /** Clients holding a stream of events by kind (waitevent, websocket, sse). */
+  clients?: () => Record<string, number>;
+  /** The shared event ring. */
+  ring?: () => { entries: number; capacity: number; bytes?: number; appended: number; overwritten: number };
+  /** Events delivered to clients and EventsLost counts told, since start. */
+  delivered?: () => { events: number; lost: number };
+  /** AMI connections by state name (ready, connecting, waiting to reconnect, …), per server. */
+  amiConnections?: () => Array<{ server: string; state: string }>;
+  /** Actions sent to Asterisk and not answered yet. */
+  actionsInFlight?: () => number;
+  /** The brute-force limiter: wrong credentials and lockouts since start. */
+  auth?: () => { failures: number; lockouts: number };
+  /** Actions answered with an error by the proxy: timeouts and lost connections, since start. */
+  actionFailures?: () => { timeout: number; lost: number };
+}
+
+export interface MetricsOptions {
+  /** Node's default process metrics (CPU, memory, event-loop lag, GC); default true. */
+  processMetrics?: boolean;
+}
+
+// Seconds. Ping through the proxy takes ~100 µs; WaitEvent long-polls land in the top buckets.
+const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const ACTION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class Metrics {
+  readonly registry: Registry;
+  private sources: MetricSources;
+
+  readonly httpRequests: Counter<'endpoint' | 'status'>;
+  readonly httpDuration: Histogram<'endpoint'>;
+  readonly actionDuration: Histogram<'action'>;
+  readonly logins: Counter<'result'>;
+  readonly loginFailures: Counter<'reason'>;
+  readonly limitRefusals: Counter<'limit'>;
+  readonly amiReconnects: Counter<'server'>;
+  readonly amiStateChanges: Counter<'server' | 'state'>;
+  readonly usersReloads: Counter<'result'>;
+  readonly sessionsEnded: Counter<'reason'>;
+  readonly slowClientCloses: Counter<'kind'>;
+
+  /** Children of httpDuration per endpoint, looked up once (labels() re-validates on every call). */
+  private readonly durationByEndpoint: Map<string, { observe(v: number): void }>;
+  private readonly durationByAction: Map<string, { observe(v: number): void }>;
+
+  constructor(opts: MetricsOptions = {}) {
+    const registers = [(this.registry = new Registry())];
+    this.sources = {};
+    this.durationByEndpoint = new Map();
+    this.durationByAction = new Map();
+    const src = (): MetricSources => this.sources;
+
+    this.httpRequests = new Counter({
+      name: 'ajam_http_requests_total',
+      help: 'HTTP requests answered, by endpoint and status code (499: the client went away first)',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'ajam_http_request_duration_seconds',
+      help: 'Time from request to reply, by endpoint (WaitEvent long-polls included)',
+      labelNames: ['endpoint'],
+      buckets: HTTP_BUCKETS,
+      registers,
+    });
+    this.actionDuration = new Histogram({
+      name: 'ajam_action_duration_seconds',
+      help: 'Actions forwarded to Asterisk: time until the whole answer (list items included) was in',
+      labelNames: ['action'],
+      buckets: ACTION_BUCKETS,
+      registers,
+    });
+    this.logins = new Counter({
+      name: 'ajam_logins_total',
+      help: 'Login actions by result (success, failure)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.loginFailures = new Counter({
+      name: 'ajam_login_failures_total',
+      help: 'Failed Login actions by reason (auth: unknown user, wrong secret/key or ACL; in_use: allowmultiplelogin = no; locked: address locked out)',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Counter({
+      name: 'ajam_login_lockouts_total',
+      help: 'Address lockouts started after repeated failed logins (every way of logging in)',
+      registers,
+      collect() {
+        const a = src().auth?.();
+        if (a !== undefined) setCounter(this, a.lockouts);
+      },
+    });
+    new Counter({
+      name: 'ajam_auth_failures_total',
+      help: 'Wrong secrets, keys or digests, every way of logging in (Login, Challenge, digest)',
+      registers,
+      collect() {
+        const a = src().auth?.();
+        if (a !== undefined) setCounter(this, a.failures);
+      },
+    });
+    this.limitRefusals = new Counter({
+      name: 'ajam_limit_refusals_total',
+      help: 'Requests refused because a configured bound was reached, by limit',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.amiReconnects = new Counter({
+      name: 'ajam_ami_reconnects_total',
+      help: 'AMI connections lost (each is followed by a reconnect attempt)',
+      labelNames: ['server'],
+      registers,
+    });
+    this.amiStateChanges = new Counter({
+      name: 'ajam_ami_state_changes_total',
+      help: 'AMI connection state changes by the state entered',
+      labelNames: ['server', 'state'],
+      registers,
+    });
+    this.usersReloads = new Counter({
+      name: 'ajam_users_reloads_total',
+      help: 'Reloads of the users file (SIGHUP) by result (ok, error: the old users stay)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.sessionsEnded = new Counter({
+      name: 'ajam_sessions_ended_total',
+      help: 'Sessions ended by the proxy, by reason (reload: user removed or changed)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.slowClientCloses = new Counter({
+      name: 'ajam_slow_client_closes_total',
+      help: 'Event streams closed because the client read too slowly, by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+
+    new Gauge({
+      name: 'ajam_sessions',
+      help: 'HTTP manager sessions by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        const s = src().sessions?.();
+        if (s !== undefined) for (const k in s) this.set({ state: k }, s[k]!);
+      },
+    });
+    new Gauge({
+      name: 'ajam_event_clients',
+      help: 'Clients waiting for or streaming events, by kind (waitevent, websocket, sse)',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        const c = src().clients?.();
+        if (c !== undefined) for (const k in c) this.set({ kind: k }, c[k]!);
+      },
+    });
+    new Counter({
+      name: 'ajam_events_in_total',
+      help: 'Events received from Asterisk into the shared ring',
+      registers,
+      collect() {
+        const r = src().ring?.();
+        if (r !== undefined) setCounter(this, r.appended);
+      },
+    });
+    new Counter({
+      name: 'ajam_events_dropped_total',
+      help: 'Events overwritten in the ring (the oldest go when it is full; readers that had not reached them are told EventsLost)',
+      registers,
+      collect() {
+        const r = src().ring?.();
+        if (r !== undefined) setCounter(this, r.overwritten);
+      },
+    });
+    new Counter({
+      name: 'ajam_events_out_total',
+      help: 'Events delivered to clients (one per event per client)',
+      registers,
+      collect() {
+        const d = src().delivered?.();
+        if (d !== undefined) setCounter(this, d.events);
+      },
+    });
+    new Counter({
+      name: 'ajam_events_lost_total',
+      help: 'Events clients were told they lost (sum of EventsLost counts)',
+      registers,
+      collect() {
+        const d = src().delivered?.();
+        if (d !== undefined) setCounter(this, d.lost);
+      },
+    });
+    new Gauge({
+      name: 'ajam_event_ring_entries',
+      help: 'Events held in the shared ring',
+      registers,
+      collect() {
+        const r = src().ring?.();
+        if (r !== undefined) this.set(r.entries);
+      },
+    });
+    new Gauge({
+      name: 'ajam_event_ring_capacity',
+      help: 'Capacity of the shared ring (eventbuffer)',
+      registers,
+      collect() {
+        const r = src().ring?.();
+        if (r !== undefined) this.set(r.capacity);
+      },
+    });
+    new Gauge({
+      name: 'ajam_event_ring_bytes',
+      help: 'Bytes of the events held in the shared ring',
+      registers,
+      collect() {
+        const r = src().ring?.();
+        if (r?.bytes !== undefined) this.set(r.bytes);
+      },
+    });
+    new Gauge({
+      name: 'ajam_ami_connections',
+      help: 'AMI connections by server and state (ready = logged in and usable)',
+      labelNames: ['server', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        const list = src().amiConnections?.();
+        if (list === undefined) return;
+        const counts = new Map<string, { server: string; state: string; n: number }>();
+        for (const c of list) {
+          const k = c.server + '\0' + c.state;
+          const e = counts.get(k);
+          if (e === undefined) counts.set(k, { server: c.server, state: c.state, n: 1 });
+          else e.n++;
+        }
+        for (const e of counts.values()) this.set({ server: e.server, state: e.state }, e.n);
+      },
+    });
+    new Gauge({
+      name: 'ajam_actions_in_flight',
+      help: 'Actions sent to Asterisk and not yet answered',
+      registers,
+      collect() {
+        const n = src().actionsInFlight?.();
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Counter({
+      name: 'ajam_action_failures_total',
+      help: 'Actions the proxy answered with an error itself, by reason (timeout, lost: connection dropped)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const f = src().actionFailures?.();
+        if (f === undefined) return;
+        this.reset();
+        this.inc({ reason: 'timeout' }, f.timeout);
+        this.inc({ reason: 'lost' }, f.lost);
+      },
+    });
+
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ajam_' });
+  }
+
+  /** Adds or replaces scrape-time sources (app.ts gives the store, ring and pool). */
+  watch(sources: MetricSources): void {
+    this.sources = { ...this.sources, ...sources };
+  }
+
+  /** One HTTP request answered: `startMs` from performance.now() at its start (0: not timed). */
+  request(endpoint: Endpoint, status: number, startMs: number, nowMs: number): void {
+    this.httpRequests.inc({ endpoint, status });
+    if (startMs === 0) return;
+    let h = this.durationByEndpoint.get(endpoint);
+    if (h === undefined) {
+      h = this.httpDuration.labels(endpoint);
+      this.durationByEndpoint.set(endpoint, h);
+    }
+    h.observe((nowMs - startMs) / 1000);
+  }
+
+  /** One forwarded action fully answered; `name` is a table-known action (bounded label set). */
+  action(name: string, startMs: number, nowMs: number): void {
+    let h = this.durationByAction.get(name);
+    if (h === undefined) {
+      h = this.actionDuration.labels(name);
+      this.durationByAction.set(name, h);
+    }
+    h.observe((nowMs - startMs) / 1000);
+  }
+
+  /** Text exposition for a scrape. */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** A counter that mirrors a running total kept elsewhere. */
+function setCounter(c: Counter, total: number): void {
+  c.reset();
+  if (total > 0) c.inc(total);
+}
