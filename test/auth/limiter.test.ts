@@ -1,6 +1,7 @@
 import t from 'tap';
 import { AuthLimiter } from '../../lib/auth/limiter.ts';
 import { setLogLevel } from '../../lib/log.ts';
+import { captureLogs } from '../helpers/log.ts';
 
 if (process.env.AJAM_LOG === undefined) setLogLevel('silent');
 
@@ -64,20 +65,14 @@ t.test('the tables stay bounded', async (t) => {
 });
 
 t.test('log lines carry address and user, never anything else given', async (t) => {
-  setLogLevel('warn');
-  const lines: string[] = [];
-  const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const l = new AuthLimiter({ limit: 2 });
+  const l = new AuthLimiter({ limit: 2 });
+  const records = await captureLogs('warn', () => {
     l.recordFailure('203.0.113.9', 'admin');
     l.recordFailure('203.0.113.9', 'admin');
     l.recordFailure('203.0.113.9', 'admin');
-  } finally {
-    process.stderr.write = orig;
-    setLogLevel('silent');
-  }
-  t.equal(lines.filter((s) => s.includes('authentication failed')).length, 2, 'one line per counted failure');
-  t.equal(lines.filter((s) => s.includes('locked out')).length, 1, 'one line per lockout');
-  t.ok(lines.every((s) => s.includes('address=203.0.113.9') && s.includes('user=admin')));
+  });
+  t.equal(records.filter((r) => r.msg === 'authentication failed').length, 2, 'one line per counted failure');
+  t.equal(records.filter((r) => r.msg.includes('locked out')).length, 1, 'one line per lockout');
+  t.ok(records.every((r) => r.address === '203.0.113.9' && r.user === 'admin'));
+  t.same(l.totals, { failures: 3, lockouts: 1 }, 'totals for /metrics');
 });

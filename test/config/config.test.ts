@@ -38,6 +38,8 @@ t.test('defaults', async (t) => {
     authLimit: 5,
     authWindow: 60,
     authMaxLock: 900,
+    httpEnable: true,
+    allowBasic: false,
     loglevel: 'info',
     metricspermit: '127.0.0.0/8, ::1',
     metricspermitAt: '',
