@@ -30,16 +30,13 @@ export class TrustedProxies {
   /** The client address for a request from `peer` carrying `xff` ('' when absent); null: malformed. */
   clientAddress(peer: string, xff: string): string | null {
     if (xff === '' || !this.trusts(peer)) return peer;
-    let end = xff.length;
+    const hops = xff.split(',');
     let hop = '';
-    while (end > 0) {
-      const comma = xff.lastIndexOf(',', end - 1);
-      const text = xff.slice(comma + 1, end).trim();
-      const addr = canonical(text);
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const addr = canonical(hops[i]!.trim());
       if (addr === null) return null;
       hop = addr;
       if (!this.trusts(hop)) return hop;
-      end = comma === -1 ? 0 : comma;
     }
     return hop;
   }

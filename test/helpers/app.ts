@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../lib/config/config.ts';
+import { loadConfig, type Config } from '../../lib/config/config.ts';
 import { startApp } from '../../lib/app.ts';
 import type { RunningApp, StartOptions } from '../../lib/app.ts';
 import { setLogLevel } from '../../lib/log.ts';
@@ -51,6 +51,8 @@ export interface TestAppOptions extends StartOptions {
   /** Extra `[general]` lines. */
   general?: string;
   users?: string;
+  /** Adjusts the loaded config before start (e.g. a free TLS port: `config.general.tls.port = 0`). */
+  configure?: (config: Config) => void;
 }
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -75,6 +77,7 @@ actiontimeout = 5
   );
   const config = loadConfig(join(dir, 'ajam-proxy.conf'));
   config.general.bindport = 0;
+  opts.configure?.(config);
   const app = await startApp(config, {
     simulateCalls: false,
     loginFailDelayMs: 20,

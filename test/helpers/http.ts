@@ -54,8 +54,9 @@ export class RawClient {
   private closed: boolean;
   private waiter: (() => void) | undefined;
 
-  constructor(port: number, host = '127.0.0.1') {
-    this.socket = connect(port, host);
+  /** `localAddress`: the loopback address to connect from (127.0.0.0/8 all works on Linux). */
+  constructor(port: number, host = '127.0.0.1', localAddress?: string) {
+    this.socket = localAddress === undefined ? connect(port, host) : connect({ port, host, localAddress });
     this.buf = Buffer.alloc(0);
     this.closed = false;
     this.waiter = undefined;

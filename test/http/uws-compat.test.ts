@@ -1,6 +1,7 @@
 // The node:http compatibility layer (lib/http/uws-compat.ts), used when uWS has no native binary
 // for this Node build: the HTTP server tests and the capture comparisons run again with the
-// package's fallback forced (UWS_USE_FALLBACK=1), each file in a child process.
+// package's fallback forced (UWS_USE_FALLBACK=1), each file in a child process; the HTTPS listener
+// (node:https there) too.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ function runWithFallback(file: string): Promise<{ code: number | null; out: stri
   });
 }
 
-for (const file of ['test/http/server.test.ts', 'test/e2e/captures.test.ts']) {
+for (const file of ['test/http/server.test.ts', 'test/e2e/captures.test.ts', 'test/security/tls.test.ts']) {
   t.test(`${file} on the compatibility layer`, async (t) => {
     const { code, out } = await runWithFallback(file);
     const summary = /# \{ total: (\d+), pass: (\d+)/.exec(out);
