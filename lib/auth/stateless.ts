@@ -5,7 +5,8 @@
 //
 // - Token lookup is by the token's SHA-256 in a Map, then confirmed with timingSafeEqual: the Map's
 //   timing can only tell an attacker whether the hash of what they sent is known, which needs a
-//   SHA-256 preimage to use. Basic compares the secret in constant time (checkSecret).
+//   SHA-256 preimage to use. Basic checks the secret as Login does (verifySecret: plain or sha256:,
+//   constant time).
 // - The user's ACL applies to the client address (the forwarded one behind a trusted proxy); a
 //   refusal is a failed login like a wrong token.
 // - The proxy's own AMI login name is never accepted, whatever the users file says.
@@ -15,7 +16,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { User } from './types.ts';
 import type { AuthLimiter } from './limiter.ts';
-import { checkSecret, safeEqual } from './md5.ts';
+import { safeEqual } from './md5.ts';
+import { verifySecret } from './secret.ts';
 import { tokenHash } from './tokens.ts';
 
 export interface StatelessAuthOptions {
@@ -117,13 +119,14 @@ export class StatelessAuth {
     if (verdict?.locked === true) return LOCKED;
     const slow = verdict?.delayMs ?? 0;
     const user = this.users.get(name.toLowerCase());
-    const known = user !== undefined && !this.reserved(user) && user.secret !== undefined;
+    const known = user !== undefined && !this.reserved(user);
     // Compare even for an unknown user, so the reply time does not tell which names exist.
     if (!known) {
       safeEqual(secret, secret);
       return this.fail(address, name, 'basic', slow);
     }
-    if (!checkSecret(user.secret, secret)) return this.fail(address, name, 'basic', slow);
+    // Plain or `sha256:` secret, as Login (lib/auth/secret.ts); no secret at all never passes.
+    if (!verifySecret(user, secret)) return this.fail(address, name, 'basic', slow);
     return this.admit(user, address, 'basic');
   }
 

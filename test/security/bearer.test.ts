@@ -6,6 +6,7 @@ import { rawRequest, get, post, header } from '../helpers/http.ts';
 import { AjamClient, field, messages, startTestApp, USERS } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { newToken, tokenLine } from '../../lib/auth/tokens.ts';
+import { hashSecret } from '../../lib/auth/secret.ts';
 
 const admin = newToken();
 const admin2 = newToken();
@@ -25,6 +26,11 @@ secret = proxypw
 read = all
 write = all
 ${proxyOwn.line}
+
+[hashed]
+secret = ${hashSecret('hashedpw')}
+read = all
+write = all
 
 [quiet]
 secret = quietpw
@@ -208,6 +214,12 @@ t.test('Basic: ignored unless allowbasic = yes', async (t) => {
   t.equal(header(on, 'Set-Cookie'), undefined);
   t.equal(basic.app.store.size, before);
   t.same(receivedWith(basic, 'basic-on'), ['Ping']);
+
+  const hashed = await rawRequest(basic.port, get('/rawman?action=Ping&Marker=basic-hashed', basicAuth('hashed', 'hashedpw')));
+  t.match(hashed.body.toString(), /Pong/, 'a sha256: secret works with Basic as with Login');
+  t.same(receivedWith(basic, 'basic-hashed'), ['Ping']);
+  const hashText = await rawRequest(basic.port, get('/rawman?action=Ping', basicAuth('hashed', hashSecret('hashedpw'))));
+  t.equal(hashText.status, 401, 'the stored hash is not the secret');
 
   const digest = await rawRequest(basic.port, get('/amxml?action=Ping&Marker=basic-amxml', basicAuth('admin', 'adminpw')));
   t.equal(digest.status, 200, 'Basic also works on the digest endpoints');
