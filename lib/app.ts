@@ -6,6 +6,7 @@ import { AmiPool } from './mux/pool.ts';
 import type { AmiMessage } from './ami/message.ts';
 import { AmiSimulator } from './sim/index.ts';
 import { EventLog } from './events/event-log.ts';
+import { eventsGapNotice } from './events/notices.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
 import { loadUsers } from './auth/users.ts';
 import type { User } from './auth/types.ts';
@@ -125,9 +126,16 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     connections: a.connections,
     actionTimeoutMs: a.actionTimeout * 1000,
     keepaliveMs: a.keepalive * 1000,
+    stallTimeoutMs: a.stallTimeout * 1000,
   });
   const events = new EventLog({ capacity: config.general.eventBuffer });
   pool.on('event', (msg: AmiMessage) => events.append(msg));
+  // Never hidden: every session with events on learns that events are missing (count unknown).
+  pool.on('eventsGap', (gapMs: number, index: number) => {
+    events.appendNotice(eventsGapNotice(gapMs));
+    log.warn('AMI events resumed after a gap', { conn: index, gapMs });
+  });
+  pool.on('eventsMoved', (index: number) => log.info('AMI events moved to another connection', { conn: index }));
 
   const permissions = new ActionPermissions();
   let tableRead = false;

@@ -6,6 +6,16 @@
 // tears the socket down, emits 'down' and waits on the backoff schedule (WAITING) before CONNECTING
 // again; close() ends it for good (CLOSED).
 //
+// Stall detection: a connection counts as stalled when a Ping probe is outstanding and not one byte
+// has arrived for stallTimeoutMs / 2 (bytes of any kind prove Asterisk alive: a Ping behind a burst of
+// actions is answered late, not never). Probes go out from the keepalive timer and from probe() (the
+// pool probes a connection that has actions in flight and went silent), never while `longActions`
+// > 0: Asterisk runs one connection's actions one after another, so a synchronous Originate holds the
+// Ping behind it for up to its ring timeout without anything being wrong.
+//
+// Events on or off is a role the pool may move between connections (event failover): setEvents()
+// sends `Action: Events` on a ready connection and sets what the next login asks for.
+//
 // FullyBooted: Asterisk sends it after a successful Login only to sessions whose event mask
 // includes `system` (captures tcp_01 vs tcp_09 / tcp_08b: with `Events: off` nothing follows the
 // login response). So an events-on connection waits for it (bounded by bootTimeoutMs), and an
@@ -31,12 +41,12 @@ export interface AmiConnectionOptions {
   username: string;
   secret: string;
   authType?: 'plain' | 'md5';
-  /** `Events: on` at login (the pool's event connection) or `off`. */
+  /** `Events: on` at login (the pool's event connection) or `off`; see setEvents(). */
   events: boolean;
   /** Ping every this many ms while ready; 0 disables. */
   keepaliveMs?: number;
-  /** A Ping unanswered this long means the connection is dead. */
-  keepaliveTimeoutMs?: number;
+  /** A probe (Ping) outstanding with no byte received for half of this means Asterisk has stalled. */
+  stallTimeoutMs?: number;
   /** Bound on connect + banner + login + FullyBooted. */
   bootTimeoutMs?: number;
   backoff?: BackoffOptions;
@@ -82,9 +92,10 @@ export class AmiConnection extends EventEmitter {
   readonly username: string;
   private readonly secret: string;
   readonly authType: 'plain' | 'md5';
-  readonly events: boolean;
+  /** What the next login asks for (`Events: on/off`); setEvents() changes it. */
+  events: boolean;
   readonly keepaliveMs: number;
-  readonly keepaliveTimeoutMs: number;
+  readonly stallTimeoutMs: number;
   readonly bootTimeoutMs: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
@@ -107,6 +118,20 @@ export class AmiConnection extends EventEmitter {
   // handshake / keepalive / reconnect
   private handshakeId: string;
   private pingId: string | null;
+  /** `rx` when the outstanding probe was sent or last heard from. */
+  private pingRx: number;
+  /** Id of our own outstanding `Action: Events` (its Response is consumed here). */
+  private eventsId: string | null;
+  /** Events on/off as Asterisk has it for the current session (set at login and by setEvents). */
+  private sessionEvents: boolean;
+  /** Data chunks received (ever): a cheap 'heard anything since?' for stall detection. */
+  rx: number;
+  /**
+   * Actions on this connection that Asterisk may legitimately hold for long (a synchronous
+   * Originate, anything given more than the default timeout). Maintained by the pool; while > 0
+   * no probe is sent.
+   */
+  longActions: number;
   private seq: number;
   private handshakeTimer: NodeJS.Timeout | null;
   private keepTimer: NodeJS.Timeout | null;
@@ -138,7 +163,7 @@ export class AmiConnection extends EventEmitter {
     this.authType = authType;
     this.events = opts.events === true;
     this.keepaliveMs = nonNegative('keepaliveMs', opts.keepaliveMs, d.keepaliveMs);
-    this.keepaliveTimeoutMs = positive('keepaliveTimeoutMs', opts.keepaliveTimeoutMs, d.keepaliveTimeoutMs);
+    this.stallTimeoutMs = positive('stallTimeoutMs', opts.stallTimeoutMs, d.stallTimeoutMs);
     this.bootTimeoutMs = positive('bootTimeoutMs', opts.bootTimeoutMs, d.bootTimeoutMs);
     this.backoffInitialMs = positive('backoff.initialMs', opts.backoff?.initialMs, d.backoffInitialMs);
     this.backoffMaxMs = Math.max(this.backoffInitialMs, positive('backoff.maxMs', opts.backoff?.maxMs, d.backoffMaxMs));
@@ -162,6 +187,11 @@ export class AmiConnection extends EventEmitter {
 
     this.handshakeId = '';
     this.pingId = null;
+    this.pingRx = 0;
+    this.eventsId = null;
+    this.sessionEvents = false;
+    this.rx = 0;
+    this.longActions = 0;
     this.seq = 0;
     this.handshakeTimer = null;
     this.keepTimer = null;
@@ -198,6 +228,44 @@ export class AmiConnection extends EventEmitter {
       setImmediate(flushConnection, this);
     }
     return true;
+  }
+
+  /**
+   * Events on or off for this connection: at once if ready (`Action: Events`, whose Response is
+   * consumed here), and for every later login. Anything that arrives is emitted as 'message'
+   * either way; the pool decides which connection's events count.
+   */
+  setEvents(on: boolean): void {
+    this.events = on;
+    if (this.state === READY) this.syncEvents();
+  }
+
+  private syncEvents(): void {
+    if (this.sessionEvents === this.events) return;
+    this.sessionEvents = this.events;
+    this.eventsId = this.idPrefix + 'events.' + ++this.seq;
+    this.send(`Action: Events\r\nActionID: ${this.eventsId}\r\nEventMask: ${this.events ? 'on' : 'off'}\r\n\r\n`);
+  }
+
+  /**
+   * Sends a Ping probe unless one is outstanding or a long action is in flight (see top). If no
+   * byte at all arrives for stallTimeoutMs / 2 after it, the connection fails with AMI_ERR_KEEPALIVE.
+   */
+  probe(): void {
+    if (this.state !== READY || this.pingId !== null || this.longActions > 0) return;
+    if (this.keepTimer !== null) {
+      clearTimeout(this.keepTimer);
+      this.keepTimer = null;
+    }
+    this.pingId = this.idPrefix + 'ping.' + ++this.seq;
+    this.pingRx = this.rx;
+    this.send(`Action: Ping\r\nActionID: ${this.pingId}\r\n\r\n`);
+    this.pingTimer = setTimeout(onPingTimeout, this.stallTimeoutMs / 2, this);
+  }
+
+  /** A probe is outstanding. */
+  get probing(): boolean {
+    return this.pingId !== null;
   }
 
   /** Actions are queued for this turn's write (or held by backpressure). */
@@ -265,6 +333,7 @@ export class AmiConnection extends EventEmitter {
 
   /** @internal socket listener */
   handleData(chunk: Buffer): void {
+    this.rx++;
     this.parser.push(chunk);
   }
 
@@ -286,6 +355,7 @@ export class AmiConnection extends EventEmitter {
       this.rawWrite(`Action: Challenge\r\nActionID: ${this.handshakeId}\r\nAuthType: MD5\r\n\r\n`);
     } else {
       this.state = LOGIN;
+      this.sessionEvents = this.events;
       this.rawWrite(
         `Action: Login\r\nActionID: ${this.handshakeId}\r\nUsername: ${this.username}\r\nSecret: ${this.secret}\r\n` +
           `Events: ${this.events ? 'on' : 'off'}\r\n\r\n`,
@@ -297,8 +367,8 @@ export class AmiConnection extends EventEmitter {
   handleMessage(msg: AmiMessage): void {
     const state = this.state;
     if (state === READY) {
-      if (this.pingId !== null && msg.response !== undefined && msg.actionId === this.pingId) this.pong();
-      else this.emit('message', msg);
+      if ((this.pingId !== null || this.eventsId !== null) && msg.response !== undefined && this.ownReply(msg.actionId)) return;
+      this.emit('message', msg);
       return;
     }
     if (state === BOOTING) {
@@ -314,12 +384,13 @@ export class AmiConnection extends EventEmitter {
         const challenge = msg.get('Challenge');
         if (challenge === undefined || challenge === '') return this.loginFailed('no Challenge in the answer to Action: Challenge');
         this.state = LOGIN;
+        this.sessionEvents = this.events;
         this.handshakeId = this.idPrefix + 'login.' + ++this.seq;
         this.rawWrite(
           `Action: Login\r\nActionID: ${this.handshakeId}\r\nAuthType: MD5\r\nUsername: ${this.username}\r\n` +
             `Key: ${md5Key(challenge, this.secret)}\r\nEvents: ${this.events ? 'on' : 'off'}\r\n\r\n`,
         );
-      } else if (this.events) {
+      } else if (this.sessionEvents) {
         this.state = BOOTING;
       } else {
         this.becomeReady();
@@ -329,6 +400,20 @@ export class AmiConnection extends EventEmitter {
     if (state === BANNER) {
       this.fail(ErrorCodes.AMI_ERR_CONNECT, `${this.name}: ${this.host}:${this.port} did not send the Asterisk Call Manager banner`);
     }
+  }
+
+  /** Consumes the Response to our own Ping or Events action. */
+  private ownReply(id: string | undefined): boolean {
+    if (id === undefined) return false;
+    if (id === this.pingId) {
+      this.pong();
+      return true;
+    }
+    if (id === this.eventsId) {
+      this.eventsId = null;
+      return true;
+    }
+    return false;
   }
 
   /** @internal parser callback */
@@ -355,6 +440,8 @@ export class AmiConnection extends EventEmitter {
     this.lastError = null;
     this.readyCount++;
     if (this.keepaliveMs > 0) this.keepTimer = setTimeout(onKeepaliveTimer, this.keepaliveMs, this);
+    // The role may have changed while logging in (the pool moved the events elsewhere, or here).
+    this.syncEvents();
     this.emit('ready');
   }
 
@@ -364,9 +451,12 @@ export class AmiConnection extends EventEmitter {
   handleKeepaliveTimer(): void {
     this.keepTimer = null;
     if (this.state !== READY) return;
-    this.pingId = this.idPrefix + 'ping.' + ++this.seq;
-    this.send(`Action: Ping\r\nActionID: ${this.pingId}\r\n\r\n`);
-    this.pingTimer = setTimeout(onPingTimeout, this.keepaliveTimeoutMs, this);
+    if (this.longActions > 0) {
+      // The Ping would wait behind the long action: look again later.
+      this.keepTimer = setTimeout(onKeepaliveTimer, this.keepaliveMs, this);
+      return;
+    }
+    this.probe();
   }
 
   private pong(): void {
@@ -382,7 +472,16 @@ export class AmiConnection extends EventEmitter {
   handlePingTimeout(): void {
     this.pingTimer = null;
     if (this.state !== READY) return;
-    this.fail(ErrorCodes.AMI_ERR_KEEPALIVE, `${this.name}: no answer to keepalive Ping within ${this.keepaliveTimeoutMs} ms from ${this.host}:${this.port}`);
+    if (this.rx !== this.pingRx) {
+      // Bytes arrived: Asterisk is alive, the Ping is only queued behind other work.
+      this.pingRx = this.rx;
+      this.pingTimer = setTimeout(onPingTimeout, this.stallTimeoutMs / 2, this);
+      return;
+    }
+    this.fail(
+      ErrorCodes.AMI_ERR_KEEPALIVE,
+      `${this.name}: ${this.host}:${this.port} stalled: a Ping unanswered and not one byte received for ${this.stallTimeoutMs / 2} ms`,
+    );
   }
 
   /** @internal timer */
@@ -453,6 +552,7 @@ export class AmiConnection extends EventEmitter {
     this.out = [];
     this.blocked = false;
     this.pingId = null;
+    this.eventsId = null;
     this.lastError = err;
     this.attempts++;
     const delay = this.nextDelay();

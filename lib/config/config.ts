@@ -75,6 +75,8 @@ export interface AsteriskConfig {
   actionTimeout: number;
   /** Seconds between keepalive Pings on an idle AMI connection; 0 turns them off. */
   keepalive: number;
+  /** Seconds: an action sent to an Asterisk that answers nothing is answered with an error within this. */
+  stallTimeout: number;
 }
 
 export interface Config {
@@ -160,6 +162,7 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     simulate,
     actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeoutMs / 1000 : secondsValue(a.actiontimeout, false),
     keepalive: a.keepalive === undefined ? DEFAULTS.keepaliveMs / 1000 : secondsValue(a.keepalive, true),
+    stallTimeout: a.stalltimeout === undefined ? DEFAULTS.stallTimeoutMs / 1000 : secondsValue(a.stalltimeout, false),
   };
   if (asterisk.username === '' || asterisk.secret === '') {
     if (!simulate) {
@@ -219,7 +222,7 @@ const GENERAL_KEYS = [
   'loglevel', 'metricspermit', 'shutdowntimeout',
 ] as const;
 const ASTERISK_KEYS = [
-  'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive',
+  'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive', 'stalltimeout',
 ] as const;
 
 /** One entry per known key (lower-case); unknown or repeated keys are errors. */

@@ -48,8 +48,12 @@ export const DEFAULTS = {
   actionTimeoutMs: 30_000,
   /** Keepalive Ping on an idle AMI connection; 0 turns it off. */
   keepaliveMs: 15_000,
-  /** How long a keepalive Ping may go unanswered before the connection counts as dead. */
-  keepaliveTimeoutMs: 5_000,
+  /**
+   * Stall bound: an action sent to an Asterisk that answers nothing (TCP open) is answered with an
+   * error within this; a probe Ping outstanding with no byte received for half of it ends the
+   * connection.
+   */
+  stallTimeoutMs: 5_000,
   /** Banner → login → FullyBooted must complete within this. */
   bootTimeoutMs: 10_000,
   /** Reconnect back-off: first wait, doubled up to the maximum. */

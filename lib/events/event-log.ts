@@ -27,14 +27,20 @@ export class LogEntry {
   readonly classes: ClassMask;
   /** `Event:` value ('' if none). */
   readonly name: string;
+  /**
+   * A notice from the proxy about the stream itself (an events gap): every session with events on
+   * receives it, whatever its classes and filters.
+   */
+  readonly notice: boolean;
   /** Allocated on the first format request only: most entries are only ever sent as rawman. */
   cache: FormatSlots | undefined;
 
-  constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string) {
+  constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string, notice = false) {
     this.seq = seq;
     this.msg = msg;
     this.classes = classes;
     this.name = name;
+    this.notice = notice;
     this.cache = undefined;
   }
 
@@ -93,9 +99,18 @@ export class EventLog {
   }
 
   append(msg: AmiMessage): LogEntry {
-    const seq = this.next++;
     const privilege = msg.get('Privilege');
-    const entry = new LogEntry(seq, msg, privilege === undefined ? 0 : maskFromPrivilege(privilege), msg.event ?? '');
+    return this.add(msg, privilege === undefined ? 0 : maskFromPrivilege(privilege), false);
+  }
+
+  /** A proxy notice for every session with events on (see LogEntry.notice). */
+  appendNotice(msg: AmiMessage): LogEntry {
+    return this.add(msg, 0, true);
+  }
+
+  private add(msg: AmiMessage, classes: ClassMask, notice: boolean): LogEntry {
+    const seq = this.next++;
+    const entry = new LogEntry(seq, msg, classes, msg.event ?? '', notice);
     this.ring[seq % this.capacity] = entry;
     if (!this.flushScheduled && this.waiters.size > 0) {
       this.flushScheduled = true;

@@ -1,5 +1,17 @@
-// N AMI connections to one Asterisk, shared by every caller. Connection 0 logs in with `Events: on`
-// and feeds the event stream; the others log in with `Events: off` so each event is received once.
+// N AMI connections to one Asterisk, shared by every caller. Exactly one connection at a time carries
+// the events (`Events: on`, connection 0 at start); the others run with `Events: off` so each event is
+// received once. Event failover: when the events connection drops or stalls, the least busy other
+// ready connection gets `Action: Events` (EventMask: on) at once, its untagged events counting from
+// the moment that action is queued (so nothing Asterisk sends on it is lost, and the dead one's
+// socket is already destroyed, so nothing arrives twice); if none is ready, the first to become
+// ready takes over. The gap is reported as 'eventsGap' (never hidden): the app turns it into an
+// `EventsLost` notice with `Count: unknown` for every session.
+// Stall detection (see ami/connection.ts): every stallTimeoutMs / 4 a connection with actions in
+// flight that received nothing since the previous look gets a Ping probe; no byte for
+// stallTimeoutMs / 2 after it ends the connection and answers its actions. So an action sent to a
+// stalled Asterisk is answered with an error within stallTimeoutMs. Long actions (a synchronous
+// Originate, anything given more than the default timeout) exempt their connection from probes,
+// and new actions avoid a connection holding one.
 // Actions go to the ready connection with the fewest in flight (a slow action holds up the ones
 // behind it in Asterisk's session thread), except that the actions of one event-loop turn stay on
 // the connection that already has some queued while it has at most STICKY_SLACK more in flight than
@@ -26,20 +38,32 @@ export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'i
 /** How much busier than the least busy connection the one already written this turn may get. */
 export const STICKY_SLACK = 16;
 
+/** What a long action outstanding weighs when picking a connection (whatever follows waits for it). */
+const LONG_WEIGHT = 1024;
+
 /** One connection as the router sees it. */
 class Slot implements Owner {
   readonly conn: AmiConnection;
   readonly index: number;
-  readonly events: boolean;
+  /** Its untagged events go to the event stream: true for the pool's eventsSlot only. */
+  events: boolean;
   inflight: number;
   /** Counted in the pool's readyCount. */
   counted: boolean;
+  /** conn.rx at the previous stall check. */
+  lastRx: number;
   constructor(conn: AmiConnection, index: number, events: boolean) {
     this.conn = conn;
     this.index = index;
     this.events = events;
     this.inflight = 0;
     this.counted = false;
+    this.lastRx = 0;
+  }
+
+  /** Load for picking: actions in flight, and a long action counts as a wall. */
+  get load(): number {
+    return this.conn.longActions > 0 ? this.inflight + LONG_WEIGHT : this.inflight;
   }
 }
 
@@ -47,7 +71,9 @@ class Slot implements Owner {
 /**
  * Events: 'event' (msg) — untagged events and restored OriginateResponse/UserEvent broadcasts;
  * 'ready' () when the first connection is ready; 'down' (err) when none is left;
- * 'connectionDown' (err, index, retryInMs), 'connectionReady' (index), 'loginFailed' (err).
+ * 'connectionDown' (err, index, retryInMs), 'connectionReady' (index), 'loginFailed' (err);
+ * 'eventsMoved' (index) when another connection takes the events over; 'eventsGap' (gapMs, index)
+ * when events flow again after a time in which no connection carried them.
  */
 export class AmiPool extends EventEmitter {
   readonly connections: readonly AmiConnection[];
@@ -57,6 +83,14 @@ export class AmiPool extends EventEmitter {
   private lastPick: Slot | null;
   private readyCount: number;
   private closed: boolean;
+  /** The connection whose events count, or null while none carries them. */
+  private eventsSlot: Slot | null;
+  /** Events have flowed once (a later restart is a gap, the first start is not). */
+  private eventsStarted: boolean;
+  /** When the events stopped (0: they are flowing, or never started). */
+  private gapSince: number;
+  private stallTimer: NodeJS.Timeout | null;
+  private readonly stallCheckMs: number;
 
   constructor(opts: AmiPoolOptions) {
     super();
@@ -86,12 +120,21 @@ export class AmiPool extends EventEmitter {
     this.lastPick = null;
     this.readyCount = 0;
     this.closed = false;
+    this.eventsSlot = slots[0]!;
+    this.eventsStarted = false;
+    this.gapSince = 0;
+    this.stallTimer = null;
+    this.stallCheckMs = slots[0]!.conn.stallTimeoutMs / 4;
   }
 
   /** Connects every connection (idempotent). */
   start(): void {
     if (this.closed) throw new AjamError(ErrorCodes.AMI_ERR_CLOSED, 'AmiPool is closed');
     for (const s of this.slots) s.conn.start();
+    if (this.stallTimer === null) {
+      this.stallTimer = setInterval(onStallCheck, this.stallCheckMs, this);
+      this.stallTimer.unref();
+    }
   }
 
   /** At least one connection is ready for actions. */
@@ -101,7 +144,13 @@ export class AmiPool extends EventEmitter {
 
   /** The events connection is ready (events are flowing). */
   get eventsReady(): boolean {
-    return this.slots[0]!.conn.ready;
+    const e = this.eventsSlot;
+    return e !== null && e.conn.ready;
+  }
+
+  /** Index of the connection carrying the events, or -1 while none does. */
+  get eventsIndex(): number {
+    return this.eventsSlot === null ? -1 : this.eventsSlot.index;
   }
 
   /** AMI version from Asterisk's banner (`Asterisk Call Manager/11.0.0` → '11.0.0'), once connected. */
@@ -152,6 +201,18 @@ export class AmiPool extends EventEmitter {
     const slot = this.pick();
     if (slot === null) return Promise.resolve([errorReply(p.entry.callerId, failureText(ErrorCodes.AMI_ERR_NOT_CONNECTED))]);
     const mux = this.mux;
+    if (p.entry.timeoutMs > mux.timeoutMs) {
+      // Asterisk may hold this one long (a synchronous Originate…): no stall probes meanwhile.
+      const conn = slot.conn;
+      conn.longActions++;
+      return new Promise((resolve) => {
+        mux.register(p, slot, (messages) => {
+          conn.longActions--;
+          resolve(messages);
+        });
+        if (!conn.send(p.text)) mux.fail(p.entry, ErrorCodes.AMI_ERR_NOT_CONNECTED);
+      });
+    }
     return new Promise((resolve) => {
       mux.register(p, slot, resolve);
       if (!slot.conn.send(p.text)) mux.fail(p.entry, ErrorCodes.AMI_ERR_NOT_CONNECTED);
@@ -162,6 +223,8 @@ export class AmiPool extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.stallTimer !== null) clearInterval(this.stallTimer);
+    this.stallTimer = null;
     this.mux.failAll(ErrorCodes.AMI_ERR_CLOSED);
     this.mux.stop();
     await Promise.all(this.slots.map((s) => s.conn.close()));
@@ -178,10 +241,10 @@ export class AmiPool extends EventEmitter {
     let best: Slot | null = null;
     for (let i = slots.length - 1; i >= 0; i--) {
       const s = slots[i]!;
-      if (s.conn.ready && (best === null || s.inflight < best.inflight)) best = s;
+      if (s.conn.ready && (best === null || s.load < best.load)) best = s;
     }
     const last = this.lastPick;
-    if (best !== null && last !== null && last !== best && last.conn.ready && last.conn.hasQueued && last.inflight <= best.inflight + STICKY_SLACK) {
+    if (best !== null && last !== null && last !== best && last.conn.ready && last.conn.hasQueued && last.load <= best.load + STICKY_SLACK) {
       return last;
     }
     this.lastPick = best;
@@ -192,22 +255,76 @@ export class AmiPool extends EventEmitter {
     this.emit('event', msg);
   }
 
+  /** @internal timer: probes the connections that have actions in flight and went silent. */
+  checkStalls(): void {
+    for (const s of this.slots) {
+      const rx = s.conn.rx;
+      if (s.inflight > 0 && rx === s.lastRx) s.conn.probe();
+      s.lastRx = rx;
+    }
+  }
+
   private onConnReady(slot: Slot): void {
     if (!slot.counted) {
       slot.counted = true;
       this.readyCount++;
     }
+    const ev = this.eventsSlot;
+    if (ev === null) this.moveEvents(slot);
+    else if (ev === slot) this.eventsFlowing(slot);
+    // Logged in with `Events: on` while another one took the role over: switch it off.
+    else slot.conn.setEvents(false);
     this.emit('connectionReady', slot.index);
     if (this.readyCount === 1) this.emit('ready');
   }
 
   private onConnDown(slot: Slot, err: AjamError, retryInMs: number): void {
     // Every action in flight on it is answered now, not at its timeout.
-    this.mux.failOwner(slot, ErrorCodes.AMI_ERR_CONNECTION_LOST);
+    this.mux.failOwner(slot, err.code === ErrorCodes.AMI_ERR_KEEPALIVE ? ErrorCodes.AMI_ERR_KEEPALIVE : ErrorCodes.AMI_ERR_CONNECTION_LOST);
+    if (slot === this.eventsSlot) this.eventsLost(slot);
     this.emit('connectionDown', err, slot.index, retryInMs);
     if (slot.counted) {
       slot.counted = false;
       if (--this.readyCount === 0) this.emit('down', err);
     }
   }
+
+  /** The events connection is gone: hand the role to the least busy ready one, if any. */
+  private eventsLost(slot: Slot): void {
+    slot.events = false;
+    this.eventsSlot = null;
+    if (this.eventsStarted && this.gapSince === 0) this.gapSince = Date.now();
+    let next: Slot | null = null;
+    for (const s of this.slots) {
+      if (s !== slot && s.conn.ready && (next === null || s.load < next.load)) next = s;
+    }
+    if (next === null) return; // it keeps `Events: on` for its next login; the first one ready takes over
+    slot.conn.setEvents(false);
+    this.moveEvents(next);
+  }
+
+  /** Makes `to` the events connection: its untagged events count from now on. */
+  private moveEvents(to: Slot): void {
+    this.eventsSlot = to;
+    for (const s of this.slots) {
+      s.events = s === to;
+      if (s !== to) s.conn.setEvents(false);
+    }
+    to.conn.setEvents(true);
+    this.emit('eventsMoved', to.index);
+    this.eventsFlowing(to);
+  }
+
+  private eventsFlowing(slot: Slot): void {
+    if (this.gapSince !== 0) {
+      const gap = Date.now() - this.gapSince;
+      this.gapSince = 0;
+      this.emit('eventsGap', gap, slot.index);
+    }
+    this.eventsStarted = true;
+  }
+}
+
+function onStallCheck(pool: AmiPool): void {
+  pool.checkStalls();
 }

@@ -58,7 +58,7 @@ export class Session {
     this.filters = [];
     this.cursor = null;
     this.wait = null;
-    this.accept = (entry) => this.accepts(entry.classes, entry.msg);
+    this.accept = (entry) => (entry.notice ? this.eventMask !== 0 : this.accepts(entry.classes, entry.msg));
     this.inFlight = 0;
     this.expiresAt = expiresAt;
     this.destroyed = false;

@@ -168,12 +168,12 @@ export function originate(s: ActionSession, m: AmiMessage, id: string): void | P
   }
   if (isAsync) {
     s.send(reply.ack(id, 'Originate successfully queued'));
-    sim.later(0, () => sim.startCall(spec));
+    sim.later(sim.ringMs, () => sim.startCall(spec));
     return;
   }
   // Not Async: the session waits until the call is answered (Asterisk blocks its thread).
   return new Promise((resolve) => {
-    sim.later(0, () =>
+    sim.later(sim.ringMs, () =>
       sim.startCall(spec, () => {
         s.send(reply.ack(id, 'Originate successfully queued'));
         resolve();

@@ -20,6 +20,8 @@ export interface SimHost {
   /** Answer Command in the pre-Asterisk-14 `Response: Follows` form. */
   readonly followsCommand: boolean;
   readonly loginFailDelayMs: number;
+  /** An Originate's call starts this long after the action. */
+  readonly ringMs: number;
   readonly startedAtSec: number;
   readonly uptime: number;
   readonly sinceReload: number;

@@ -82,6 +82,8 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   isStalled: boolean;
   isSplit: boolean;
   actionDelayMs: number;
+  /** An Originate's call starts this long after the action (the phone rings); 0 by default. */
+  ringMs: number;
 
   // observation
   /** Every action received, all connections, in order. */
@@ -122,6 +124,7 @@ export class AmiSimulator extends EventEmitter implements SimHost {
     this.isStalled = false;
     this.isSplit = false;
     this.actionDelayMs = 0;
+    this.ringMs = 0;
     this.received = [];
     this.receivedChunks = [];
     this.totalConnections = 0;
@@ -351,6 +354,23 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   /** Destroys every client socket. */
   dropAll(): void {
     for (const s of this.sessions) s.socket.destroy();
+  }
+
+  /** Destroys the sockets of the sessions that receive events (event mask not off); returns how many. */
+  dropEventSessions(): number {
+    let n = 0;
+    for (const s of this.sessions) {
+      if (s.authenticated && s.sendEvents !== 0) {
+        s.socket.destroy();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Every Originate rings `ms` before its call starts (a synchronous one is answered only then). */
+  ring(ms: number): void {
+    this.ringMs = Math.max(0, ms);
   }
 
   /** While on: read nothing, answer nothing, write nothing (output is held, then sent). */

@@ -120,12 +120,12 @@ t.test('connect refused: AMI_ERR_CONNECT, retried', async (t) => {
 t.test('keepalive: an unanswered Ping kills the connection, which reconnects', async (t) => {
   let answer = false;
   const f = await fake(asteriskLike({ answerPing: () => answer }));
-  const c = conn(f, { keepaliveMs: 20, keepaliveTimeoutMs: 200 });
+  const c = conn(f, { keepaliveMs: 20, stallTimeoutMs: 400 });
   c.start();
   await once(c, 'ready');
   const [err] = (await once(c, 'down')) as [AjamError];
   t.equal(err.code, 'AMI_ERR_KEEPALIVE');
-  t.match(err.message, /no answer to keepalive Ping within 200 ms/);
+  t.match(err.message, /stalled: a Ping unanswered and not one byte received for 200 ms/);
   t.ok(f.actions('Ping').length >= 1);
   answer = true;
   await once(c, 'ready');

@@ -56,6 +56,7 @@ t.test('defaults', async (t) => {
     simulate: false,
     actionTimeout: 30,
     keepalive: 15,
+    stallTimeout: 5,
   });
 });
 
@@ -85,6 +86,7 @@ t.test('every option', async (t) => {
       'simulate = off',
       'actiontimeout = 2.5',
       'keepalive = 0',
+      'stalltimeout = 2',
     ].join('\n'),
     { etc: { 'manager.conf': USERS } },
   );
@@ -112,6 +114,7 @@ t.test('every option', async (t) => {
     simulate: false,
     actionTimeout: 2.5,
     keepalive: 0,
+    stallTimeout: 2,
   });
 });
 

@@ -249,14 +249,14 @@ t.test('drop: in-flight actions answered at once, then the pool reconnects', asy
 });
 
 t.test('keepalive: a stalled simulator is detected and the pool recovers', async (t) => {
-  const s = await setup({}, { keepaliveMs: 30, keepaliveTimeoutMs: 150, connections: 2 });
+  const s = await setup({}, { keepaliveMs: 30, stallTimeoutMs: 300, connections: 2 });
   await s.start();
   const downs: AjamError[] = [];
   s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
   const lost = s.pool.send([['Action', 'Ping'], ['ActionID', 'during-stall']]);
   s.sim.stall(true);
   const [r] = await lost;
-  t.equal(r!.get('Message'), 'AMI connection lost');
+  t.equal(r!.get('Message'), 'AMI connection stalled (Asterisk answered nothing)');
   t.equal(r!.actionId, 'during-stall');
   while (downs.length < 2) await once(s.pool, 'connectionDown');
   t.ok(downs.some((e) => e.code === 'AMI_ERR_KEEPALIVE'), downs.map((e) => e.code).join());

@@ -1,0 +1,144 @@
+// Event failover and stall detection of the pool, against the simulator over loopback TCP.
+import t from 'tap';
+import { once } from 'node:events';
+import { AmiSimulator } from '../../lib/sim/index.ts';
+import { AmiPool, type AmiPoolOptions } from '../../lib/mux/pool.ts';
+import type { AmiMessage } from '../../lib/ami/message.ts';
+import type { AjamError } from '../../lib/errors.ts';
+import { CALL } from '../../lib/sim/perms.ts';
+
+async function setup(poolOpts: Partial<AmiPoolOptions> = {}) {
+  const sim = new AmiSimulator({ callDurationMs: 200, loginFailDelayMs: 0 });
+  const port = await sim.listen();
+  const pool = new AmiPool({
+    host: '127.0.0.1',
+    port,
+    username: 'admin',
+    secret: 'admin',
+    connections: 2,
+    backoff: { initialMs: 10, maxMs: 40 },
+    ...poolOpts,
+  });
+  const events: AmiMessage[] = [];
+  pool.on('event', (m: AmiMessage) => events.push(m));
+  pool.start();
+  while (!pool.connections.every((c) => c.ready)) await once(pool, 'connectionReady');
+  return { sim, pool, events, done: async () => (await pool.close(), await sim.close()) };
+}
+
+/** Emits a numbered test event from the simulator. */
+function mark(sim: AmiSimulator, n: number): void {
+  sim.emitEvent([['Event', 'TestMark'], ['N', String(n)]], CALL);
+}
+
+/** The marks received so far, in order. */
+function marks(events: AmiMessage[]): number[] {
+  return events.filter((m) => m.event === 'TestMark').map((m) => Number(m.get('N')));
+}
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Sessions in the simulator that receive events. */
+function eventSessions(sim: AmiSimulator): number {
+  return sim.loggedIn.filter((s) => s.sendEvents !== 0).length;
+}
+
+t.test('the events connection drops: another takes over at once, nothing twice, the gap is reported', async (t) => {
+  const s = await setup();
+  t.equal(s.pool.eventsIndex, 0);
+  mark(s.sim, 1);
+  await until(() => marks(s.events).length === 1);
+
+  const gaps: number[] = [];
+  s.pool.on('eventsGap', (ms: number) => gaps.push(ms));
+  const moved = once(s.pool, 'eventsMoved');
+  t.equal(s.sim.dropEventSessions(), 1);
+  mark(s.sim, 2); // nobody has events on at this moment: this one falls in the gap
+  const [to] = (await moved) as [number];
+  t.equal(to, 1, 'the other logged-in connection took over');
+  t.equal(s.pool.eventsIndex, 1);
+  t.equal(gaps.length, 1, 'the gap is reported when events flow again');
+  t.ok(gaps[0]! >= 0);
+
+  // Asterisk switches that session's events on when it runs the Events action.
+  const isEvents = (m: AmiMessage): boolean => m.get('Action') === 'Events';
+  await until(() => s.sim.received.some(isEvents));
+  await until(() => eventSessions(s.sim) === 1);
+  const switched = s.sim.received.filter(isEvents);
+  t.equal(switched.length, 1);
+  t.equal(switched[0]!.get('EventMask'), 'on');
+  mark(s.sim, 3);
+  await until(() => marks(s.events).includes(3));
+
+  // The dropped connection comes back with events off: still exactly one events session.
+  await until(() => s.pool.connections[0]!.ready);
+  const logins = s.sim.received.filter((m) => m.get('Action') === 'Login');
+  t.same(logins.map((m) => m.get('Events')), ['on', 'off', 'off'], 'the re-login asks for events off');
+  await until(() => s.sim.loggedIn.length === 2);
+  t.equal(eventSessions(s.sim), 1);
+  for (let n = 4; n <= 10; n++) mark(s.sim, n);
+  await until(() => marks(s.events).includes(10));
+  await new Promise((r) => setTimeout(r, 30)); // a duplicate would arrive in this time
+  t.same(marks(s.events), [1, 3, 4, 5, 6, 7, 8, 9, 10], 'the gap event is lost (and reported), no event arrives twice');
+  t.equal(gaps.length, 1);
+  await s.done();
+});
+
+t.test('all connections down: the first one back carries the events, and the gap is reported', async (t) => {
+  const s = await setup();
+  mark(s.sim, 1);
+  await until(() => marks(s.events).length === 1);
+  const gap = once(s.pool, 'eventsGap');
+  s.sim.dropAll();
+  await gap;
+  t.ok(s.pool.eventsReady);
+  await until(() => s.pool.connections.every((c) => c.ready) && s.sim.loggedIn.length === 2);
+  await until(() => eventSessions(s.sim) === 1);
+  mark(s.sim, 2);
+  await until(() => marks(s.events).includes(2));
+  await new Promise((r) => setTimeout(r, 30));
+  t.same(marks(s.events), [1, 2]);
+  await s.done();
+});
+
+t.test('a stalled Asterisk: actions in flight are answered with an error by the stall probe, not the timeout', async (t) => {
+  // keepalive off and a long action timeout: only the stall probe can answer this action.
+  const s = await setup({ keepaliveMs: 0, stallTimeoutMs: 400, actionTimeoutMs: 60_000 });
+  const downs: AjamError[] = [];
+  s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
+  s.sim.stall(true);
+  const [r] = await s.pool.send([['Action', 'Status'], ['ActionID', 'stuck']]);
+  t.equal(r!.response, 'Error');
+  t.equal(r!.actionId, 'stuck');
+  t.equal(r!.get('Message'), 'AMI connection stalled (Asterisk answered nothing)');
+  t.ok(downs.some((e) => e.code === 'AMI_ERR_KEEPALIVE' && /stalled/.test(e.message)), downs.map((e) => e.message).join('; '));
+  s.sim.stall(false);
+  while (!s.pool.connections.every((c) => c.ready)) await once(s.pool, 'connectionReady');
+  const [ok] = await s.pool.send([['Action', 'Ping']]);
+  t.equal(ok!.get('Ping'), 'Pong');
+  await s.done();
+});
+
+t.test('a synchronous Originate holding its connection past the stall bound is not a stall', async (t) => {
+  const s = await setup({ keepaliveMs: 50, stallTimeoutMs: 200 });
+  const downs: AjamError[] = [];
+  s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
+  s.sim.ring(1000); // five stall bounds without a byte on that connection
+  const [r] = await s.pool.send([
+    ['Action', 'Originate'],
+    ['Channel', 'Local/100@test'],
+    ['Context', 'test'],
+    ['Exten', '200'],
+    ['Priority', '1'],
+    ['ActionID', 'sync'],
+  ]);
+  t.equal(r!.response, 'Success', r!.raw.toString());
+  t.equal(r!.actionId, 'sync');
+  t.same(downs.map((e) => e.message), [], 'no connection was declared stalled');
+  // Actions keep working meanwhile and after.
+  const [p] = await s.pool.send([['Action', 'Ping']]);
+  t.equal(p!.get('Ping'), 'Pong');
+  await s.done();
+});
