@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Acl, parseIp } from '../../lib/auth/acl.ts';
+import { Acl, allowList, parseIp } from '../../lib/auth/acl.ts';
 import { AjamError, ErrorCodes } from '../../lib/errors.ts';
 
 function acl(...rules: Array<[boolean, string]>): Acl {
@@ -109,4 +109,18 @@ t.test('parseIp', async (t) => {
   for (const bad of ['1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', '12345::', '1.2.3.4.5', '01.2.3.256', ':1', 'g::1', '1.2.3.4::']) {
     t.equal(parseIp(bad), undefined, bad);
   }
+});
+
+t.test('allowList (metricspermit): listed addresses only, any, none; bad input names the setting', async (t) => {
+  const loop = allowList('127.0.0.0/8, ::1');
+  t.ok(loop.allows('127.0.0.1'));
+  t.ok(loop.allows('::1'));
+  t.ok(loop.allows('::ffff:127.0.0.5'), 'a dual-stack socket reports IPv4 as mapped');
+  t.notOk(loop.allows('10.0.0.1'));
+  t.notOk(loop.allows('2001:db8::1'));
+  t.notOk(loop.allows('not an address'));
+  t.ok(allowList('any').allows('203.0.113.9'));
+  t.notOk(allowList('none').allows('127.0.0.1'));
+  t.notOk(allowList('NONE').allows('::1'));
+  t.throws(() => allowList('127.0.0.1, bogus', 'ajam-proxy.conf:7: metricspermit'), /^ajam-proxy\.conf:7: metricspermit: invalid IP address 'bogus'/);
 });

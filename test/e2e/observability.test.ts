@@ -180,3 +180,7 @@ t.test('healthz, readyz and health follow the AMI side', async (t) => {
   t.equal(ready.status, 200, 'ready again');
   t.equal((await get('/health')).status, 200);
 });
+
+t.test('a bad metricspermit stops the start, naming file and line', async (t) => {
+  await t.rejects(startProxy('badpermit', 1, 'metricspermit = 127.0.0.1, nowhere'), /badpermit\.conf:\d+: metricspermit: invalid IP address 'nowhere'/);
+});
