@@ -133,9 +133,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Never hidden: every session with events on learns that events are missing (count unknown).
   pool.on('eventsGap', (gapMs: number, index: number) => {
     events.appendNotice(eventsGapNotice(gapMs));
+    metrics.eventGaps.inc({ server: SERVER });
+    metrics.eventGapSeconds.inc({ server: SERVER }, gapMs / 1000);
     log.warn('AMI events resumed after a gap', { conn: index, gapMs });
   });
-  pool.on('eventsMoved', (index: number) => log.info('AMI events moved to another connection', { conn: index }));
+  pool.on('eventsMoved', (index: number) => {
+    metrics.eventFailovers.inc({ server: SERVER });
+    log.info('AMI events moved to another connection', { conn: index });
+  });
 
   const permissions = new ActionPermissions();
   let tableRead = false;
@@ -159,7 +164,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     });
     conn.on('ready', () => {
       state('ready');
-      log.info('AMI connection ready', { conn: index, events: index === 0 });
+      log.info('AMI connection ready', { conn: index, events: pool.eventsIndex === index });
     });
     conn.on('down', (err: AjamError, retryInMs: number) => {
       state('down');

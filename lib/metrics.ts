@@ -63,6 +63,9 @@ export class Metrics {
   readonly amiStateChanges: Counter<'server' | 'state'>;
   readonly usersReloads: Counter<'result'>;
   readonly sessionsEnded: Counter<'reason'>;
+  readonly eventFailovers: Counter<'server'>;
+  readonly eventGaps: Counter<'server'>;
+  readonly eventGapSeconds: Counter<'server'>;
   readonly slowClientCloses: Counter<'kind'>;
 
   /** Children of httpDuration per endpoint, looked up once (labels() re-validates on every call). */
@@ -154,6 +157,24 @@ export class Metrics {
       name: 'ajam_sessions_ended_total',
       help: 'Sessions ended by the proxy, by reason (reload: user removed or changed)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.eventFailovers = new Counter({
+      name: 'ajam_events_failovers_total',
+      help: 'Times the events moved to another AMI connection (the one carrying them dropped or stalled)',
+      labelNames: ['server'],
+      registers,
+    });
+    this.eventGaps = new Counter({
+      name: 'ajam_events_gaps_total',
+      help: 'Gaps while no AMI connection carried events (each told to every session as EventsLost, count unknown)',
+      labelNames: ['server'],
+      registers,
+    });
+    this.eventGapSeconds = new Counter({
+      name: 'ajam_events_gap_seconds_total',
+      help: 'Total time no AMI connection carried events',
+      labelNames: ['server'],
       registers,
     });
     this.slowClientCloses = new Counter({

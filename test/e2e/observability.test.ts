@@ -184,3 +184,23 @@ t.test('healthz, readyz and health follow the AMI side', async (t) => {
 t.test('a bad metricspermit stops the start, naming file and line', async (t) => {
   await t.rejects(startProxy('badpermit', 1, 'metricspermit = 127.0.0.1, nowhere'), /badpermit\.conf:\d+: metricspermit: invalid IP address 'nowhere'/);
 });
+
+t.test('an events failover shows in the metrics', async (t) => {
+  const sim = await startSim();
+  const app = await startProxy('failover', sim.port);
+  t.teardown(async () => {
+    await app.close();
+    await sim.close();
+  });
+  const base = `http://127.0.0.1:${app.port}`;
+  const before = await scrape(base);
+  t.equal(sample(before, 'ajam_events_failovers_total'), 0);
+  const gap = new Promise<void>((resolve) => app.pool.once('eventsGap', () => resolve()));
+  t.equal(sim.dropEventSessions(), 1);
+  await gap;
+  const after = await scrape(base);
+  t.ok(sample(after, 'ajam_events_failovers_total', { server: 'default' }) >= 1, 'the events moved');
+  t.equal(sample(after, 'ajam_events_gaps_total', { server: 'default' }), 1, 'one gap');
+  t.ok(sample(after, 'ajam_events_gap_seconds_total', { server: 'default' }) >= 0);
+  t.ok(sample(after, 'ajam_ami_reconnects_total', { server: 'default' }) >= 1, 'the dropped connection counted');
+});
