@@ -1,8 +1,9 @@
 // End-to-end AJAM benchmark (`npm run bench:ajam`).
 //
 // In one run: `/rawman?action=ping` with a session cookie through proxy → simulator at 1, 10 and 50
-// keep-alive connections, beside the same Ping sent straight to the simulator over ONE TCP AMI
-// connection with the same number of actions outstanding. The simulator and the proxy run as child
+// keep-alive connections, the same with `Authorization: Bearer` instead of the cookie (stateless:
+// no session, a SHA-256 per request), beside the same Ping sent straight to the simulator over ONE
+// TCP AMI connection with the same number of actions outstanding. The simulator and the proxy run as child
 // processes (as in production); the load generators run here over raw loopback sockets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,16 @@ import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { amiLoad, httpLoad, type LoadResult } from './lib/load.ts';
+import { newToken } from '../lib/auth/tokens.ts';
 import { machineLine, writeJson, writeSection } from './lib/results.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const LEVELS = [1, 10, 50];
+const BENCH_USER = 'bench';
+const BENCH_SECRET = 'benchpw';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,7 +61,7 @@ async function httpGet(port: number, path: string, cookie = ''): Promise<{ statu
 async function waitReady(port: number): Promise<string> {
   for (let i = 0; i < 200; i++) {
     try {
-      const login = await httpGet(port, '/rawman?action=login&username=admin&secret=admin');
+      const login = await httpGet(port, `/rawman?action=login&username=${BENCH_USER}&secret=${BENCH_SECRET}`);
       const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
       const ping = await httpGet(port, '/rawman?action=ping', cookie);
       if (login.body.includes('Authentication accepted') && ping.body.startsWith('Response: Success')) return cookie;
@@ -75,6 +80,15 @@ async function main(): Promise<void> {
   const httpPort = await freePort();
   const sim = await child(['lib/sim/cli.ts', '--port', String(simPort)], /listening/);
   const dir = mkdtempSync(join(os.tmpdir(), 'ajam-bench-'));
+  // The shipped users plus the HTTP user the load runs as, with a bearer token (the proxy's own AMI
+  // login, admin here, is not an HTTP login).
+  const token = newToken();
+  const users = join(dir, 'users.conf');
+  writeFileSync(
+    users,
+    readFileSync(join(root, 'conf/users.conf'), 'utf8') +
+      `\n[${BENCH_USER}]\nsecret = ${BENCH_SECRET}\nread = all\nwrite = all\n${token.line}\n`,
+  );
   const conf = join(dir, 'bench.conf');
   writeFileSync(
     conf,
@@ -82,7 +96,7 @@ async function main(): Promise<void> {
       '[general]',
       'bindaddr = 127.0.0.1',
       `bindport = ${httpPort}`,
-      `users = ${join(root, 'conf/users.conf')}`,
+      `users = ${users}`,
       '[asterisk]',
       'simulate = no',
       'host = 127.0.0.1',
@@ -101,32 +115,37 @@ async function main(): Promise<void> {
     const cookie = await waitReady(httpPort);
     const path = '/rawman?action=ping';
     const cookieHeader = `Cookie: ${cookie}\r\n`;
-    // Warm both paths up (JIT) before measuring.
+    const bearerHeader = `Authorization: Bearer ${token.token}\r\n`;
+    const check = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { authorization: `Bearer ${token.token}` } });
+    if (!(await check.text()).includes('Pong')) throw new Error('the bearer token was not accepted');
+    // Warm every path up (JIT) before measuring.
     await httpLoad(httpPort, path, cookieHeader, 10, 1);
+    await httpLoad(httpPort, path, bearerHeader, 10, 1);
     await amiLoad(simPort, 'admin', 'admin', 10, 1);
 
-    const rows: { c: number; proxy: LoadResult; direct: LoadResult }[] = [];
+    const rows: { c: number; proxy: LoadResult; bearer: LoadResult; direct: LoadResult }[] = [];
     for (const c of LEVELS) {
       const p = await httpLoad(httpPort, path, cookieHeader, c, SECONDS);
+      const b = await httpLoad(httpPort, path, bearerHeader, c, SECONDS);
       const d = await amiLoad(simPort, 'admin', 'admin', c, SECONDS);
-      rows.push({ c, proxy: p, direct: d });
+      rows.push({ c, proxy: p, bearer: b, direct: d });
       process.stdout.write(
-        `c=${c}: proxy ${fmt(p.perSec)} req/s p50 ${fmt(p.p50us)} µs p99 ${fmt(p.p99us)} µs | direct AMI ${fmt(d.perSec)} ping/s p50 ${fmt(d.p50us)} µs p99 ${fmt(d.p99us)} µs | ratio ${fmt(p.perSec / d.perSec, 2)}\n`,
+        `c=${c}: proxy ${fmt(p.perSec)} req/s p50 ${fmt(p.p50us)} µs p99 ${fmt(p.p99us)} µs | bearer ${fmt(b.perSec)} req/s (${fmt(b.perSec / p.perSec, 2)} of cookie) | direct AMI ${fmt(d.perSec)} ping/s p50 ${fmt(d.p50us)} µs p99 ${fmt(d.p99us)} µs | ratio ${fmt(p.perSec / d.perSec, 2)}\n`,
       );
     }
 
     const table = [
-      '| concurrency | proxy req/s | proxy p50 µs | proxy p99 µs | direct AMI ping/s | direct p50 µs | direct p99 µs | proxy / direct | added p50 µs |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| concurrency | proxy req/s | proxy p50 µs | proxy p99 µs | bearer req/s | bearer p50 µs | bearer / cookie | direct AMI ping/s | direct p50 µs | direct p99 µs | proxy / direct | added p50 µs |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.c} | ${fmt(r.proxy.perSec)} | ${fmt(r.proxy.p50us)} | ${fmt(r.proxy.p99us)} | ${fmt(r.direct.perSec)} | ${fmt(r.direct.p50us)} | ${fmt(r.direct.p99us)} | ${fmt(r.proxy.perSec / r.direct.perSec, 2)} | ${fmt(r.proxy.p50us - r.direct.p50us)} |`,
+          `| ${r.c} | ${fmt(r.proxy.perSec)} | ${fmt(r.proxy.p50us)} | ${fmt(r.proxy.p99us)} | ${fmt(r.bearer.perSec)} | ${fmt(r.bearer.p50us)} | ${fmt(r.bearer.perSec / r.proxy.perSec, 2)} | ${fmt(r.direct.perSec)} | ${fmt(r.direct.p50us)} | ${fmt(r.direct.p99us)} | ${fmt(r.proxy.perSec / r.direct.perSec, 2)} | ${fmt(r.proxy.p50us - r.direct.p50us)} |`,
       ),
     ].join('\n');
     writeSection(
       'AJAM end to end',
       `${machineLine()}. ${SECONDS} s per cell, after a 1 s warm-up; simulator and proxy in child processes, load generated over raw loopback sockets in the benchmark process (all three share the 2 cores).\n\n` +
-        '`GET /rawman?action=ping` with a session cookie, keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
+        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
         table +
         '\n\nFor scale (issue 3): Asterisk 22\'s own AJAM serves 8.7k / 17k / 13k ping/s at c = 1 / 10 / 50 on this kind of machine.',
     );
@@ -137,6 +156,8 @@ async function main(): Promise<void> {
           `c${r.c}`,
           {
             proxy: { reqPerSec: r.proxy.perSec, p50us: r.proxy.p50us, p99us: r.proxy.p99us, errors: r.proxy.errors },
+            bearer: { reqPerSec: r.bearer.perSec, p50us: r.bearer.p50us, p99us: r.bearer.p99us, errors: r.bearer.errors },
+            bearerOverCookie: r.bearer.perSec / r.proxy.perSec,
             direct: { pingPerSec: r.direct.perSec, p50us: r.direct.p50us, p99us: r.direct.p99us, errors: r.direct.errors },
             ratio: r.proxy.perSec / r.direct.perSec,
             addedP50us: r.proxy.p50us - r.direct.p50us,
