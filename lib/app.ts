@@ -17,6 +17,7 @@ import { DigestSessions } from './http/digest.ts';
 import { AuthLimiter } from './auth/limiter.ts';
 import { TrustedProxies } from './http/forwarded.ts';
 import { StatelessAuth } from './auth/stateless.ts';
+import { PushContext } from './http/push.ts';
 import type { AjamError } from './errors.ts';
 import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
@@ -200,6 +201,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     limiter,
     failDelayMs: opts.loginFailDelayMs ?? DEFAULTS.loginFailDelayMs,
   });
+  const push = new PushContext({
+    store,
+    dispatcher,
+    log: events,
+    limits: { bufferLimit: g.pushBufferLimit, maxFrame: g.wsMaxFrame, maxInFlight: g.wsMaxInFlight, maxClients: g.pushMaxClients },
+  });
   let server: HttpServer;
   try {
     // Throws on unusable TLS files (before anything listens).
@@ -217,6 +224,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
         events: { capacity: events.capacity, held: events.size, next: events.nextSeq },
         simulate: a.simulate,
+        push: { ...push.counters, views: push.views.size },
       }),
       plain: g.httpEnable,
       tls: g.tls,
@@ -225,6 +233,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       metrics,
       metricsAllowed: (address) => metricsAcl.allows(address),
       readiness: () => readiness(pool),
+      push,
     });
   } catch (err) {
     store.close();
@@ -234,7 +243,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
 
   metrics.watch({
     sessions: () => sessionCounts(store),
-    clients: () => ({ waitevent: waitingCount(store) }),
+    clients: () => ({ waitevent: waitingCount(store), websocket: push.counters.wsOpen, sse: push.counters.sseOpen }),
     ring: () => ({
       entries: events.size,
       capacity: events.capacity,
@@ -264,6 +273,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const close = (): Promise<void> => {
     closing ??= (async () => {
       server.close();
+      push.close();
       store.close();
       await pool.close();
       log.info('AMI logged off');

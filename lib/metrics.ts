@@ -13,7 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The endpoint label: a fixed set (uWS routes are mapped to these names by lib/http/server.ts). */
 export const ENDPOINTS = [
   'other', 'rawman', 'mxml', 'manager', 'static', 'health', 'arawman', 'amxml', 'amanager',
-  'metrics', 'healthz', 'readyz', 'websocket', 'sse',
+  'metrics', 'healthz', 'readyz', 'websocket', 'sse', 'json', 'ajson',
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 

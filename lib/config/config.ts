@@ -51,6 +51,14 @@ export interface GeneralConfig {
    * believed, with where it was written (lib/http/forwarded.ts parses it); undefined: nobody.
    */
   trustProxy: { value: string; where: string } | undefined;
+  /** /ws and /events: unsent bytes per socket before a client is closed as too slow. */
+  pushBufferLimit: number;
+  /** /ws: largest client frame in bytes (bigger: close 1009). */
+  wsMaxFrame: number;
+  /** /ws: actions of one socket awaiting their reply. */
+  wsMaxInFlight: number;
+  /** /ws + /events clients at once. */
+  pushMaxClients: number;
 }
 
 export interface TlsConfig {
@@ -145,6 +153,10 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     metricspermit: g.metricspermit === undefined ? DEFAULTS.metricsPermit : nonEmpty(g.metricspermit),
     metricspermitAt: g.metricspermit === undefined ? '' : `${g.metricspermit.file}:${g.metricspermit.line}`,
     shutdowntimeout: g.shutdowntimeout === undefined ? DEFAULTS.shutdownDrainMs / 1000 : secondsValue(g.shutdowntimeout, true),
+    pushBufferLimit: g.pushbufferlimit === undefined ? DEFAULTS.pushBufferLimit : intValue(g.pushbufferlimit, 4096, 1 << 30),
+    wsMaxFrame: g.wsmaxframe === undefined ? DEFAULTS.wsMaxFrame : intValue(g.wsmaxframe, 256, 16 * 1024 * 1024),
+    wsMaxInFlight: g.wsmaxinflight === undefined ? DEFAULTS.wsMaxInFlight : intValue(g.wsmaxinflight, 1, 100_000),
+    pushMaxClients: g.pushmaxclients === undefined ? DEFAULTS.pushMaxClients : intValue(g.pushmaxclients, 1, 10_000_000),
   };
   if (!general.httpEnable && general.tls === undefined) {
     const e = g.httpenable!;
@@ -220,6 +232,7 @@ const GENERAL_KEYS = [
   'authlimit', 'authwindow', 'authmaxlock',
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
   'loglevel', 'metricspermit', 'shutdowntimeout',
+  'pushbufferlimit', 'wsmaxframe', 'wsmaxinflight', 'pushmaxclients',
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive', 'stalltimeout',

@@ -29,6 +29,14 @@ export const DEFAULTS = {
   authMaxTracked: 100_000,
   /** Delay before a failed Login/Challenge is answered (Asterisk sleeps 1 s). */
   loginFailDelayMs: 1_000,
+  /** /ws and /events: unsent bytes per socket above which a client is closed as too slow. */
+  pushBufferLimit: 1024 * 1024,
+  /** /ws: largest client frame (bigger: close 1009). */
+  wsMaxFrame: 64 * 1024,
+  /** /ws: actions of one socket awaiting their reply. */
+  wsMaxInFlight: 64,
+  /** /ws + /events clients at once. */
+  pushMaxClients: 20_000,
   /** HTTPS listener port when tlsbindaddr names none (http.conf's default); the host defaults to bindaddr's. */
   tlsport: 8089,
   /** Log level unless --log-level or AJAM_LOG says otherwise. */

@@ -12,6 +12,7 @@ import { CONTENT_TYPE, cookieAttributes, setCookieValue } from '../format/http.t
 import { rawman } from '../format/rawman.ts';
 import { ajaxTarget, mxml } from '../format/mxml.ts';
 import { html, htmlDigest } from '../format/html.ts';
+import { jsonOutput } from '../format/push.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StatelessAuth } from '../auth/stateless.ts';
 import type { EventLog } from '../events/event-log.ts';
@@ -21,9 +22,11 @@ import { remoteAddress, type HttpResponse } from './uws.ts';
 import type { TrustedProxies } from './forwarded.ts';
 import { CACHE_CONTROL, HeaderBlock, joinHeaders, sendBlock } from './reply.ts';
 import {
+  ROUTE_AJSON,
   ROUTE_AMANAGER,
   ROUTE_AMXML,
   ROUTE_ARAWMAN,
+  ROUTE_JSON,
   ROUTE_MANAGER,
   ROUTE_MXML,
   ROUTE_RAWMAN,
@@ -52,11 +55,16 @@ export type AjamRoute =
   | typeof ROUTE_MANAGER
   | typeof ROUTE_ARAWMAN
   | typeof ROUTE_AMXML
-  | typeof ROUTE_AMANAGER;
+  | typeof ROUTE_AMANAGER
+  | typeof ROUTE_JSON
+  | typeof ROUTE_AJSON;
 
 function isDigestRoute(route: AjamRoute): boolean {
-  return route >= ROUTE_ARAWMAN;
+  return route === ROUTE_ARAWMAN || route === ROUTE_AMXML || route === ROUTE_AMANAGER || route === ROUTE_AJSON;
 }
+
+/** /json and /ajson (not Asterisk's). */
+export const JSON_CONTENT_TYPE = 'application/json';
 
 // Stands for the session id while the cookie routes' blocks are built (never a valid id).
 const ID_MARK = '\0id\0';
@@ -129,6 +137,7 @@ export interface StatelessOptions {
 
 /** The route whose headers a stateless reply uses: same format, no Set-Cookie (digest routes' blocks). */
 function cookielessRoute(route: AjamRoute): AjamRoute {
+  if (route === ROUTE_JSON) return ROUTE_AJSON;
   return route === ROUTE_RAWMAN ? ROUTE_ARAWMAN : route === ROUTE_MXML ? ROUTE_AMXML : route === ROUTE_MANAGER ? ROUTE_AMANAGER : route;
 }
 
@@ -209,6 +218,8 @@ function routeHeaders(servername: string, attrs: string): RouteHeaders[] {
   headers[ROUTE_ARAWMAN] = new RouteHeaders(servername, CONTENT_TYPE.rawman, null);
   headers[ROUTE_AMXML] = new RouteHeaders(servername, CONTENT_TYPE.mxml, null);
   headers[ROUTE_AMANAGER] = new RouteHeaders(servername, CONTENT_TYPE.manager, null);
+  headers[ROUTE_JSON] = new RouteHeaders(servername, JSON_CONTENT_TYPE, attrs);
+  headers[ROUTE_AJSON] = new RouteHeaders(servername, JSON_CONTENT_TYPE, null);
   return headers;
 }
 const ENDPOINT: Record<AjamRoute, Endpoint> = {
@@ -218,6 +229,8 @@ const ENDPOINT: Record<AjamRoute, Endpoint> = {
   [ROUTE_ARAWMAN]: 'arawman',
   [ROUTE_AMXML]: 'amxml',
   [ROUTE_AMANAGER]: 'amanager',
+  [ROUTE_JSON]: 'json',
+  [ROUTE_AJSON]: 'ajson',
 };
 
 const INTERNAL_ERROR = 'Internal error';
@@ -448,6 +461,7 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
 }
 
 function format(route: AjamRoute, output: Buffer[], p: ReadonlyArray<Param>): Buffer {
+  if (route === ROUTE_JSON || route === ROUTE_AJSON) return jsonOutput(output);
   if (route === ROUTE_RAWMAN || route === ROUTE_ARAWMAN) return rawman(output);
   if (route === ROUTE_MXML || route === ROUTE_AMXML) {
     const t = ajaxTarget(p);

@@ -16,7 +16,12 @@ export const ROUTE_AMANAGER = 8;
 export const ROUTE_METRICS = 9;
 export const ROUTE_HEALTHZ = 10;
 export const ROUTE_READYZ = 11;
-export type RouteKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
+/** JSON replies (cookie and digest), and the push endpoints (not in Asterisk). */
+export const ROUTE_JSON = 12;
+export const ROUTE_AJSON = 13;
+export const ROUTE_WS = 14;
+export const ROUTE_EVENTS = 15;
+export type RouteKind = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15;
 
 /** Limits from spec §1.5 (Asterisk's MAX_HTTP_LINE_LENGTH, AST_MAX_MANHEADERS, MAX_CONTENT_LENGTH). */
 export const MAX_REQUEST_LINE = 4096;
@@ -37,6 +42,10 @@ const EXACT: ReadonlyArray<readonly [string, RouteKind]> = [
   ['metrics', ROUTE_METRICS],
   ['healthz', ROUTE_HEALTHZ],
   ['readyz', ROUTE_READYZ],
+  ['json', ROUTE_JSON],
+  ['ajson', ROUTE_AJSON],
+  ['ws', ROUTE_WS],
+  ['events', ROUTE_EVENTS],
 ];
 const STATIC = 'static';
 

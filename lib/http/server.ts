@@ -27,16 +27,20 @@ import { STATUS_CLIENT_CLOSED } from '../metrics.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
 import {
   ROUTE_AMANAGER,
+  ROUTE_AJSON,
   ROUTE_AMXML,
   ROUTE_ARAWMAN,
+  ROUTE_EVENTS,
   ROUTE_HEALTH,
   ROUTE_HEALTHZ,
+  ROUTE_JSON,
   ROUTE_MANAGER,
   ROUTE_METRICS,
   ROUTE_READYZ,
   ROUTE_MXML,
   ROUTE_RAWMAN,
   ROUTE_STATIC,
+  ROUTE_WS,
   isAllowedMethod,
   matchRoute,
   normalizePrefix,
@@ -50,6 +54,12 @@ import { sendError } from './error-pages.ts';
 import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
 import type { DigestSessions } from './digest.ts';
+import type { BearerCheck, PushContext } from './push.ts';
+import { registerWs } from './push-ws.ts';
+import { SseStreams } from './push-sse.ts';
+
+const WS_NEEDS_NATIVE =
+  'WebSockets need the native uWebSockets.js binary, which this Node build has none of; use /events (SSE) or /json';
 
 export interface HealthInfo {
   /** false → /health answers 503 (e.g. no AMI connection is up). */
@@ -87,6 +97,8 @@ export interface HttpServerOptions {
   stateless?: StatelessOptions;
   /** `[general] trustproxy`. */
   trustProxy?: TrustedProxies;
+  /** Serves /ws and /events (Bearer/Basic from `stateless` apply there too); without it they are 404. */
+  push?: PushContext;
 }
 
 interface Listener {
@@ -108,6 +120,7 @@ export interface Readiness {
 /** The `endpoint` metric label of each route (index = RouteKind). */
 const ENDPOINT_OF_ROUTE: readonly Endpoint[] = [
   'other', 'rawman', 'mxml', 'manager', 'static', 'health', 'arawman', 'amxml', 'amanager', 'metrics', 'healthz', 'readyz',
+  'json', 'ajson', 'websocket', 'sse',
 ];
 const JSON_HEADERS = ['Cache-Control', 'no-cache, no-store', 'Content-Type', 'application/json'];
 
@@ -121,6 +134,7 @@ const scratch = {
   ifNoneMatch: '',
   forwardedFor: '',
   forwardedProto: '',
+  lastEventId: '',
 };
 
 function collectHeader(key: string, value: string): void {
@@ -133,6 +147,7 @@ function collectHeader(key: string, value: string): void {
   // Several X-Forwarded-For headers are one list, in order (RFC 9110 §5.3).
   else if (key === 'x-forwarded-for') scratch.forwardedFor = scratch.forwardedFor === '' ? value : `${scratch.forwardedFor},${value}`;
   else if (key === 'x-forwarded-proto') scratch.forwardedProto = value;
+  else if (key === 'last-event-id') scratch.lastEventId = value;
 }
 
 function readHeaders(req: HttpRequest): void {
@@ -143,6 +158,7 @@ function readHeaders(req: HttpRequest): void {
   scratch.ifNoneMatch = '';
   scratch.forwardedFor = '';
   scratch.forwardedProto = '';
+  scratch.lastEventId = '';
   req.forEach(collectHeader);
 }
 
@@ -153,6 +169,8 @@ export class HttpServer {
   readonly staticRoot: string | undefined;
   readonly ajam: AjamContext;
   private readonly listeners: Listener[];
+  /** SSE streams, when push is served. */
+  readonly sse: SseStreams | undefined;
   private closed: boolean;
 
   constructor(options: HttpServerOptions) {
@@ -166,6 +184,8 @@ export class HttpServer {
       metrics: options.metrics,
     });
     this.listeners = [];
+    const push = options.push;
+    this.sse = push === undefined ? undefined : new SseStreams(push, options.servername, this.bearerCheck());
     if (options.plain !== false) this.addListener(createApp(), false, options.host, options.port);
     const tls = options.tls;
     if (tls !== undefined) this.addListener(createApp(tls), true, tls.host, tls.port);
@@ -173,7 +193,24 @@ export class HttpServer {
     this.closed = false;
   }
 
+  /** Bearer (and, with allowbasic, Basic) for /ws and /events: the same check as the AJAM endpoints. */
+  private bearerCheck(): BearerCheck | undefined {
+    const auth = this.ajam.stateless?.auth;
+    return auth === undefined ? undefined : (authorization, address) => auth.authenticateHeader(authorization, address);
+  }
+
   private addListener(app: TemplatedApp, tls: boolean, host: string, port: number): void {
+    // WebSockets need the native addon (the node:http compatibility layer answers /ws with 501).
+    const push = this.options.push;
+    if (push !== undefined && uwsNative) {
+      registerWs(app, {
+        ctx: push,
+        isWsPath: (path) => matchRoute(path, this.prefix) === ROUTE_WS,
+        notFound: (res) => void sendError(res, 'notFound', this.servername),
+        bearer: this.bearerCheck(),
+        refuse: (res, r) => void this.sendText(res, r.status, r.text),
+      });
+    }
     app.any('/*', (res, req) => {
       try {
         this.onRequest(res, req, tls);
@@ -217,6 +254,7 @@ export class HttpServer {
    */
   stopAccepting(): void {
     this.ajam.draining = true;
+    this.sse?.close();
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;
@@ -268,7 +306,9 @@ export class HttpServer {
       route === ROUTE_RAWMAN ||
       route === ROUTE_MXML ||
       route === ROUTE_MANAGER ||
-      ((route === ROUTE_ARAWMAN || route === ROUTE_AMXML || route === ROUTE_AMANAGER) && this.ajam.digest !== undefined)
+      route === ROUTE_JSON ||
+      ((route === ROUTE_ARAWMAN || route === ROUTE_AMXML || route === ROUTE_AMANAGER || route === ROUTE_AJSON) &&
+        this.ajam.digest !== undefined)
     ) {
       readHeaders(req);
       const info: AjamRequestInfo = {
@@ -300,6 +340,19 @@ export class HttpServer {
       else if (route === ROUTE_HEALTH) status = this.onHealth(res, head);
       else if (route === ROUTE_HEALTHZ) status = this.sendJson(res, head, 200, { status: 'ok' });
       else status = this.onReady(res, head);
+    } else if (route === ROUTE_EVENTS && this.sse !== undefined) {
+      readHeaders(req);
+      status = this.sse.handle(res, {
+        method,
+        query,
+        cookie: scratch.cookie,
+        authorization: scratch.authorization,
+        lastEventId: scratch.lastEventId,
+      });
+    } else if (route === ROUTE_WS && this.options.push !== undefined) {
+      // A plain request (not an upgrade) on /ws, or any request when WebSockets are unavailable.
+      if (uwsNative) status = this.sendText(res, '426 Upgrade Required', 'this is a WebSocket endpoint', ['Upgrade', 'websocket']);
+      else status = this.sendText(res, '501 Not Implemented', WS_NEEDS_NATIVE);
     } else if (route === ROUTE_METRICS && metrics !== undefined) {
       if (method === 'POST') status = sendError(res, 'notImplemented', servername);
       else if (this.options.metricsAllowed?.(remoteAddress(res)) !== true) status = sendError(res, 'aclDenied', servername, { head });
@@ -311,6 +364,14 @@ export class HttpServer {
       status = sendError(res, 'notFound', servername, { head });
     }
     if (metrics !== undefined) metrics.request(ENDPOINT_OF_ROUTE[route]!, status, start, performance.now());
+  }
+
+  private sendText(res: HttpResponse, status: string, text: string, extra: string[] = []): number {
+    const headers: string[] = [];
+    if (this.servername !== '') headers.push('Server', this.servername);
+    headers.push('Cache-Control', 'no-cache, no-store', 'Content-Type', 'text/plain; charset=utf-8', ...extra);
+    send(res, status, headers, Buffer.from(text + '\n'));
+    return Number(status.slice(0, 3));
   }
 
   private onMetrics(res: HttpResponse, head: boolean, metrics: Metrics, start: number): void {

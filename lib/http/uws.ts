@@ -15,7 +15,10 @@ import type {
   HttpRequest,
   HttpResponse,
   TemplatedApp,
+  WebSocket,
+  WebSocketBehavior,
   us_listen_socket,
+  us_socket_context_t,
 } from '@trufflesuite/uws-js-unofficial';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -24,7 +27,7 @@ import { log } from '../log.ts';
 import { AjamError, ErrorCodes } from '../errors.ts';
 import { CompatApp, compatLocalPort } from './uws-compat.ts';
 
-export type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket };
+export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_listen_socket, us_socket_context_t };
 
 interface UwsModule {
   App(): TemplatedApp;

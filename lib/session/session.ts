@@ -4,7 +4,7 @@ import type { ClassMask, EventFilterRule, User } from '../auth/types.ts';
 import type { AmiMessage } from '../ami/message.ts';
 import type { Cursor } from '../events/cursor.ts';
 import type { LogEntry } from '../events/event-log.ts';
-import { shouldSendEvent } from '../auth/filter.ts';
+import { acceptsEvent } from '../auth/event-access.ts';
 
 /** The WaitEvent currently parked on a session (waitevent.ts); at most one per session (spec §4.3). */
 export interface ParkedWait {
@@ -74,9 +74,7 @@ export class Session {
    * An event without a `Privilege:` (classes 0) needs events to be on at all.
    */
   accepts(classes: ClassMask, msg: AmiMessage): boolean {
-    if ((this.readPerm & classes) !== classes || (this.eventMask & classes) !== classes) return false;
-    if (classes === 0 && this.eventMask === 0) return false;
-    return this.filters.length === 0 || shouldSendEvent(this.filters, msg);
+    return acceptsEvent(this.readPerm, this.eventMask, this.filters, classes, msg);
   }
 
   /** Idle and past its lifetime. */
@@ -84,3 +82,4 @@ export class Session {
     return this.inFlight === 0 && now > this.expiresAt;
   }
 }
+

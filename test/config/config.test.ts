@@ -44,6 +44,10 @@ t.test('defaults', async (t) => {
     metricspermit: '127.0.0.0/8, ::1',
     metricspermitAt: '',
     shutdowntimeout: 10,
+    pushBufferLimit: 1048576,
+    wsMaxFrame: 65536,
+    wsMaxInFlight: 64,
+    pushMaxClients: 20000,
   });
   t.match(c.general.servername, /^ajam-proxy\/\d+\.\d+\.\d+/);
   t.same(c.asterisk, {
@@ -212,4 +216,16 @@ t.test('the shipped conf/ajam-proxy.conf', async (t) => {
   t.equal(c.general.httptimeout, 60);
   t.match(c.general.users, /conf\/users\.conf$/);
   t.same([...loadUsers(c.general.users).keys()].sort(), ['admin', 'wallboard']);
+});
+
+t.test('push settings: values and bounds', async (t) => {
+  const ok = loadConfig(
+    confFile(t, '[general]\npushbufferlimit = 65536\nwsmaxframe = 2048\nwsmaxinflight = 8\npushmaxclients = 100\n[asterisk]\nsimulate = yes\n'),
+  );
+  t.equal(ok.general.pushBufferLimit, 65536);
+  t.equal(ok.general.wsMaxFrame, 2048);
+  t.equal(ok.general.wsMaxInFlight, 8);
+  t.equal(ok.general.pushMaxClients, 100);
+  t.throws(() => loadConfig(confFile(t, '[general]\npushbufferlimit = 10\n[asterisk]\nsimulate = yes\n')), /pushbufferlimit/);
+  t.throws(() => loadConfig(confFile(t, '[general]\nwsmaxinflight = 0\n[asterisk]\nsimulate = yes\n')), /wsmaxinflight/);
 });

@@ -1,0 +1,347 @@
+// <prefix>/ws: AMI over a WebSocket (README "WebSocket"). Text frames, one JSON value each.
+// - Upgrade: authenticated by the `mansession_id` cookie of a logged-in session (or a bearer token,
+//   when the server has a bearer check); otherwise the first frame must be a Login action (any other
+//   first frame closes with 1008). `events=` and `since=` as in lib/http/push.ts.
+// - Each socket has its own session in the store (so session caps and single-login rules apply),
+//   and its actions go through the same dispatcher as AJAM: permissions, guard rails, and the
+//   session-local actions (Events, Filter, Logoff) acting on this socket. Reply frames go out in the
+//   order the actions were sent.
+// - Events reach live sockets through one uWS topic per view (native fan-out); see push.ts.
+import { ActionRequest } from '../session/request.ts';
+import { error as amiError } from '../session/replies.ts';
+import type { Session } from '../session/session.ts';
+import type { ActionResult } from '../session/types.ts';
+import type { LogEntry } from '../events/event-log.ts';
+import type { View, ViewSpec } from '../events/views.ts';
+import { jsonOutput, wsErrorFrame, wsEventsLostFrame, wsReplyFrame } from '../format/push.ts';
+import { log } from '../log.ts';
+import {
+  PushClient,
+  parsePushQuery,
+  resolveIdentity,
+  resumeFrom,
+  topicOf,
+  wsFrameOf,
+  type BearerCheck,
+  type PushContext,
+  type PushIdentity,
+  type PushQuery,
+} from './push.ts';
+import { remoteAddress } from './uws.ts';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from './uws.ts';
+
+/** Close codes (RFC 6455). */
+export const WS_NORMAL = 1000;
+export const WS_POLICY = 1008;
+export const WS_TOO_BIG = 1009;
+
+/** What the upgrade handler hands to `open`. */
+interface WsData {
+  identity: PushIdentity | undefined;
+  query: PushQuery;
+  address: string;
+  client: WsClient | null;
+}
+
+/** The HTTP answer to an upgrade that is refused. */
+export interface UpgradeRefusal {
+  status: string;
+  text: string;
+}
+
+export interface WsRouteOptions {
+  ctx: PushContext;
+  /** True when the request's path is the /ws route (prefix and case rules of matchRoute). */
+  isWsPath: (path: string) => boolean;
+  /** Answers a request that is not for /ws (the 404 page). */
+  notFound: (res: HttpResponse) => void;
+  /** Bearer authentication of an `Authorization` header, when the server has it. */
+  bearer?: BearerCheck;
+  /** Writes a refusal (status line, plain text body). */
+  refuse: (res: HttpResponse, r: UpgradeRefusal) => void;
+}
+
+/** One queued action awaiting its reply frame. */
+interface PendingReply {
+  actionId: string;
+  frame: Buffer | null;
+  destroy: boolean;
+}
+
+const WAITEVENT_ON_WS = 'WaitEvent is not used on /ws: events are pushed';
+
+export class WsClient extends PushClient {
+  private ws: WebSocket<WsData> | null;
+  readonly session: Session;
+  readonly query: PushQuery;
+  readonly address: string;
+  private readonly replies: PendingReply[];
+  private loggingIn: boolean;
+
+  constructor(ctx: PushContext, ws: WebSocket<WsData>, session: Session, query: PushQuery, address: string) {
+    super(ctx);
+    this.ws = ws;
+    this.session = session;
+    this.query = query;
+    this.address = address;
+    this.replies = [];
+    this.loggingIn = false;
+  }
+
+  get kind(): 'ws' {
+    return 'ws';
+  }
+
+  buffered(): number {
+    return this.ws === null ? 0 : this.ws.getBufferedAmount();
+  }
+
+  write(bytes: Buffer): void {
+    this.ws?.send(bytes, false);
+  }
+
+  frame(entry: LogEntry): Buffer {
+    return wsFrameOf(entry);
+  }
+
+  lostFrame(lastLostSeq: number, count: number): Buffer {
+    return wsEventsLostFrame(lastLostSeq, count);
+  }
+
+  corked(fn: () => void): void {
+    if (this.ws === null) return;
+    this.ws.cork(fn);
+  }
+
+  protected subscribe(view: View<PushClient>): void {
+    this.ws?.subscribe(topicOf(view));
+  }
+
+  protected unsubscribe(view: View<PushClient>): void {
+    this.ws?.unsubscribe(topicOf(view));
+  }
+
+  protected kick(reason: string): void {
+    this.end(WS_POLICY, reason);
+  }
+
+  /** Closes the socket with a close frame (queued after what is buffered). */
+  end(code: number, reason: string): void {
+    const ws = this.ws;
+    this.detach();
+    this.ws = null;
+    if (ws !== null) ws.end(code, reason);
+  }
+
+  /** The socket is gone (uWS close handler): it must not be touched again. */
+  gone(): void {
+    this.ws = null;
+    this.detach();
+  }
+
+  /** Starts the event stream for the session as it is now (after the upgrade or a Login). */
+  startEvents(): void {
+    const s = this.session;
+    if (this.query.mask !== undefined) s.eventMask &= this.query.mask;
+    this.start(sessionSpec(s), resumeFrom(this.ctx.log, this.query.since));
+  }
+
+  /** One text frame from the client. */
+  onFrame(data: ArrayBuffer, isBinary: boolean): void {
+    if (this.ws === null) return;
+    if (data.byteLength > this.ctx.limits.maxFrame) {
+      this.end(WS_TOO_BIG, `frame over ${this.ctx.limits.maxFrame} bytes`);
+      return;
+    }
+    const parsed = isBinary ? 'binary frames are not accepted (send JSON text)' : framePairs(Buffer.from(data).toString('utf8'));
+    const s = this.session;
+    if (!s.authenticated) {
+      if (this.loggingIn) {
+        this.send(wsErrorFrame('wait for the Login reply'));
+        return;
+      }
+      if (typeof parsed === 'string' || new ActionRequest(parsed).action.toLowerCase() !== 'login') {
+        this.end(WS_POLICY, 'the first frame must be a Login action');
+        return;
+      }
+      this.loggingIn = true;
+      this.run(parsed);
+      return;
+    }
+    if (this.replies.length >= this.ctx.limits.maxInFlight) {
+      this.send(wsErrorFrame(`too many actions awaiting a reply (limit ${this.ctx.limits.maxInFlight})`));
+      return;
+    }
+    if (typeof parsed === 'string') {
+      // In its place among the replies, so the client can tell which frame it was about.
+      this.replies.push({ actionId: '', frame: wsErrorFrame(parsed), destroy: false });
+      this.flush();
+      return;
+    }
+    this.run(parsed);
+  }
+
+  private run(pairs: Array<[string, string]>): void {
+    const req = new ActionRequest(pairs);
+    const pending: PendingReply = { actionId: req.actionId, frame: null, destroy: false };
+    this.replies.push(pending);
+    let result: ActionResult | Promise<ActionResult>;
+    if (this.session.authenticated && req.action.toLowerCase() === 'waitevent') {
+      result = { output: [amiError(req.actionId, WAITEVENT_ON_WS)] };
+    } else {
+      result = this.ctx.dispatcher.handle(this.session, pairs, this.address);
+    }
+    Promise.resolve(result).then(
+      (r) => this.replied(pending, r),
+      (err: unknown) => {
+        log.error('ws action failed', { err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        this.replied(pending, { output: [amiError(req.actionId, 'Internal error')] });
+      },
+    );
+  }
+
+  private replied(pending: PendingReply, r: ActionResult): void {
+    pending.frame = wsReplyFrame(pending.actionId, jsonOutput(r.output));
+    pending.destroy = r.destroySession === true;
+    this.flush();
+  }
+
+  /** Sends the replies that are ready, in the order the frames came. */
+  private flush(): void {
+    const q = this.replies;
+    while (q.length > 0 && q[0]!.frame !== null) {
+      const p = q.shift()!;
+      if (this.ws === null) continue;
+      this.send(p.frame!);
+      if (this.loggingIn) {
+        this.loggingIn = false;
+        if (!this.session.authenticated) {
+          this.end(WS_POLICY, 'authentication failed');
+          continue;
+        }
+        this.startEvents();
+        continue;
+      }
+      if (p.destroy) {
+        this.end(WS_NORMAL, 'Goodbye');
+        continue;
+      }
+      // Events / Filter may have changed what this socket sees.
+      this.respec(sessionSpec(this.session));
+    }
+  }
+
+  private send(frame: Buffer): void {
+    this.ws?.send(frame, false);
+  }
+}
+
+/** What the socket's session sees now (its mask already holds `events=` and any Events action). */
+function sessionSpec(s: Session): ViewSpec {
+  return { readPerm: s.readPerm, eventMask: s.eventMask, filters: s.filters };
+}
+
+/**
+ * A client frame as AMI parameters: a JSON object whose values are strings (an array of strings
+ * repeats the key, e.g. several `Variable`s). A string says what is wrong.
+ */
+export function framePairs(text: string): Array<[string, string]> | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return 'malformed JSON';
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'a frame must be a JSON object of AMI parameters';
+  const pairs: Array<[string, string]> = [];
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof val === 'string') pairs.push([k, val]);
+    else if (Array.isArray(val) && val.every((x) => typeof x === 'string')) for (const x of val as string[]) pairs.push([k, x]);
+    else return `the value of ${JSON.stringify(k)} must be a string (or an array of strings)`;
+  }
+  return pairs;
+}
+
+/** Registers the /ws route on a native uWS app. */
+export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
+  const ctx = o.ctx;
+  ctx.publishers.push({ publish: (topic, bytes) => void app.publish(topic, bytes, false) });
+  const behavior: WebSocketBehavior<WsData> = {
+    // uWS drops frames over this without a close frame; frames between maxFrame and this get 1009.
+    maxPayloadLength: Math.max(o.ctx.limits.maxFrame * 4, 16 * 1024),
+    // Above this uWS skips a socket's messages: the sink closes such a socket right after publishing.
+    maxBackpressure: ctx.limits.bufferLimit,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
+      if (!o.isWsPath(req.getUrl())) {
+        o.notFound(res);
+        return;
+      }
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      let cookie = '';
+      let authorization = '';
+      req.forEach((k, v) => {
+        // The last Cookie header wins, as on the AJAM routes.
+        if (k === 'cookie') cookie = v;
+        else if (k === 'authorization') authorization = v;
+      });
+      const query = parsePushQuery(req.getQuery() ?? '');
+      if (typeof query === 'string') {
+        o.refuse(res, { status: '400 Bad Request', text: query });
+        return;
+      }
+      if (ctx.clients >= ctx.limits.maxClients) {
+        o.refuse(res, { status: '503 Service Unavailable', text: `too many push clients (limit ${ctx.limits.maxClients})` });
+        return;
+      }
+      const address = remoteAddress(res);
+      const identity = resolveIdentity(ctx.store, cookie, authorization, address, o.bearer);
+      if (identity === null) {
+        o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' });
+        return;
+      }
+      const data: WsData = { identity, query, address, client: null };
+      res.upgrade(data, key, protocol, extensions, context);
+    },
+    open: (ws) => {
+      const d = ws.getUserData();
+      ctx.counters.wsOpen++;
+      // The socket's own session: in flight (never purged) until the socket closes.
+      const session = ctx.store.open(undefined, d.address);
+      const c = new WsClient(ctx, ws, session, d.query, d.address);
+      d.client = c;
+      const id = d.identity;
+      d.identity = undefined;
+      if (id !== undefined) {
+        session.user = id.user;
+        session.authenticated = true;
+        session.readPerm = id.readPerm;
+        session.writePerm = id.writePerm;
+        session.eventMask = id.readPerm;
+        session.filters = id.filters;
+        c.startEvents();
+      }
+    },
+    message: (ws, message, isBinary) => {
+      ws.getUserData().client?.onFrame(message, isBinary);
+    },
+    drain: (ws) => {
+      ws.getUserData().client?.onDrain();
+    },
+    close: (ws) => {
+      const d = ws.getUserData();
+      const c = d.client;
+      d.client = null;
+      ctx.counters.wsOpen--;
+      if (c !== null) {
+        c.gone();
+        ctx.store.destroy(c.session);
+      }
+    },
+  };
+  app.ws('/*', behavior);
+}

@@ -1,0 +1,350 @@
+// What /ws and /events share: the push context (limits, counters, the view registry), who a push
+// client is (cookie session or bearer, or a first-frame Login on /ws), the `events=` and `since=`
+// parameters, and the client's walk from its resume position to the live stream of its view.
+//
+// A client is a cursor and a view. It joins the view for its session's read classes, event mask and
+// filters, replays the ring from `since` (or starts at the view's live edge) at its own pace —
+// pausing while more than half its buffer limit is unsent and going on when the socket drains — and
+// once it reaches the view's `published` mark it goes live: the view's sink then hands it each turn's
+// entries (one uWS topic publish per entry and view for WebSockets, one write per SSE stream).
+// A live client whose unsent bytes pass the limit is closed (slow consumer): counted, logged, and
+// free to come back with `since` and lose nothing still in the ring.
+import type { ClassMask, EventFilterRule, User } from '../auth/types.ts';
+import { parseEventMask } from '../auth/classes.ts';
+import { FormatSlots, type EventLog, type LogEntry } from '../events/event-log.ts';
+import { sseEventsLostRecord, sseRecord, wsEventFrame, wsEventsLostFrame } from '../format/push.ts';
+import { View, ViewRegistry, viewKey, type ViewSink, type ViewSpec } from '../events/views.ts';
+import type { Session } from '../session/session.ts';
+import type { SessionStore } from '../session/store.ts';
+import { sessionIdFromCookies } from '../session/cookie.ts';
+import { log } from '../log.ts';
+import type { AjamDispatcher } from './ajam.ts';
+
+export const DEFAULT_PUSH_BUFFER_LIMIT = 1024 * 1024;
+export const DEFAULT_WS_MAX_FRAME = 64 * 1024;
+export const DEFAULT_WS_MAX_INFLIGHT = 64;
+export const DEFAULT_PUSH_MAX_CLIENTS = 20000;
+export const SSE_HEARTBEAT_MS = 15_000;
+
+export interface PushLimits {
+  /** Unsent bytes per socket above which a live client is closed (1008 / SSE end). */
+  bufferLimit: number;
+  /** Largest client frame on /ws; a bigger one closes the socket with 1009. */
+  maxFrame: number;
+  /** Actions of one socket awaiting their reply; more get an error frame. */
+  maxInFlight: number;
+  /** WebSocket + SSE clients at once; more get 503. */
+  maxClients: number;
+}
+
+export interface PushCounters {
+  wsOpen: number;
+  sseOpen: number;
+  /** Clients closed for passing the buffer limit, since start. */
+  slowClosed: number;
+  /** Frames sent to catching-up clients (resume), since start. */
+  replayed: number;
+}
+
+/** One push transport's part of a client. */
+export abstract class PushClient {
+  readonly ctx: PushContext;
+  view: View<PushClient> | null;
+  /** Next sequence number to deliver while catching up. */
+  position: number;
+  live: boolean;
+  closed: boolean;
+
+  constructor(ctx: PushContext) {
+    this.ctx = ctx;
+    this.view = null;
+    this.position = 0;
+    this.live = false;
+    this.closed = false;
+  }
+
+  /** Bytes handed to the socket and not yet sent. */
+  abstract buffered(): number;
+  /** Writes catch-up bytes (corked by the caller where the transport allows). */
+  abstract write(bytes: Buffer): void;
+  /** The entry's bytes in this transport's format (shared through the entry's cache). */
+  abstract frame(entry: LogEntry): Buffer;
+  abstract lostFrame(lastLostSeq: number, count: number): Buffer;
+  /** Runs `fn` with the socket corked. */
+  abstract corked(fn: () => void): void;
+  /** Called when the client becomes live in / leaves `view`. */
+  protected abstract subscribe(view: View<PushClient>): void;
+  protected abstract unsubscribe(view: View<PushClient>): void;
+  /** Ends the connection for passing the buffer limit. */
+  protected abstract kick(reason: string): void;
+  abstract get kind(): 'ws' | 'sse';
+
+  /** Starts (or moves) this client on the view for `spec`, from sequence number `from`. */
+  start(spec: ViewSpec, from: number | undefined): void {
+    const v = this.ctx.views.join(spec);
+    this.view = v;
+    this.position = from === undefined ? v.published : from;
+    this.catchUp();
+  }
+
+  /** After Events / Filter on this client's session: moves it to the view of `spec` if that differs. */
+  respec(spec: ViewSpec): void {
+    const old = this.view;
+    if (old === null || this.closed || viewKey(spec) === old.key) return;
+    if (this.live) {
+      // Everything before old.published reached the client through the old view.
+      this.position = old.published;
+      this.live = false;
+      old.live.delete(this);
+      this.unsubscribe(old);
+    }
+    this.ctx.views.leave(old);
+    this.start(spec, this.position);
+  }
+
+  /** Replays the ring up to the view's live edge, pausing while the socket is full; then goes live. */
+  catchUp(): void {
+    const v = this.view;
+    if (v === null || this.live || this.closed) return;
+    const logRef = this.ctx.log;
+    const high = this.ctx.limits.bufferLimit >> 1;
+    this.corked(() => {
+      while (this.position < v.published) {
+        if (this.buffered() > high) return; // go on at drain
+        const oldest = logRef.oldestSeq;
+        if (this.position < oldest) {
+          this.write(this.lostFrame(oldest - 1, oldest - this.position));
+          this.position = oldest;
+          continue;
+        }
+        const e = logRef.get(this.position++)!;
+        if (v.accepts(e)) {
+          this.write(this.frame(e));
+          this.ctx.counters.replayed++;
+        }
+      }
+    });
+    if (this.position >= v.published && !this.closed && this.view === v) {
+      this.live = true;
+      v.live.add(this);
+      this.subscribe(v);
+    }
+  }
+
+  /** The socket drained: a client still catching up goes on. */
+  onDrain(): void {
+    if (!this.live) this.catchUp();
+  }
+
+  /** Live client with too many unsent bytes: close it (once), count it, log it. */
+  slow(): void {
+    if (this.closed) return;
+    const limit = this.ctx.limits.bufferLimit;
+    this.ctx.counters.slowClosed++;
+    log.warn('push client too slow: closed', { transport: this.kind, buffered: this.buffered(), limit });
+    this.kick(`slow consumer: more than ${limit} bytes unsent`);
+  }
+
+  /** Leaves the view; called once when the connection is gone. */
+  detach(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const v = this.view;
+    if (v !== null) {
+      v.live.delete(this);
+      this.ctx.views.leave(v);
+    }
+    this.view = null;
+  }
+}
+
+/** How a transport fans an entry out to the live WebSocket members of a view (a uWS topic). */
+export interface TopicPublisher {
+  publish(topic: string, bytes: Buffer): void;
+}
+
+export function topicOf(view: View<PushClient>): string {
+  return `v${view.id}`;
+}
+
+export interface PushContextOptions {
+  store: SessionStore;
+  dispatcher: AjamDispatcher;
+  log: EventLog;
+  limits: PushLimits;
+}
+
+export class PushContext implements ViewSink<PushClient> {
+  readonly store: SessionStore;
+  readonly dispatcher: AjamDispatcher;
+  readonly log: EventLog;
+  readonly limits: PushLimits;
+  readonly views: ViewRegistry<PushClient>;
+  readonly counters: PushCounters;
+  /** One per app the WebSocket route is registered on (plain HTTP, TLS): topics are per app. */
+  readonly publishers: TopicPublisher[];
+
+  constructor(opts: PushContextOptions) {
+    this.store = opts.store;
+    this.dispatcher = opts.dispatcher;
+    this.log = opts.log;
+    this.limits = opts.limits;
+    this.views = new ViewRegistry<PushClient>(opts.log, this);
+    this.counters = { wsOpen: 0, sseOpen: 0, slowClosed: 0, replayed: 0 };
+    this.publishers = [];
+  }
+
+  get clients(): number {
+    return this.counters.wsOpen + this.counters.sseOpen;
+  }
+
+  /** A view's new entries (once per turn): each formatted once per transport, then fanned out. */
+  deliver(view: View<PushClient>, entries: readonly LogEntry[], lost: number): void {
+    let ws = false;
+    let sse = false;
+    for (const c of view.live) {
+      if (c.kind === 'ws') ws = true;
+      else sse = true;
+      if (ws && sse) break;
+    }
+    // A view falls behind the ring only if one turn appended more entries than the ring holds.
+    const lastLost = lost > 0 ? (entries[0]?.seq ?? this.log.nextSeq) - 1 : 0;
+    if (ws) {
+      const topic = topicOf(view);
+      for (const pub of this.publishers) {
+        if (lost > 0) pub.publish(topic, wsEventsLostFrame(lastLost, lost));
+        for (let i = 0; i < entries.length; i++) pub.publish(topic, wsFrameOf(entries[i]!));
+      }
+    }
+    let batch: Buffer | null = null;
+    if (sse) {
+      const parts: Buffer[] = [];
+      if (lost > 0) parts.push(sseEventsLostRecord(lastLost, lost));
+      for (let i = 0; i < entries.length; i++) parts.push(sseRecordOf(entries[i]!));
+      batch = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    }
+    const limit = this.limits.bufferLimit;
+    for (const c of view.live) {
+      if (batch !== null && c.kind === 'sse') c.write(batch);
+      if (c.buffered() > limit) c.slow();
+    }
+  }
+
+  close(): void {
+    this.views.close();
+  }
+}
+
+/** The entry as a WebSocket event frame, formatted once and shared. */
+export function wsFrameOf(e: LogEntry): Buffer {
+  const cache = e.cache ?? (e.cache = new FormatSlots());
+  return cache.ws ?? (cache.ws = wsEventFrame(e.seq, e.msg));
+}
+
+/** The entry as an SSE record, formatted once and shared. */
+export function sseRecordOf(e: LogEntry): Buffer {
+  const cache = e.cache ?? (e.cache = new FormatSlots());
+  return cache.sse ?? (cache.sse = sseRecord(e.seq, e.name, e.msg));
+}
+
+/** Who a push request is: a user with the classes and filters to start from. */
+export interface PushIdentity {
+  user: User;
+  readPerm: ClassMask;
+  writePerm: ClassMask;
+  filters: EventFilterRule[];
+  /** The cookie session it came from (kept alive while an SSE stream runs), if any. */
+  session: Session | undefined;
+}
+
+/**
+ * Checks an `Authorization` header (Bearer, or Basic when allowed): the user, 'invalid', or
+ * undefined when the header is not such credentials (lib/auth/stateless.ts authenticateHeader).
+ */
+export type BearerCheck = (authorization: string, address: string) => User | 'invalid' | undefined;
+
+/**
+ * Who a push request is: a bearer token when one is sent and the server checks them, else the
+ * logged-in session named by the cookie. undefined: no credentials; null: an invalid bearer token.
+ */
+export function resolveIdentity(
+  store: SessionStore,
+  cookie: string,
+  authorization: string,
+  address: string,
+  bearer: BearerCheck | undefined,
+): PushIdentity | undefined | null {
+  const user = bearer === undefined || authorization === '' ? undefined : bearer(authorization, address);
+  if (user === 'invalid') return null;
+  if (user !== undefined) {
+    return { user, readPerm: user.read, writePerm: user.write, filters: user.eventFilters.slice(), session: undefined };
+  }
+  return identityFromCookie(store, cookie);
+}
+
+/** The logged-in session named by the request's cookie, as an identity; undefined when none. */
+export function identityFromCookie(store: SessionStore, cookie: string): PushIdentity | undefined {
+  const s = store.find(sessionIdFromCookies(cookie));
+  if (s === undefined || !s.authenticated || s.user === undefined) return undefined;
+  return { user: s.user, readPerm: s.readPerm, writePerm: s.writePerm, filters: s.filters.slice(), session: s };
+}
+
+/** Parsed `events=` and `since=` query parameters (values percent-decoded). */
+export interface PushQuery {
+  /** Event mask asked for (before `& readPerm`); undefined = all the user may read. */
+  mask: number | undefined;
+  since: number | undefined;
+}
+
+/** The query's `events` and `since`; a string saying what is wrong when either is invalid. */
+export function parsePushQuery(query: string): PushQuery | string {
+  let mask: number | undefined;
+  let since: number | undefined;
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decode(eq === -1 ? part : part.slice(0, eq));
+    const value = decode(eq === -1 ? '' : part.slice(eq + 1));
+    if (name === undefined || value === undefined) return 'malformed percent-encoding in the query';
+    const lower = name.toLowerCase();
+    if (lower === 'events') {
+      const m = parseEventMask(value);
+      if (m < 0) return `invalid events: ${JSON.stringify(value)} (a class list, on or off)`;
+      mask = m;
+    } else if (lower === 'since') {
+      const n = parseSeq(value);
+      if (n === undefined) return `invalid since: ${JSON.stringify(value)} (a sequence number)`;
+      since = n;
+    }
+  }
+  return { mask, since };
+}
+
+/** A sequence number as a client sends it (`since`, `Last-Event-ID`): decimal digits only. */
+export function parseSeq(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^[0-9]{1,15}$/.test(t)) return undefined;
+  return Number(t);
+}
+
+function decode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The view spec of an identity with an `events=` mask (intersected with the read classes, as Events). */
+export function specOf(readPerm: ClassMask, mask: number | undefined, filters: readonly EventFilterRule[]): ViewSpec {
+  return { readPerm, eventMask: mask === undefined ? readPerm : readPerm & mask, filters };
+}
+
+/**
+ * Where a client resuming after `since` starts: the next entry, or — when `since` is not a number
+ * this log has handed out yet (e.g. the proxy restarted) — the live edge.
+ */
+export function resumeFrom(eventLog: EventLog, since: number | undefined): number | undefined {
+  if (since === undefined) return undefined;
+  return since + 1 > eventLog.nextSeq ? undefined : since + 1;
+}

@@ -1,0 +1,133 @@
+// /events (Server-Sent Events) over raw HTTP: headers, records, auth, `events=`, resume by
+// Last-Event-ID and by ?since after a disconnect mid-call (checked by id), and /json's reply shape.
+import t from 'tap';
+import { AjamClient, startTestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { SseClient, until } from '../helpers/push.ts';
+
+let ta: TestApp;
+t.before(async () => {
+  ta = await startTestApp();
+});
+t.teardown(() => ta.close());
+
+async function cookieOf(user = 'admin', secret = 'adminpw'): Promise<string> {
+  const c = new AjamClient(ta.base);
+  await c.login(user, secret);
+  return c.cookie!;
+}
+
+function emit(name: string, privilege: string, extra: Array<[string, string]> = []): void {
+  ta.app.sim!.emitEvent([['Event', name], ...extra], privilege);
+}
+
+t.test('headers and one record per event', async (t) => {
+  const s = new SseClient(ta.port, '/events', { Cookie: await cookieOf() });
+  await s.ready();
+  t.equal(s.status, 200);
+  t.equal(s.header('content-type'), 'text/event-stream');
+  t.equal(s.header('cache-control'), 'no-cache');
+  t.equal(s.header('x-accel-buffering'), 'no');
+  emit('SseOne', 'call', [
+    ['Line', 'a'],
+    ['Line', 'b'],
+  ]);
+  const r = await s.record((x) => x.event === 'SseOne', 'the record');
+  t.equal(Number(r.id), ta.app.events.nextSeq - 1, 'id is the seq');
+  t.same(JSON.parse(r.data), { Event: 'SseOne', Privilege: 'call,all', Line: ['a', 'b'] });
+  t.ok(s.comments >= 1, 'a comment line flushes the head');
+  s.close();
+});
+
+t.test('no credentials: 401; events= and read classes filter', async (t) => {
+  const anon = new SseClient(ta.port, '/events');
+  await anon.ready();
+  t.equal(anon.status, 401);
+  anon.close();
+  const bad = new SseClient(ta.port, '/events?events=nonsense', { Cookie: await cookieOf() });
+  await bad.ready();
+  t.equal(bad.status, 400);
+  bad.close();
+
+  const wall = new SseClient(ta.port, '/events', { Cookie: await cookieOf('wallboard', 'wallpw') });
+  const agent = new SseClient(ta.port, '/events?events=agent', { Cookie: await cookieOf() });
+  await wall.ready();
+  await agent.ready();
+  emit('Sys', 'system');
+  emit('Agent', 'agent');
+  emit('End', 'call,agent');
+  await wall.record((r) => r.event === 'End', 'End');
+  await agent.record((r) => r.event === 'Agent', 'Agent');
+  t.same(
+    wall.all().map((r) => r.event),
+    ['Agent', 'End'],
+  );
+  t.same(
+    agent.all().map((r) => r.event),
+    ['Agent'],
+  );
+  wall.close();
+  agent.close();
+});
+
+for (const how of ['Last-Event-ID', 'since'] as const) {
+  t.test(`resume by ${how} after a disconnect mid-call: nothing lost or repeated`, async (t) => {
+    const cookie = await cookieOf();
+    const start = ta.app.events.nextSeq;
+    const first = new SseClient(ta.port, '/events', { Cookie: cookie });
+    await first.ready();
+    ta.app.sim!.startCalls({ cps: 40, concurrency: 4 });
+    await until(() => (first.all().length >= 15 ? true : undefined), 'call events');
+    first.close();
+    const last = first.all().at(-1)!.id!;
+    const away = ta.app.events.nextSeq;
+    await until(() => (ta.app.events.nextSeq > away + 10 ? true : undefined), 'events while away');
+    const again =
+      how === 'since'
+        ? new SseClient(ta.port, `/events?since=${last}`, { Cookie: cookie })
+        : new SseClient(ta.port, '/events', { Cookie: cookie, 'Last-Event-ID': last });
+    await until(() => (again.all().length >= 25 ? true : undefined), 'replay and live');
+    ta.app.sim!.stopCalls();
+    const ids = [...first.all(), ...again.all()].map((r) => Number(r.id)).filter((n) => n >= start);
+    t.same(
+      ids,
+      Array.from({ length: ids.length }, (_, i) => ids[0]! + i),
+      'consecutive ids',
+    );
+    again.close();
+  });
+}
+
+t.test('logging off the cookie session ends its stream at the next heartbeat check', async (t) => {
+  const c = new AjamClient(ta.base);
+  await c.login();
+  const s = new SseClient(ta.port, '/events', { Cookie: c.cookie! });
+  await s.ready();
+  await c.get('/rawman?action=Logoff');
+  ta.app.server.sse!.heartbeatNow();
+  await s.end();
+  t.pass('ended');
+});
+
+t.test('/json: the reply as an array, repeated keys as arrays; WaitEvent as one array', async (t) => {
+  const c = new AjamClient(ta.base);
+  await c.login();
+  const r = await c.get('/json?action=Ping&ActionID=j1');
+  t.equal(r.headers.get('content-type'), 'application/json');
+  const body = JSON.parse(r.body) as Array<Record<string, unknown>>;
+  t.equal(body.length, 1);
+  t.equal(body[0]!.Ping, 'Pong');
+  t.equal(body[0]!.ActionID, 'j1');
+
+  await c.get('/json?action=WaitEvent&Timeout=0');
+  emit('JsonEv', 'call', [
+    ['Output', 'line 1'],
+    ['Output', 'line 2'],
+  ]);
+  await until(() => (ta.app.events.get(ta.app.events.nextSeq - 1)?.name === 'JsonEv' ? true : undefined), 'event');
+  const w = JSON.parse((await c.get('/json?action=WaitEvent&Timeout=5&ActionID=w')).body) as Array<Record<string, unknown>>;
+  t.equal(w[0]!.Response, 'Success');
+  const ev = w.find((m) => m.Event === 'JsonEv')!;
+  t.same(ev.Output, ['line 1', 'line 2']);
+  t.same(w.at(-1), { Event: 'WaitEventComplete', ActionID: 'w' });
+});
