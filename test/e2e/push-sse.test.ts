@@ -4,10 +4,17 @@ import t from 'tap';
 import { AjamClient, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { SseClient, until } from '../helpers/push.ts';
+import { newToken } from '../../lib/auth/tokens.ts';
+import { USERS } from '../helpers/app.ts';
+
+const wallToken = newToken();
 
 let ta: TestApp;
 t.before(async () => {
-  ta = await startTestApp();
+  ta = await startTestApp({
+    users: USERS.replace('[wallboard]\n', `[wallboard]\n${wallToken.line}\n`),
+    general: 'authlimit = 100000',
+  });
 });
 t.teardown(() => ta.close());
 
@@ -130,4 +137,19 @@ t.test('/json: the reply as an array, repeated keys as arrays; WaitEvent as one 
   const ev = w.find((m) => m.Event === 'JsonEv')!;
   t.same(ev.Output, ['line 1', 'line 2']);
   t.same(w.at(-1), { Event: 'WaitEventComplete', ActionID: 'w' });
+});
+
+t.test('bearer token; a wrong one gets 401', async (t) => {
+  const s = new SseClient(ta.port, '/events', { Authorization: `Bearer ${wallToken.token}` });
+  await s.ready();
+  t.equal(s.status, 200);
+  emit('SysT', 'system');
+  emit('CallT', 'call');
+  await s.record((r) => r.event === 'CallT', 'CallT');
+  t.notOk(s.all().some((r) => r.event === 'SysT'));
+  s.close();
+  const bad = new SseClient(ta.port, '/events', { Authorization: 'Bearer wrong' });
+  await bad.ready();
+  t.equal(bad.status, 401);
+  bad.close();
 });

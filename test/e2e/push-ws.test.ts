@@ -6,8 +6,10 @@ import t from 'tap';
 import { AjamClient, USERS, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { WsClient, until } from '../helpers/push.ts';
+import { newToken } from '../../lib/auth/tokens.ts';
 
-const users = `${USERS}
+const wallToken = newToken();
+const users = `${USERS.replace('[wallboard]\n', `[wallboard]\n${wallToken.line}\n`)}
 [filtered]
 secret = filteredpw
 read = all
@@ -18,7 +20,7 @@ eventfilter = Event: Allowed
 let ta: TestApp;
 let url: string;
 t.before(async () => {
-  ta = await startTestApp({ users, general: 'wsmaxframe = 1024' });
+  ta = await startTestApp({ users, general: 'wsmaxframe = 1024\nauthlimit = 100000' });
   url = `ws://127.0.0.1:${ta.port}/ws`;
 });
 t.teardown(() => ta.close());
@@ -220,4 +222,18 @@ t.test('upgrade refusals: bad parameters, a plain GET', async (t) => {
   t.equal(status, 400);
   const plain = await fetch(`${ta.base}/ws`);
   t.equal(plain.status, 426);
+});
+
+t.test('login by bearer token; a wrong token is refused at the upgrade', async (t) => {
+  const c = await WsClient.open(url, { authorization: `Bearer ${wallToken.token}` });
+  c.send({ Action: 'Ping', ActionID: 'b' });
+  t.equal((await c.reply('b')).messages![0]!.Ping, 'Pong');
+  emit('SysB', 'system');
+  emit('CallB', 'call');
+  await c.event('CallB');
+  t.notOk(c.events.some((e) => e.event.Event === 'SysB'), "the token's user's read classes apply");
+  c.close();
+  const bad = new WsClient(url, { authorization: 'Bearer not-a-token' });
+  const status = await new Promise<number>((resolve) => bad.ws.once('unexpected-response', (_q, res) => resolve(res.statusCode!)));
+  t.equal(status, 401);
 });
