@@ -296,7 +296,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sim,
     metrics,
     ready: () => (tableRead && pool.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
-    reloadUsers: () => reloadUsers(config, users, store, metrics),
+    reloadUsers: () => reloadUsers(config, users, store, metrics, stateless),
     shutdown: () => {
       shuttingDown ??= (async () => {
         server.stopAccepting();
@@ -350,7 +350,7 @@ function waitingCount(store: SessionStore): number {
  * once) and ends the sessions whose user was removed or whose secret or classes changed. A broken
  * file changes nothing.
  */
-function reloadUsers(config: Config, users: Map<string, User>, store: SessionStore, metrics: Metrics): ReloadResult {
+function reloadUsers(config: Config, users: Map<string, User>, store: SessionStore, metrics: Metrics, stateless: StatelessAuth): ReloadResult {
   let next: Map<string, User>;
   try {
     next = loadUsers(config.general.users);
@@ -362,6 +362,8 @@ function reloadUsers(config: Config, users: Map<string, User>, store: SessionSto
   }
   users.clear();
   for (const [k, u] of next) users.set(k, u);
+  // Bearer tokens: a removed line is revoked now (stateless requests hold no session to end).
+  stateless.usersChanged();
   let ended = 0;
   for (const s of [...store.values()]) {
     const old = s.user;

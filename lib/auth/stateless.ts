@@ -65,15 +65,19 @@ export class StatelessAuth {
     this.limiter = opts.limiter;
     this.failDelayMs = opts.failDelayMs ?? 1000;
     this.byHash = new Map();
-    for (const user of opts.users.values()) {
+    this.usersChanged();
+  }
+
+  /**
+   * Rebuilds the token table from the users map (call after a reload changed it in place): a
+   * removed `token` line stops working at once, a new one starts.
+   */
+  usersChanged(): void {
+    this.byHash.clear();
+    for (const user of this.users.values()) {
       if (this.reserved(user)) continue;
       for (const hex of user.tokenHashes ?? []) this.byHash.set(hex, { user, hash: Buffer.from(hex, 'hex') });
     }
-  }
-
-  /** True when no user has a token and Basic is off: every request takes the cookie path. */
-  get disabled(): boolean {
-    return this.byHash.size === 0 && !this.allowBasic;
   }
 
   /**

@@ -182,7 +182,7 @@ export class AjamContext {
     this.dispatcher = dispatcher;
     this.servername = servername;
     this.digest = digest;
-    this.stateless = extra.stateless === undefined || extra.stateless.auth.disabled ? undefined : extra.stateless;
+    this.stateless = extra.stateless;
     this.trust = extra.trust;
     this.statelessChallenge = `Bearer realm="${DIGEST_REALM}"${extra.stateless?.auth.allowBasic === true ? `, Basic realm="${DIGEST_REALM}"` : ''}`;
     this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);

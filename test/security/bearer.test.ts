@@ -2,6 +2,8 @@
 // allowbasic, `Authorization: Basic`. Each case checks the reply AND what the simulator received,
 // and that nothing was stored (no session, no cookie).
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { rawRequest, get, post, header } from '../helpers/http.ts';
 import { AjamClient, field, messages, startTestApp, USERS } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -263,6 +265,20 @@ t.test('wrong tokens and secrets are failed logins: the address is locked, then 
   const c = new AjamClient(lim.base);
   const login = await c.login();
   t.match(login.body, /Authentication failed/);
+});
+
+t.test('a users reload (SIGHUP) revokes removed token lines and accepts new ones at once', async (t) => {
+  const before = newToken();
+  const after = newToken();
+  const r = await startTestApp({ users: `[script]\nsecret = s\nread = all\nwrite = all\n${before.line}\n`, general: 'authlimit = 100000' });
+  t.teardown(() => r.close());
+  const ping = async (tk: string): Promise<number> => (await rawRequest(r.port, get('/rawman?action=Ping', bearer(tk)))).status;
+  t.equal(await ping(before.token), 200);
+  t.equal(await ping(after.token), 401);
+  writeFileSync(join(r.dir, 'users.conf'), `[script]\nsecret = s\nread = all\nwrite = all\n${after.line}\n`);
+  t.ok(r.app.reloadUsers().ok);
+  t.equal(await ping(before.token), 401, 'the removed line no longer works');
+  t.equal(await ping(after.token), 200, 'the new line works');
 });
 
 t.test('the users file refuses a token line that is not sha256:<64 hex>', async (t) => {
