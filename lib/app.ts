@@ -178,7 +178,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     });
   });
 
-  const store = new SessionStore({ httptimeout: config.general.httptimeout });
+  const store = new SessionStore({
+    httptimeout: config.general.httptimeout,
+    maxSessions: config.general.maxSessions,
+    maxSessionsPerUser: config.general.maxSessionsPerUser,
+    maxUnauthPerAddress: config.general.maxUnauthPerAddress,
+  });
   const limiter = new AuthLimiter({
     limit: config.general.authLimit,
     windowMs: config.general.authWindow * 1000,

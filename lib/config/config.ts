@@ -40,6 +40,10 @@ export interface GeneralConfig {
   metricspermitAt: string;
   /** Seconds a shutdown waits for in-flight actions before closing anyway. */
   shutdowntimeout: number;
+  /** Sessions kept in all / logged-in sessions per user / unauthenticated (Challenge) per address. */
+  maxSessions: number;
+  maxSessionsPerUser: number;
+  maxUnauthPerAddress: number;
   /** `httpenable`: serve plain HTTP on bindaddr:bindport (turn off to serve only TLS). */
   httpEnable: boolean;
   /** `allowbasic`: accept `Authorization: Basic` with the user's secret (Bearer needs no switch). */
@@ -145,6 +149,9 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     authLimit: g.authlimit === undefined ? DEFAULTS.authLimit : intValue(g.authlimit, 1, 1_000_000),
     authWindow: g.authwindow === undefined ? DEFAULTS.authWindowMs / 1000 : intValue(g.authwindow, 1, 86400),
     authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLockMs / 1000 : intValue(g.authmaxlock, 1, 7 * 86400),
+    maxSessions: g.maxsessions === undefined ? DEFAULTS.maxSessions : intValue(g.maxsessions, 1, 10_000_000),
+    maxSessionsPerUser: g.maxsessionsperuser === undefined ? DEFAULTS.maxSessionsPerUser : intValue(g.maxsessionsperuser, 1, 10_000_000),
+    maxUnauthPerAddress: g.maxunauthperaddress === undefined ? DEFAULTS.maxUnauthPerAddress : intValue(g.maxunauthperaddress, 1, 10_000_000),
     httpEnable: g.httpenable === undefined ? true : boolValue(g.httpenable),
     allowBasic: g.allowbasic === undefined ? false : boolValue(g.allowbasic),
     tls: tlsValue(g, base),
@@ -229,7 +236,7 @@ export function parseListen(text: string): { host: string | undefined; port: num
 
 const GENERAL_KEYS = [
   'bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer',
-  'authlimit', 'authwindow', 'authmaxlock',
+  'authlimit', 'authwindow', 'authmaxlock', 'maxsessions', 'maxsessionsperuser', 'maxunauthperaddress',
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
   'loglevel', 'metricspermit', 'shutdowntimeout',
   'pushbufferlimit', 'wsmaxframe', 'wsmaxinflight', 'pushmaxclients',

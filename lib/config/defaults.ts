@@ -27,6 +27,10 @@ export const DEFAULTS = {
   authMaxUserDelayMs: 2_000,
   /** Addresses and users tracked by the limiter (oldest forgotten first). */
   authMaxTracked: 100_000,
+  /** Sessions kept in all, logged-in sessions per user, unauthenticated (Challenge) per address. */
+  maxSessions: 20_000,
+  maxSessionsPerUser: 5_000,
+  maxUnauthPerAddress: 100,
   /** Delay before a failed Login/Challenge is answered (Asterisk sleeps 1 s). */
   loginFailDelayMs: 1_000,
   /** /ws and /events: unsent bytes per socket above which a client is closed as too slow. */

@@ -420,6 +420,12 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
       ctx.finished(r, sendError(r.res, 'digestAcl', ctx.servername, { head: r.head }));
       return;
     }
+    if (auth.kind === 'full') {
+      // A session cap: the AMI error in the route's format, nothing kept.
+      const session = ctx.store.transient(r.address);
+      sendBlock(r.res, ctx.headers[r.route]!.block(session), format(r.route, [amiError(undefined, auth.message)], p), r.head, undefined);
+      return;
+    }
     session = auth.session;
   } else {
     session = ctx.store.open(sessionIdFromCookies(r.cookie), r);

@@ -90,6 +90,8 @@ class DigestState {
 
 export type DigestOutcome =
   | { kind: 'ok'; session: Session }
+  /** A session cap was hit: answer `message` as an AMI error on a session that is not kept. */
+  | { kind: 'full'; message: string }
   | { kind: 'unauthorized'; nonce: string; stale: boolean }
   | { kind: 'forbidden' };
 
@@ -165,7 +167,9 @@ export class DigestSessions {
       return { kind: 'unauthorized', nonce: next, stale: true };
     }
     if (st === undefined) {
-      st = new DigestState(this.openNew(user, address), user, a.nonce);
+      const s = this.openNew(user, address);
+      if (typeof s === 'string') return { kind: 'full', message: s };
+      st = new DigestState(s, user, a.nonce);
       this.byNonce.set(a.nonce, st);
       this.sweep();
     } else {
@@ -184,8 +188,11 @@ export class DigestSessions {
   }
 
   /** A new authenticated session for a digest user (no Login action runs). */
-  private openNew(user: User, address: string): Session {
-    const s = this.store.open(undefined, address);
+  private openNew(user: User, address: string): Session | string {
+    const s = this.store.transient(address);
+    const full = this.store.admitLogin(s, user.name);
+    if (full !== undefined) return full;
+    s.inFlight++;
     s.user = user;
     s.authenticated = true;
     s.readPerm = user.read;

@@ -68,6 +68,12 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
     return refuse(ctx, s, id, MSG.AUTH_FAILED);
   }
   ctx.limiter.recordSuccess(address, name);
+  // Only now is the session kept (a cookie-less request stores nothing), within the caps.
+  const full = ctx.store.admitLogin(s, user.name);
+  if (full !== undefined) {
+    ctx.store.destroy(s);
+    return { output: [error(id, full)], destroySession: true };
+  }
   ctx.metrics?.logins.inc({ result: 'success' });
   log.info('login', { user: user.name, address });
 
@@ -96,6 +102,9 @@ export async function challenge(ctx: LocalContext, s: Session, req: ActionReques
     const user = ctx.users.get(req.get('Username').toLowerCase());
     if (user !== undefined && loginInUse(ctx, s, user)) return refuse(ctx, s, id, MSG.LOGIN_IN_USE);
   }
+  // The challenge must outlive this request: keep the session, within the caps.
+  const full = ctx.store.admitUnauthenticated(s);
+  if (full !== undefined) return { output: [error(id, full)] };
   // Asterisk prints ast_random() into 10 bytes: at most 9 digits. Kept until the login uses it.
   if (s.challenge === '') s.challenge = String(randomInt(1_000_000_000));
   return { output: [reply('Success', id, [['Challenge', s.challenge]])] };

@@ -45,6 +45,10 @@ export class Session {
   /** Epoch ms after which an idle session is purged. */
   expiresAt: number;
   destroyed: boolean;
+  /** Kept by the store (Login or Challenge admitted it); a transient session is not. */
+  stored: boolean;
+  /** The user this stored session is counted for (lower case), undefined while unauthenticated. */
+  countedUser: string | undefined;
 
   constructor(id: string, address: string, expiresAt: number) {
     this.id = id;
@@ -62,6 +66,8 @@ export class Session {
     this.inFlight = 0;
     this.expiresAt = expiresAt;
     this.destroyed = false;
+    this.stored = false;
+    this.countedUser = undefined;
   }
 
   get username(): string | undefined {

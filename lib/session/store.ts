@@ -13,6 +13,10 @@ import { DEFAULTS } from '../config/defaults.ts';
 export interface SessionStoreOptions {
   /** Seconds an authenticated session lives after its last request ends. */
   httptimeout?: number;
+  /** Caps (see admit*): sessions in all, logged-in sessions per user, unauthenticated per address. */
+  maxSessions?: number;
+  maxSessionsPerUser?: number;
+  maxUnauthPerAddress?: number;
   /** Seconds an unauthenticated session lives (Asterisk: 5, or httptimeout if that is smaller). */
   unauthLifetime?: number;
   purgeIntervalMs?: number;
@@ -34,10 +38,23 @@ export function newSessionId(): string {
   return id;
 }
 
+/** The AMI `Message:` texts of a refused admission (issue 7 §2: a clear error, never a crash). */
+export const CAP_MSG = {
+  TOTAL: 'Too many sessions on this server, try again later',
+  PER_USER: 'Too many sessions for this user',
+  PER_ADDRESS: 'Too many unauthenticated sessions from this address',
+} as const;
+
 export class SessionStore {
   readonly httptimeout: number;
   readonly unauthLifetime: number;
+  readonly maxSessions: number;
+  readonly maxSessionsPerUser: number;
+  readonly maxUnauthPerAddress: number;
   private readonly sessions: Map<string, Session>;
+  /** Logged-in stored sessions per lower-case user name; unauthenticated stored ones per address. */
+  private readonly perUser: Map<string, number>;
+  private readonly unauthPerAddress: Map<string, number>;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(opts: SessionStoreOptions = {}) {
@@ -45,7 +62,12 @@ export class SessionStore {
     if (!(httptimeout > 0)) throw invalidArgument('httptimeout must be positive');
     this.httptimeout = httptimeout;
     this.unauthLifetime = Math.min(opts.unauthLifetime ?? DEFAULTS.unauthLifetimeMs / 1000, httptimeout);
+    this.maxSessions = opts.maxSessions ?? DEFAULTS.maxSessions;
+    this.maxSessionsPerUser = opts.maxSessionsPerUser ?? DEFAULTS.maxSessionsPerUser;
+    this.maxUnauthPerAddress = opts.maxUnauthPerAddress ?? DEFAULTS.maxUnauthPerAddress;
     this.sessions = new Map();
+    this.perUser = new Map();
+    this.unauthPerAddress = new Map();
     const interval = opts.purgeIntervalMs ?? DEFAULTS.sessionPurgeIntervalMs;
     this.timer = setInterval(purgeTick, interval, this);
     this.timer.unref();
@@ -67,23 +89,86 @@ export class SessionStore {
     return s;
   }
 
-  /** A new unauthenticated session (spec §2.3: unknown or missing cookies get one silently). */
+  /** A new unauthenticated session, stored at once (tests and tools; requests use `open`). */
   create(address: string): Session {
-    let id = newSessionId();
-    while (this.sessions.has(id)) id = newSessionId();
-    const s = new Session(id, address, Date.now() + this.unauthLifetime * 1000);
-    this.sessions.set(id, s);
+    const s = this.transient(address);
+    this.store(s);
     return s;
   }
 
   /**
-   * Start of a request: the session named by the cookie, or a new one, marked in flight. Every
-   * `open` must be paired with one `release` after the response has been written (or dropped).
+   * A new unauthenticated session that is NOT stored: a request without a valid cookie gets one
+   * (its Set-Cookie names it, as Asterisk sends one) but it costs nothing once the request ends,
+   * unless Login or Challenge admits it (admitLogin / admitUnauthenticated).
+   */
+  transient(address: string): Session {
+    let id = newSessionId();
+    while (this.sessions.has(id)) id = newSessionId();
+    return new Session(id, address, Date.now() + this.unauthLifetime * 1000);
+  }
+
+  /**
+   * Start of a request: the session named by the cookie, or a new transient one, marked in flight.
+   * Every `open` must be paired with one `release` after the response has been written (or dropped).
    */
   open(id: string | undefined, address: ClientAddress): Session {
-    const s = this.find(id) ?? this.create(addressOf(address));
+    const s = this.find(id) ?? this.transient(addressOf(address));
     s.inFlight++;
     return s;
+  }
+
+  /**
+   * Challenge on a session that is not logged in: keep it (the challenge must survive until the
+   * Login), within the caps. Returns the refusal text, or undefined when admitted.
+   */
+  admitUnauthenticated(s: Session): string | undefined {
+    if (s.stored || s.destroyed) return undefined;
+    if (this.sessions.size >= this.maxSessions) return CAP_MSG.TOTAL;
+    if ((this.unauthPerAddress.get(s.address) ?? 0) >= this.maxUnauthPerAddress) return CAP_MSG.PER_ADDRESS;
+    this.store(s);
+    return undefined;
+  }
+
+  /**
+   * A successful login of `userName` on `s` (before it is marked authenticated): within the caps,
+   * the session is kept and counted for the user. Returns the refusal text, or undefined.
+   */
+  admitLogin(s: Session, userName: string): string | undefined {
+    const name = userName.toLowerCase();
+    if ((this.perUser.get(name) ?? 0) >= this.maxSessionsPerUser) return CAP_MSG.PER_USER;
+    if (!s.stored && this.sessions.size >= this.maxSessions) return CAP_MSG.TOTAL;
+    if (s.stored) this.uncount(s);
+    else this.store(s);
+    s.countedUser = name;
+    this.perUser.set(name, (this.perUser.get(name) ?? 0) + 1);
+    return undefined;
+  }
+
+  private store(s: Session): void {
+    s.stored = true;
+    this.sessions.set(s.id, s);
+    this.unauthPerAddress.set(s.address, (this.unauthPerAddress.get(s.address) ?? 0) + 1);
+  }
+
+  /** Takes a stored session out of its count (unauthenticated per address, or its user's). */
+  private uncount(s: Session): void {
+    const user = s.countedUser;
+    const map = user === undefined ? this.unauthPerAddress : this.perUser;
+    const key = user ?? s.address;
+    const n = (map.get(key) ?? 1) - 1;
+    if (n <= 0) map.delete(key);
+    else map.set(key, n);
+    s.countedUser = undefined;
+  }
+
+  /** Logged-in sessions of a user (lower-case name) that are stored. */
+  userCount(userName: string): number {
+    return this.perUser.get(userName.toLowerCase()) ?? 0;
+  }
+
+  /** Unauthenticated stored sessions from an address. */
+  unauthCount(address: string): number {
+    return this.unauthPerAddress.get(address) ?? 0;
   }
 
   /** End of a request: the lifetime restarts from now (spec §2.2). */
@@ -96,7 +181,10 @@ export class SessionStore {
   destroy(s: Session): void {
     if (s.destroyed) return;
     s.destroyed = true;
-    if (this.sessions.get(s.id) === s) this.sessions.delete(s.id);
+    if (this.sessions.get(s.id) === s) {
+      this.sessions.delete(s.id);
+      this.uncount(s);
+    }
     const wait = s.wait;
     if (wait !== null) wait.sessionEnded();
   }

@@ -48,6 +48,9 @@ t.test('defaults', async (t) => {
     wsMaxFrame: 65536,
     wsMaxInFlight: 64,
     pushMaxClients: 20000,
+    maxSessions: 20000,
+    maxSessionsPerUser: 5000,
+    maxUnauthPerAddress: 100,
   });
   t.match(c.general.servername, /^ajam-proxy\/\d+\.\d+\.\d+/);
   t.same(c.asterisk, {

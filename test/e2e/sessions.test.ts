@@ -57,12 +57,13 @@ t.test('unknown or missing cookie: Permission denied and a fresh session', async
     ids.add(id);
   }
   t.equal(ids.size, 4, 'each gets its own fresh id');
-  // The fresh session can log in: the cookie of the denied request is usable.
+  // Nothing was kept for the denied request (issue 7 §2): its id names nothing; a Login with it
+  // gets a fresh session, whose cookie then works.
   const r = await ping('');
   const id = idOf(r);
   const login = await rawRequest(ta.port, get('/rawman?action=login&username=admin&secret=adminpw', `Cookie: mansession_id="${id}"\r\n`));
-  t.equal(idOf(login), id, 'login authenticates that session');
-  t.match((await ping(`Cookie: mansession_id="${id}"\r\n`)).body.toString(), PONG);
+  t.not(idOf(login), id, 'the denied request\'s id was never stored');
+  t.match((await ping(`Cookie: mansession_id="${idOf(login)}"\r\n`)).body.toString(), PONG);
 });
 
 t.test('Login, Challenge and Logoff are the only actions before login', async (t) => {
@@ -88,9 +89,10 @@ t.test('failed login: error, and that session is gone', async (t) => {
   const first = c.cookie;
   const bad = await c.get('/rawman?action=Login&Username=admin&Secret=nope&ActionID=b');
   t.equal(bad.body, 'Response: Error\r\nActionID: b\r\nMessage: Authentication failed\r\n\r\n');
-  t.equal(c.cookie, first, 'Set-Cookie carries the dead id');
+  t.not(c.cookie, first, 'the Ping stored nothing: the Login got its own (now dead) id');
+  const dead = c.cookie;
   const after = await c.get('/rawman?action=Ping');
-  t.not(c.cookie, first, 'the next request gets a new session');
+  t.not(c.cookie, dead, 'the next request gets a new session');
   t.equal(after.body, 'Response: Error\r\nMessage: Permission denied\r\n\r\n');
   const unknown = await new AjamClient(ta.base).get('/rawman?action=Login&Username=nobody&Secret=x');
   t.equal(unknown.body, 'Response: Error\r\nMessage: Authentication failed\r\n\r\n');

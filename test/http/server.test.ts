@@ -36,7 +36,11 @@ class RecordingDispatcher implements AjamDispatcher {
     for (const [k, v] of pairs) text += `X-${k}: ${v}\r\n`;
     const result: ActionResult = { output: [Buffer.from(text + '\r\n')], commit: () => this.commits++ };
     const action = pairs.find(([k]) => k.toLowerCase() === 'action')?.[1];
-    if (action === 'login') session.authenticated = true;
+    if (action === 'login') {
+      // As the real Login: the session is kept only once it logs in.
+      store.admitLogin(session, 'tester');
+      session.authenticated = true;
+    }
     if (action === 'throw') throw new Error('boom');
     if (action === 'hold') return new Promise((resolve) => this.held.push(() => resolve(result)));
     if (action === 'big') return { output: [Buffer.alloc(8 << 20, 0x41)], commit: () => this.commits++ };

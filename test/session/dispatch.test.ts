@@ -33,7 +33,8 @@ t.test('unauthenticated: only Login, Logoff, Challenge; the rest is Permission d
   const res = await r.request(undefined, [['Action', 'Ping']]);
   t.equal(res.text, 'Response: Error\r\nMessage: Permission denied\r\n\r\n', 'capture http_11a / examples/denied.rawman');
   t.notOk(res.session.authenticated);
-  t.ok(r.store.find(res.session.id), 'the new session is kept (5 s)');
+  t.notOk(r.store.find(res.session.id), 'nothing is kept for a request without a session (issue 7 §2)');
+  t.equal(r.store.size, 0);
   for (const action of ['Status', 'WaitEvent', 'Events', 'Filter', 'Originate', 'NoSuchThing']) {
     const d = await r.request(undefined, [['Action', action], ['ActionID', 'pre']]);
     t.equal(d.text, 'Response: Error\r\nActionID: pre\r\nMessage: Permission denied\r\n\r\n', action);
@@ -41,6 +42,9 @@ t.test('unauthenticated: only Login, Logoff, Challenge; the rest is Permission d
   const bogus = await r.request('f'.repeat(32), [['action', 'ping']]);
   t.equal(bogus.text, 'Response: Error\r\nMessage: Permission denied\r\n\r\n', 'capture http_11c');
   t.equal(r.pool.sent.length, 0);
+  t.equal(r.store.size, 0, 'still nothing kept');
+  const ch = await r.request(undefined, [['Action', 'Challenge'], ['AuthType', 'MD5']]);
+  t.ok(r.store.find(ch.session.id), 'Challenge keeps its session (the challenge must survive)');
 });
 
 t.test('authenticated actions go through the pool with the caller params, replies in order', async (t) => {

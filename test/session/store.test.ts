@@ -1,6 +1,14 @@
 import t from 'tap';
-import { newSessionId, SessionStore } from '../../lib/session/store.ts';
+import { CAP_MSG, newSessionId, SessionStore } from '../../lib/session/store.ts';
 import { makeUser } from '../helpers/session.ts';
+import type { Session } from '../../lib/session/session.ts';
+
+/** A kept session in flight, as after a Challenge or Login admitted it. */
+function openKept(store: SessionStore, address: string): Session {
+  const s = store.create(address);
+  s.inFlight++;
+  return s;
+}
 
 t.test('ids: 128-bit lowercase hex, unique', async (t) => {
   const seen = new Set<string>();
@@ -12,7 +20,7 @@ t.test('ids: 128-bit lowercase hex, unique', async (t) => {
   t.equal(seen.size, 2000);
 });
 
-t.test('open finds by id or creates; unknown and missing ids get a new session', async (t) => {
+t.test('open finds by id; unknown and missing ids get a new session that is not kept', async (t) => {
   const store = new SessionStore({ httptimeout: 60 });
   t.teardown(() => store.close());
   const s = store.open(undefined, '10.0.0.1');
@@ -21,21 +29,47 @@ t.test('open finds by id or creates; unknown and missing ids get a new session',
   t.notOk(s.authenticated);
   store.release(s);
   t.equal(s.inFlight, 0);
-  t.equal(store.open(s.id, '10.0.0.2'), s, 'same session by id');
-  store.release(s);
+  t.equal(store.size, 0, 'a request without a valid session stores nothing');
+  t.not(store.open(s.id, '10.0.0.2'), s, 'its id names nothing later');
+  const kept = store.create('10.0.0.1');
+  t.equal(store.open(kept.id, '10.0.0.2'), kept, 'same kept session by id');
+  store.release(kept);
   const other = store.open('0'.repeat(32), '10.0.0.1');
-  t.not(other, s, 'unknown id → new session');
+  t.not(other, kept, 'unknown id → new session');
   t.not(other.id, '0'.repeat(32), 'the client does not choose the id');
   store.release(other);
-  t.equal(store.size, 2);
-  t.equal(store.find(s.id), s);
+  t.equal(store.size, 1);
+  t.equal(store.find(kept.id), kept);
   t.equal(store.find(undefined), undefined);
+});
+
+t.test('caps: sessions in all, per user, unauthenticated per address', async (t) => {
+  const store = new SessionStore({ maxSessions: 5, maxSessionsPerUser: 2, maxUnauthPerAddress: 2 });
+  t.teardown(() => store.close());
+  const a1 = store.transient('10.0.0.1');
+  const a2 = store.transient('10.0.0.1');
+  t.equal(store.admitUnauthenticated(a1), undefined);
+  t.equal(store.admitUnauthenticated(a2), undefined);
+  t.equal(store.admitUnauthenticated(store.transient('10.0.0.1')), CAP_MSG.PER_ADDRESS, 'third challenge from one address');
+  t.equal(store.admitUnauthenticated(store.transient('10.0.0.2')), undefined, 'another address is fine');
+  t.equal(store.admitLogin(a1, 'Admin'), undefined, 'a challenged session logs in');
+  t.equal(store.unauthCount('10.0.0.1'), 1, 'and leaves the unauthenticated count');
+  t.equal(store.admitUnauthenticated(store.transient('10.0.0.1')), undefined, 'which frees a place');
+  t.equal(store.admitLogin(store.transient('10.0.0.3'), 'admin'), undefined);
+  t.equal(store.admitLogin(store.transient('10.0.0.4'), 'ADMIN'), CAP_MSG.PER_USER, 'third login of one user');
+  t.equal(store.userCount('admin'), 2);
+  t.equal(store.size, 5);
+  t.equal(store.admitLogin(store.transient('10.0.0.5'), 'other'), CAP_MSG.TOTAL, 'full');
+  store.destroy(a1);
+  t.equal(store.userCount('admin'), 1, 'destroy gives the place back');
+  t.equal(store.admitLogin(store.transient('10.0.0.5'), 'other'), undefined);
+  t.equal(store.size, 5);
 });
 
 t.test('lifetimes: 5 s unauthenticated, httptimeout authenticated, from the end of the last request', async (t) => {
   const store = new SessionStore({ httptimeout: 60 });
   t.teardown(() => store.close());
-  const s = store.open(undefined, '127.0.0.1');
+  const s = openKept(store, '127.0.0.1');
   store.release(s);
   const now = Date.now();
   t.ok(s.expiresAt <= now + 5000 && s.expiresAt > now + 4000, 'unauthenticated: 5 s');
@@ -44,7 +78,7 @@ t.test('lifetimes: 5 s unauthenticated, httptimeout authenticated, from the end 
   t.equal(store.find(s.id), undefined);
   t.ok(s.destroyed);
 
-  const a = store.open(undefined, '127.0.0.1');
+  const a = openKept(store, '127.0.0.1');
   a.authenticated = true;
   store.release(a);
   t.ok(a.expiresAt > Date.now() + 59000, 'authenticated: httptimeout');
@@ -55,7 +89,7 @@ t.test('lifetimes: 5 s unauthenticated, httptimeout authenticated, from the end 
 t.test('never purged while a request is in flight', async (t) => {
   const store = new SessionStore({ httptimeout: 60 });
   t.teardown(() => store.close());
-  const s = store.open(undefined, '127.0.0.1');
+  const s = openKept(store, '127.0.0.1');
   store.open(s.id, '127.0.0.1');
   t.equal(s.inFlight, 2);
   t.equal(store.purge(Date.now() + 1e6), 0);
@@ -70,13 +104,13 @@ t.test('the purge timer removes expired sessions; find never returns an expired 
   const store = new SessionStore({ httptimeout: 0.05, purgeIntervalMs: 10 });
   t.teardown(() => store.close());
   t.equal(store.unauthLifetime, 0.05);
-  const s = store.open(undefined, '127.0.0.1');
+  const s = openKept(store, '127.0.0.1');
   store.release(s);
-  const s2 = store.open(undefined, '127.0.0.1');
+  const s2 = openKept(store, '127.0.0.1');
   store.release(s2);
   while (store.size > 0) await new Promise((r) => setTimeout(r, 10));
   t.ok(s.destroyed && s2.destroyed);
-  const s3 = store.open(undefined, '127.0.0.1');
+  const s3 = openKept(store, '127.0.0.1');
   store.release(s3);
   s3.expiresAt = Date.now() - 1;
   t.equal(store.find(s3.id), undefined, 'expired on lookup');
@@ -84,14 +118,14 @@ t.test('the purge timer removes expired sessions; find never returns an expired 
 
 t.test('destroy forgets the id and ends a parked wait; close ends everything', async (t) => {
   const store = new SessionStore();
-  const s = store.open(undefined, '127.0.0.1');
+  const s = openKept(store, '127.0.0.1');
   const calls: string[] = [];
   s.wait = { supersede: () => calls.push('supersede'), sessionEnded: () => calls.push('ended') };
   store.destroy(s);
   store.destroy(s);
   t.same(calls, ['ended'], 'once');
   t.equal(store.find(s.id), undefined);
-  const s2 = store.open(undefined, '127.0.0.1');
+  const s2 = openKept(store, '127.0.0.1');
   store.close();
   t.ok(s2.destroyed);
   t.equal(store.size, 0);
@@ -101,7 +135,7 @@ t.test('userHasSession: logged-in, live sessions of that user only', async (t) =
   const store = new SessionStore();
   t.teardown(() => store.close());
   const u = makeUser({ name: 'Single' });
-  const s = store.open(undefined, '127.0.0.1');
+  const s = openKept(store, '127.0.0.1');
   t.notOk(store.userHasSession('single'));
   s.user = u;
   s.authenticated = true;
