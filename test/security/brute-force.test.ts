@@ -9,6 +9,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { md5Key } from '../../lib/auth/md5.ts';
 import { hashSecret } from '../../lib/auth/secret.ts';
 import { digestResponse } from '../../lib/http/digest.ts';
+import { captureLogs } from '../helpers/log.ts';
 
 const USERS_HERE = `${USERS}
 [hashed]
@@ -18,19 +19,10 @@ write = reporting
 `;
 
 let ta: TestApp;
-const logLines: string[] = [];
-const origWrite = process.stderr.write.bind(process.stderr);
 t.before(async () => {
   ta = await startTestApp({ users: USERS_HERE, general: 'authlimit = 5\nauthwindow = 60' });
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
 });
-t.teardown(async () => {
-  process.stderr.write = origWrite;
-  await ta.close();
-});
+t.teardown(() => ta.close());
 
 interface Reply {
   status: number;
@@ -90,28 +82,34 @@ t.test('digest attempts count and are refused when locked', async (t) => {
 
 t.test('a parallel storm is counted before the delay: five failures logged, one lockout, the rest refused', async (t) => {
   const from = '127.0.0.14';
-  logLines.length = 0;
-  const storm = await Promise.all(Array.from({ length: 200 }, (_, i) => login(from, 'admin', `guess${i}`)));
+  let storm: Reply[] = [];
+  const records = await captureLogs('info', async () => {
+    storm = await Promise.all(Array.from({ length: 200 }, (_, i) => login(from, 'admin', `guess${i}`)));
+  });
   t.ok(storm.every((r) => r.body === FAILED), 'all refused with Asterisk\'s text');
-  const mine = logLines.filter((l) => l.includes(`address=${from}`));
-  t.equal(mine.filter((l) => l.includes('authentication failed')).length, 5, 'each counted failure logged once');
-  t.equal(mine.filter((l) => l.includes('locked out')).length, 1, 'the lockout logged once');
-  t.ok(mine.every((l) => l.includes('user=admin')), 'with the user');
-  t.notOk(logLines.some((l) => /guess\d|adminpw|mansession_id|[0-9a-f]{32}/.test(l)), 'never a secret, key or cookie');
+  const mine = records.filter((r) => r.address === from);
+  t.equal(mine.filter((r) => r.msg === 'authentication failed').length, 5, 'each counted failure logged once');
+  t.equal(mine.filter((r) => r.msg.includes('locked out')).length, 1, 'the lockout logged once');
+  t.ok(mine.every((r) => r.user === 'admin'), 'with the user');
+  const text = JSON.stringify(records);
+  t.notOk(/guess\d|adminpw|mansession_id/.test(text), 'never a secret, key or cookie');
   t.match((await login('127.0.0.15', 'admin', 'adminpw')).body, ACCEPTED, 'the real admin still gets in from a clean address');
 });
 
 t.test('MD5 login failures count too and never log the Key', async (t) => {
   const from = '127.0.0.16';
-  logLines.length = 0;
-  const ch = await getFrom(from, '/rawman?action=Challenge&AuthType=MD5&Username=admin');
-  const cookie = /mansession_id="[0-9a-f]+"/.exec(String(ch.headers['set-cookie']))![0];
-  const challenge = /Challenge: (\d+)/.exec(ch.body)![1]!;
-  const key = md5Key(challenge, 'wrong');
-  const r = await getFrom(from, `/rawman?action=Login&AuthType=MD5&Username=admin&Key=${key}`, { cookie });
-  t.equal(r.body, FAILED);
-  t.equal(logLines.filter((l) => l.includes(`address=${from}`) && l.includes('how=login-md5')).length, 1);
-  t.notOk(logLines.some((l) => l.includes(key)), 'no Key in the log');
+  let key = '';
+  let r: Reply | undefined;
+  const records = await captureLogs('info', async () => {
+    const ch = await getFrom(from, '/rawman?action=Challenge&AuthType=MD5&Username=admin');
+    const cookie = /mansession_id="[0-9a-f]+"/.exec(String(ch.headers['set-cookie']))![0];
+    const challenge = /Challenge: (\d+)/.exec(ch.body)![1]!;
+    key = md5Key(challenge, 'wrong');
+    r = await getFrom(from, `/rawman?action=Login&AuthType=MD5&Username=admin&Key=${key}`, { cookie });
+  });
+  t.equal(r!.body, FAILED);
+  t.equal(records.filter((l) => l.address === from && l.how === 'login-md5').length, 1);
+  t.notOk(JSON.stringify(records).includes(key), 'no Key in the log');
 });
 
 t.test('hashed secret: plain login works, MD5 cannot', async (t) => {
