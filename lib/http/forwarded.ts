@@ -7,6 +7,20 @@
 // mangled value to ACLs and limiters. From any other peer both headers are ignored.
 // Caveat (documented): a client whose own address is in the trusted list can choose its address.
 import { Acl, parseIp } from '../auth/acl.ts';
+import { remoteAddress, type HttpResponse } from './uws.ts';
+
+/**
+ * The client address of a request from its response object and X-Forwarded-For header ('' when
+ * absent): the TCP peer, or the forwarded client behind a trusted proxy; null for a malformed
+ * header from a trusted proxy (answer 400). Read it before anything async (uWS `res` rule).
+ */
+export type ClientAddressOf = (res: HttpResponse, forwardedFor: string) => string | null;
+
+/** The resolver for a server: the peer alone without trustproxy, else TrustedProxies.clientAddress. */
+export function clientAddressResolver(trust: TrustedProxies | undefined): ClientAddressOf {
+  if (trust === undefined) return (res) => remoteAddress(res);
+  return (res, xff) => trust.clientAddress(remoteAddress(res), xff);
+}
 
 export class TrustedProxies {
   private readonly acl: Acl;

@@ -20,6 +20,7 @@ import {
   type BearerCheck,
   type PushContext,
 } from './push.ts';
+import type { ClientAddressOf } from './forwarded.ts';
 import { remoteAddress, type HttpResponse } from './uws.ts';
 import { send } from './reply.ts';
 
@@ -30,6 +31,8 @@ export interface SseRequestInfo {
   authorization: string;
   /** `Last-Event-ID` header ('' when absent). */
   lastEventId: string;
+  /** X-Forwarded-For ('' when absent; believed only from a `trustproxy` peer). */
+  forwardedFor?: string;
 }
 
 export class SseClient extends PushClient {
@@ -130,11 +133,13 @@ export class SseStreams {
   readonly ctx: PushContext;
   readonly servername: string;
   readonly bearer: BearerCheck | undefined;
+  private readonly clientAddress: ClientAddressOf | undefined;
   private readonly streams: Set<SseClient>;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(ctx: PushContext, servername: string, bearer: BearerCheck | undefined) {
+  constructor(ctx: PushContext, servername: string, bearer: BearerCheck | undefined, clientAddress?: ClientAddressOf) {
     this.ctx = ctx;
+    this.clientAddress = clientAddress;
     this.servername = servername;
     this.bearer = bearer;
     this.streams = new Set();
@@ -156,7 +161,9 @@ export class SseStreams {
       since = parseSeq(info.lastEventId);
       if (since === undefined) return this.refuse(res, '400 Bad Request', 'invalid Last-Event-ID (a sequence number)');
     }
-    const identity = resolveIdentity(ctx.store, info.cookie, info.authorization, remoteAddress(res), this.bearer);
+    const address = this.clientAddress === undefined ? remoteAddress(res) : this.clientAddress(res, info.forwardedFor ?? '');
+    if (address === null) return this.refuse(res, '400 Bad Request', 'Invalid X-Forwarded-For');
+    const identity = resolveIdentity(ctx.store, info.cookie, info.authorization, address, this.bearer);
     if (identity === null) return this.refuse(res, '401 Unauthorized', 'invalid bearer token');
     if (identity === undefined) {
       return this.refuse(res, '401 Unauthorized', 'log in first (mansession_id cookie) or send Authorization: Bearer');

@@ -27,6 +27,7 @@ import {
   type PushIdentity,
   type PushQuery,
 } from './push.ts';
+import type { ClientAddressOf } from './forwarded.ts';
 import { remoteAddress } from './uws.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from './uws.ts';
 
@@ -57,6 +58,8 @@ export interface WsRouteOptions {
   notFound: (res: HttpResponse) => void;
   /** Bearer authentication of an `Authorization` header, when the server has it. */
   bearer?: BearerCheck;
+  /** The client address (the forwarded one behind a `trustproxy`; null: malformed, answer 400). */
+  clientAddress?: ClientAddressOf;
   /** Writes a refusal (status line, plain text body). */
   refuse: (res: HttpResponse, r: UpgradeRefusal) => void;
 }
@@ -284,10 +287,12 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
       const extensions = req.getHeader('sec-websocket-extensions');
       let cookie = '';
       let authorization = '';
+      let forwardedFor = '';
       req.forEach((k, v) => {
         // The last Cookie header wins, as on the AJAM routes.
         if (k === 'cookie') cookie = v;
         else if (k === 'authorization') authorization = v;
+        else if (k === 'x-forwarded-for') forwardedFor = forwardedFor === '' ? v : `${forwardedFor},${v}`;
       });
       const query = parsePushQuery(req.getQuery() ?? '');
       if (typeof query === 'string') {
@@ -298,7 +303,11 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
         o.refuse(res, { status: '503 Service Unavailable', text: `too many push clients (limit ${ctx.limits.maxClients})` });
         return;
       }
-      const address = remoteAddress(res);
+      const address = o.clientAddress === undefined ? remoteAddress(res) : o.clientAddress(res, forwardedFor);
+      if (address === null) {
+        o.refuse(res, { status: '400 Bad Request', text: 'Invalid X-Forwarded-For' });
+        return;
+      }
       const identity = resolveIdentity(ctx.store, cookie, authorization, address, o.bearer);
       if (identity === null) {
         o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' });

@@ -49,7 +49,7 @@ import {
 } from './request.ts';
 import { AjamContext, handleAjam } from './ajam.ts';
 import type { AjamDispatcher, AjamRequestInfo, StatelessOptions } from './ajam.ts';
-import type { TrustedProxies } from './forwarded.ts';
+import { clientAddressResolver, type TrustedProxies } from './forwarded.ts';
 import { sendError } from './error-pages.ts';
 import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
@@ -185,7 +185,7 @@ export class HttpServer {
     });
     this.listeners = [];
     const push = options.push;
-    this.sse = push === undefined ? undefined : new SseStreams(push, options.servername, this.bearerCheck());
+    this.sse = push === undefined ? undefined : new SseStreams(push, options.servername, this.bearerCheck(), clientAddressResolver(options.trustProxy));
     if (options.plain !== false) this.addListener(createApp(), false, options.host, options.port);
     const tls = options.tls;
     if (tls !== undefined) this.addListener(createApp(tls), true, tls.host, tls.port);
@@ -208,6 +208,7 @@ export class HttpServer {
         isWsPath: (path) => matchRoute(path, this.prefix) === ROUTE_WS,
         notFound: (res) => void sendError(res, 'notFound', this.servername),
         bearer: this.bearerCheck(),
+        clientAddress: clientAddressResolver(this.options.trustProxy),
         refuse: (res, r) => void this.sendText(res, r.status, r.text),
       });
     }
@@ -348,6 +349,7 @@ export class HttpServer {
         cookie: scratch.cookie,
         authorization: scratch.authorization,
         lastEventId: scratch.lastEventId,
+        forwardedFor: scratch.forwardedFor,
       });
     } else if (route === ROUTE_WS && this.options.push !== undefined) {
       // A plain request (not an upgrade) on /ws, or any request when WebSockets are unavailable.

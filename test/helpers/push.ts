@@ -29,8 +29,9 @@ export class WsClient {
   readonly closed: Promise<{ code: number; reason: string }>;
   closeInfo: { code: number; reason: string } | undefined;
 
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.ws = new WebSocket(url, { headers });
+  /** `localAddress`: the loopback address to connect from (a distinct client behind nginx). */
+  constructor(url: string, headers: Record<string, string> = {}, localAddress?: string) {
+    this.ws = new WebSocket(url, localAddress === undefined ? { headers } : { headers, localAddress });
     this.frames = [];
     this.closeInfo = undefined;
     this.ws.on('message', (m) => this.frames.push(JSON.parse(m.toString()) as WsFrame));
@@ -45,8 +46,8 @@ export class WsClient {
     });
   }
 
-  static async open(url: string, headers: Record<string, string> = {}): Promise<WsClient> {
-    const c = new WsClient(url, headers);
+  static async open(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<WsClient> {
+    const c = new WsClient(url, headers, localAddress);
     await new Promise<void>((resolve, reject) => {
       c.ws.once('open', () => resolve());
       c.ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
@@ -104,8 +105,8 @@ export class SseClient {
   private parsed = 0;
   private chunkLeft = 0;
 
-  constructor(port: number, path: string, headers: Record<string, string> = {}) {
-    this.socket = connect(port, '127.0.0.1');
+  constructor(port: number, path: string, headers: Record<string, string> = {}, localAddress?: string) {
+    this.socket = localAddress === undefined ? connect(port, '127.0.0.1') : connect({ port, host: '127.0.0.1', localAddress });
     let h = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n`;
     for (const [k, v] of Object.entries(headers)) h += `${k}: ${v}\r\n`;
     this.socket.write(h + '\r\n');

@@ -2,7 +2,8 @@
 // (only its listen and upstream ports changed): login, actions, WaitEvent and a bearer token go
 // through nginx at the /asterisk/ prefix; with `trustproxy` set to nginx's address, ACLs and the
 // brute-force limiter see the client's address; a spoofed X-Forwarded-For is not believed, through
-// nginx or straight to the proxy. Clients connect FROM different 127.x addresses.
+// nginx or straight to the proxy. WebSocket and Server-Sent Events pass through it too. Clients
+// connect FROM different 127.x addresses.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { startTestApp, messages, field, type TestApp } from '../helpers/app.ts';
 import { freePort, startNginx, type TestNginx } from '../helpers/nginx.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
 import { DEFAULTS } from '../../lib/config/defaults.ts';
+import { SseClient, WsClient } from '../helpers/push.ts';
 
 const SHIPPED = readFileSync(fileURLToPath(new URL('../../conf/nginx/ajam-proxy.conf', import.meta.url)), 'utf8');
 const token = newToken();
@@ -129,4 +131,35 @@ t.test('the limiter keys on the forwarded address, not on nginx', async (t) => {
   t.match(locked.body, /Authentication failed/, 'refused whatever the secret');
   const other = await viaNginx('127.0.0.7', login('admin', 'adminpw'));
   t.match(other.body, /Authentication accepted/, 'another client through the same nginx still logs in');
+});
+
+t.test('WebSocket through nginx (Upgrade headers): a bearer token, actions and events', async (t) => {
+  const url = `ws://127.0.0.1:${nginx.port}/asterisk/ws`;
+  const c = await WsClient.open(url, { authorization: `Bearer ${token.token}` }, '127.0.0.9');
+  t.teardown(() => c.close());
+  c.send({ Action: 'Ping', ActionID: 'wsn', Marker: 'ngx-ws' });
+  t.equal((await c.reply('wsn')).messages![0]!.Ping, 'Pong');
+  t.same(received('ngx-ws'), ['Ping']);
+  ta.app.sim!.emitEvent([['Event', 'WsViaNginx']], 'call');
+  await c.event('WsViaNginx');
+
+  // A wrong token at the upgrade is a failed login of the forwarded client, not of nginx.
+  const limiter = ta.app.limiter;
+  for (let i = 0; i < 3; i++) {
+    const bad = new WsClient(url, { authorization: 'Bearer wrong' }, '127.0.0.10');
+    const status = await new Promise<number>((resolve) => bad.ws.once('unexpected-response', (_q, res) => resolve(res.statusCode!)));
+    t.equal(status, 401);
+  }
+  t.ok(limiter.isLocked('127.0.0.10'), 'the client behind nginx is locked out');
+  t.notOk(limiter.isLocked('127.0.0.1'), 'nginx is not');
+});
+
+t.test('Server-Sent Events through nginx arrive as they happen (proxy_buffering off)', async (t) => {
+  const s = new SseClient(nginx.port, '/asterisk/events', { Authorization: `Bearer ${token.token}` }, '127.0.0.11');
+  t.teardown(() => s.socket.destroy());
+  await s.ready();
+  t.equal(s.status, 200, nginx.errors());
+  ta.app.sim!.emitEvent([['Event', 'SseViaNginx']], 'call');
+  const r = await s.record((rec) => rec.data.includes('SseViaNginx'), 'the event through nginx');
+  t.match(r.data, /"Event":"SseViaNginx"/);
 });
