@@ -4,11 +4,14 @@
 // Two kinds of metric:
 // - counted where it happens (requests, action latency, logins, refusals): modules hold the
 //   Metrics and increment the named field; labels come from fixed sets only (endpoint names,
-//   status codes, action names the permission table knows), never from client input as such;
+//   status codes, action names the permission table knows), never from client input as such.
+//   The per-request ones (request count, request and action latency) are plain numbers in typed
+//   arrays, turned into Prometheus series only at scrape time: prom-client's labelled inc/observe
+//   hash their labels on every call (~0.2 µs and ~0.4 µs each), ~1.3 µs per forwarded request;
 // - read at scrape time from state that already exists (sessions, ring fill, AMI connection
 //   states, actions in flight): `watch()` gives the sources, the gauges' collect() reads them, so
 //   the hot path pays nothing for them.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** The endpoint label: a fixed set (uWS routes are mapped to these names by lib/http/server.ts). */
 export const ENDPOINTS = [
@@ -53,9 +56,10 @@ export class Metrics {
   readonly registry: Registry;
   private sources: MetricSources;
 
-  readonly httpRequests: Counter<'endpoint' | 'status'>;
-  readonly httpDuration: Histogram<'endpoint'>;
-  readonly actionDuration: Histogram<'action'>;
+  readonly httpDuration: FastHistogram;
+  readonly actionDuration: FastHistogram;
+  /** Requests answered: [endpoint index * STATUS_SLOTS + status code]. */
+  private readonly requestCounts: Float64Array;
   readonly logins: Counter<'result'>;
   readonly loginFailures: Counter<'reason'>;
   readonly limitRefusals: Counter<'limit'>;
@@ -68,37 +72,44 @@ export class Metrics {
   readonly eventGapSeconds: Counter<'server'>;
   readonly slowClientCloses: Counter<'kind'>;
 
-  /** Children of httpDuration per endpoint, looked up once (labels() re-validates on every call). */
-  private readonly durationByEndpoint: Map<string, { observe(v: number): void }>;
-  private readonly durationByAction: Map<string, { observe(v: number): void }>;
+  private readonly durationByEndpoint: Series[];
+  private readonly durationByAction: Map<string, Series>;
 
   constructor(opts: MetricsOptions = {}) {
     const registers = [(this.registry = new Registry())];
     this.sources = {};
-    this.durationByEndpoint = new Map();
-    this.durationByAction = new Map();
     const src = (): MetricSources => this.sources;
+    const counts = (this.requestCounts = new Float64Array(ENDPOINTS.length * STATUS_SLOTS));
 
-    this.httpRequests = new Counter({
+    new Counter({
       name: 'ajam_http_requests_total',
       help: 'HTTP requests answered, by endpoint and status code (499: the client went away first)',
       labelNames: ['endpoint', 'status'],
       registers,
+      collect() {
+        this.reset();
+        for (let i = 0; i < counts.length; i++) {
+          const n = counts[i]!;
+          if (n > 0) this.inc({ endpoint: ENDPOINTS[Math.floor(i / STATUS_SLOTS)]!, status: i % STATUS_SLOTS }, n);
+        }
+      },
     });
-    this.httpDuration = new Histogram({
-      name: 'ajam_http_request_duration_seconds',
-      help: 'Time from request to reply, by endpoint (WaitEvent long-polls included)',
-      labelNames: ['endpoint'],
-      buckets: HTTP_BUCKETS,
-      registers,
-    });
-    this.actionDuration = new Histogram({
-      name: 'ajam_action_duration_seconds',
-      help: 'Actions forwarded to Asterisk: time until the whole answer (list items included) was in',
-      labelNames: ['action'],
-      buckets: ACTION_BUCKETS,
-      registers,
-    });
+    this.httpDuration = new FastHistogram(
+      'ajam_http_request_duration_seconds',
+      'Time from request to reply, by endpoint (WaitEvent long-polls included)',
+      'endpoint',
+      HTTP_BUCKETS,
+    );
+    this.actionDuration = new FastHistogram(
+      'ajam_action_duration_seconds',
+      'Actions forwarded to Asterisk: time until the whole answer (list items included) was in',
+      'action',
+      ACTION_BUCKETS,
+    );
+    this.registry.registerMetric(this.httpDuration as unknown as Metric);
+    this.registry.registerMetric(this.actionDuration as unknown as Metric);
+    this.durationByEndpoint = ENDPOINTS.map((e) => this.httpDuration.series(e));
+    this.durationByAction = new Map();
     this.logins = new Counter({
       name: 'ajam_logins_total',
       help: 'Login actions by result (success, failure)',
@@ -321,21 +332,16 @@ export class Metrics {
 
   /** One HTTP request answered: `startMs` from performance.now() at its start (0: not timed). */
   request(endpoint: Endpoint, status: number, startMs: number, nowMs: number): void {
-    this.httpRequests.inc({ endpoint, status });
-    if (startMs === 0) return;
-    let h = this.durationByEndpoint.get(endpoint);
-    if (h === undefined) {
-      h = this.httpDuration.labels(endpoint);
-      this.durationByEndpoint.set(endpoint, h);
-    }
-    h.observe((nowMs - startMs) / 1000);
+    const e = ENDPOINT_INDEX[endpoint];
+    this.requestCounts[e * STATUS_SLOTS + (status > 0 && status < STATUS_SLOTS ? status : 0)]++;
+    if (startMs !== 0) this.durationByEndpoint[e]!.observe((nowMs - startMs) / 1000);
   }
 
   /** One forwarded action fully answered; `name` is a table-known action (bounded label set). */
   action(name: string, startMs: number, nowMs: number): void {
     let h = this.durationByAction.get(name);
     if (h === undefined) {
-      h = this.actionDuration.labels(name);
+      h = this.actionDuration.series(name);
       this.durationByAction.set(name, h);
     }
     h.observe((nowMs - startMs) / 1000);
@@ -348,6 +354,83 @@ export class Metrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+}
+
+/** Status codes are 100-599; slot 0 stands for anything else. */
+const STATUS_SLOTS = 600;
+const ENDPOINT_INDEX = Object.fromEntries(ENDPOINTS.map((e, i) => [e, i])) as Record<Endpoint, number>;
+
+/** One label value's histogram: plain numbers, bumped on the hot path. */
+class Series {
+  readonly bounds: readonly number[];
+  /** counts[i]: observations <= bounds[i] and > bounds[i-1]; the last slot is +Inf. */
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+
+  constructor(bounds: readonly number[]) {
+    this.bounds = bounds;
+    this.counts = new Float64Array(bounds.length + 1);
+    this.sum = 0;
+    this.count = 0;
+  }
+
+  observe(v: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]!) i++;
+    this.counts[i]++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
+/**
+ * A Prometheus histogram with one label, shaped as prom-client's metric objects so a Registry
+ * prints it (registerMetric): the series are read only when scraped.
+ */
+class FastHistogram {
+  readonly name: string;
+  readonly help: string;
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly label: string;
+  private readonly bounds: readonly number[];
+  private readonly bySeries: Map<string, Series>;
+
+  constructor(name: string, help: string, label: string, bounds: readonly number[]) {
+    this.name = name;
+    this.help = help;
+    this.label = label;
+    this.bounds = bounds;
+    this.bySeries = new Map();
+  }
+
+  /** The series of one label value (callers keep it: the hot path never looks it up). */
+  series(value: string): Series {
+    let s = this.bySeries.get(value);
+    if (s === undefined) {
+      s = new Series(this.bounds);
+      this.bySeries.set(value, s);
+    }
+    return s;
+  }
+
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> }> {
+    const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
+    for (const [value, s] of this.bySeries) {
+      if (s.count === 0) continue;
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += s.counts[i]!;
+        const le = i < this.bounds.length ? this.bounds[i]! : '+Inf';
+        values.push({ metricName: `${this.name}_bucket`, labels: { le, [this.label]: value }, value: cumulative });
+      }
+      values.push({ metricName: `${this.name}_sum`, labels: { [this.label]: value }, value: s.sum });
+      values.push({ metricName: `${this.name}_count`, labels: { [this.label]: value }, value: s.count });
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }
 }
 
