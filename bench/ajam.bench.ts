@@ -73,6 +73,20 @@ async function waitReady(port: number): Promise<string> {
   throw new Error('proxy did not become ready');
 }
 
+/** Two halves of one measurement: rates summed over the time; latency percentiles averaged (approximate). */
+function combine(a: LoadResult, b: LoadResult): LoadResult {
+  const seconds = a.seconds + b.seconds;
+  const requests = a.requests + b.requests;
+  return {
+    requests,
+    seconds,
+    perSec: requests / seconds,
+    p50us: (a.p50us + b.p50us) / 2,
+    p99us: (a.p99us + b.p99us) / 2,
+    errors: a.errors + b.errors,
+  };
+}
+
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main(): Promise<void> {
@@ -125,8 +139,14 @@ async function main(): Promise<void> {
 
     const rows: { c: number; proxy: LoadResult; bearer: LoadResult; direct: LoadResult }[] = [];
     for (const c of LEVELS) {
-      const p = await httpLoad(httpPort, path, cookieHeader, c, SECONDS);
-      const b = await httpLoad(httpPort, path, bearerHeader, c, SECONDS);
+      // Cookie and bearer in A-B-B-A halves: a shared machine's load drifts, and this order cancels
+      // a linear drift from their ratio.
+      const p1 = await httpLoad(httpPort, path, cookieHeader, c, SECONDS / 2);
+      const b1 = await httpLoad(httpPort, path, bearerHeader, c, SECONDS / 2);
+      const b2 = await httpLoad(httpPort, path, bearerHeader, c, SECONDS / 2);
+      const p2 = await httpLoad(httpPort, path, cookieHeader, c, SECONDS / 2);
+      const p = combine(p1, p2);
+      const b = combine(b1, b2);
       const d = await amiLoad(simPort, 'admin', 'admin', c, SECONDS);
       rows.push({ c, proxy: p, bearer: b, direct: d });
       process.stdout.write(
@@ -145,7 +165,7 @@ async function main(): Promise<void> {
     writeSection(
       'AJAM end to end',
       `${machineLine()}. ${SECONDS} s per cell, after a 1 s warm-up; simulator and proxy in child processes, load generated over raw loopback sockets in the benchmark process (all three share the 2 cores).\n\n` +
-        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
+        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request; cookie and bearer measured in alternating halves, cookie-bearer-bearer-cookie, their p50/p99 the mean of the halves), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
         table +
         '\n\nFor scale (issue 3): Asterisk 22\'s own AJAM serves 8.7k / 17k / 13k ping/s at c = 1 / 10 / 50 on this kind of machine.',
     );
