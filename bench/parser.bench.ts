@@ -6,13 +6,11 @@
 // (the same, then every key and value decoded into an object, as the peers produce),
 // framing-only (message boundaries with indexOf and nothing else: the ceiling), and each peer.
 import Benchmark from 'benchmark';
-import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AmiParser } from '../lib/ami/parser.ts';
 import type { AmiMessage } from '../lib/ami/message.ts';
 import { outputResponse } from '../test/helpers/ami.ts';
+import { readCorpus } from '../test/helpers/fixtures.ts';
 import { PEERS, type ParseAll } from './parser.peers.ts';
 import { machineLine, writeJson, writeSection } from './lib/results.ts';
 
@@ -20,13 +18,6 @@ import { machineLine, writeJson, writeSection } from './lib/results.ts';
 // which breaks closures.
 Benchmark.support.decompilation = false;
 
-const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const shared = process.env.AJAM_SHARED ?? join(root, '..', 'shared');
-const corpusFile = join(shared, 'corpus', 'asterisk22-calls.ami');
-if (!existsSync(corpusFile)) {
-  console.error(`corpus not found: ${corpusFile} (set AJAM_SHARED to the shared folder)`);
-  process.exit(1);
-}
 
 // --- inputs -------------------------------------------------------------------------------------
 
@@ -44,7 +35,7 @@ function chunked(buf: Buffer, size: number): Buffer[] {
   return out;
 }
 
-const corpus = readFileSync(corpusFile);
+const corpus = readCorpus('asterisk22-calls.ami');
 const output = outputResponse(20000);
 const inputs: Input[] = [
   { name: 'corpus-64k', what: 'asterisk22-calls.ami in 64 KiB chunks', bytes: corpus.length, chunks: chunked(corpus, 65536), messages: 0 },

@@ -1,5 +1,5 @@
 // The AMI stream parsers of popular npm clients, driven without sockets so that only parsing is
-// measured (../shared/spec/landscape.md §5 says where each lives). Their parsers are private: the
+// measured (each one's package and file are named below). Their parsers are private: the
 // module's own file is compiled at run time with one export line added. Nothing is copied into
 // this repository, and their code runs unchanged.
 //

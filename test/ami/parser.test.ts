@@ -1,11 +1,10 @@
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
 import { AmiParser, type ParserOptions } from '../../lib/ami/parser.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 import { ErrorCodes } from '../../lib/errors.ts';
 import * as fx from '../helpers/ami.ts';
+import { CAPTURES, corpusNames, readCorpus } from '../helpers/fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: feed bytes in a given chunking, describe messages so runs can be compared.
@@ -402,19 +401,14 @@ t.test('a partial message is held, not emitted; pending counts its bytes', async
 // Property test over recorded streams: same messages whatever the chunking, and the banner line
 // plus the messages' raw bytes give back the input exactly.
 
-const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-const shared = process.env.AJAM_SHARED ?? join(root, '..', 'shared');
-
 function recorded(): { name: string; buf: Buffer; small: boolean }[] {
   const out: { name: string; buf: Buffer; small: boolean }[] = [];
-  const corpus = join(shared, 'corpus');
-  for (const f of readdirSync(corpus).filter((f) => f.endsWith('.ami')).sort()) {
-    const buf = readFileSync(join(corpus, f));
+  for (const f of corpusNames()) {
+    const buf = readCorpus(f);
     out.push({ name: `corpus/${f}`, buf, small: buf.length < 1 << 20 });
   }
-  const caps = join(shared, 'asterisk-22');
-  for (const f of readdirSync(caps).filter((f) => f.endsWith('.recv')).sort()) {
-    out.push({ name: `asterisk-22/${f}`, buf: readFileSync(join(caps, f)), small: true });
+  for (const f of readdirSync(CAPTURES).filter((f) => f.endsWith('.recv')).sort()) {
+    out.push({ name: `asterisk-22/${f}`, buf: readFileSync(CAPTURES + f), small: true });
   }
   return out;
 }
@@ -430,7 +424,7 @@ function sameMessages(t: Test, a: Run, b: Run, what: string): void {
   t.ok(same, what);
 }
 
-t.test('recorded streams: chunking does not matter, bytes round-trip', { skip: !existsSync(join(shared, 'corpus')) && `no ${shared}` }, async (t) => {
+t.test('recorded streams: chunking does not matter, bytes round-trip', async (t) => {
   for (const { name, buf, small } of recorded()) {
     const banner = buf.subarray(0, 21).toString('latin1') === 'Asterisk Call Manager';
     const opts = { expectBanner: banner };
@@ -447,10 +441,10 @@ t.test('recorded streams: chunking does not matter, bytes round-trip', { skip: !
   }
 });
 
-t.test('corpus: framing and every key/value agree with a naive reference split', { skip: !existsSync(join(shared, 'corpus')) && `no ${shared}` }, async (t) => {
+t.test('corpus: framing and every key/value agree with a naive reference split', async (t) => {
   // The corpus is CRLF throughout and every message ends in an empty line (corpus/README.md).
   for (const f of ['asterisk22-sample.ami', 'asterisk22-calls.ami']) {
-    const buf = readFileSync(join(shared, 'corpus', f));
+    const buf = readCorpus(f);
     const text = buf.toString('latin1');
     const ref = text.split('\r\n\r\n').slice(0, -1);
     const r = run(one(buf));

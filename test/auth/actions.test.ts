@@ -11,7 +11,7 @@ import {
 } from '../../lib/auth/actions.ts';
 import { ALL, UNNAMED, parseClassList } from '../../lib/auth/classes.ts';
 
-const CAPTURE = new URL('../../../shared/asterisk-22/http_16b_rawman_listcommands.txt', import.meta.url);
+const CAPTURE = new URL('../fixtures/asterisk-22/http_16b_rawman_listcommands.txt', import.meta.url);
 
 /** The AMI messages of the captured /rawman ListCommands body, parsed by the real parser. */
 function captured(chunkSize?: number): AmiMessage[] {

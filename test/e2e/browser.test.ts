@@ -4,30 +4,25 @@
 // works unchanged: login, channels coming and going, the quoted cookie, per-user event classes,
 // Authentication failed, network errors with backoff, EventsLost, Permission denied and Logoff.
 import t from 'tap';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { startTestApp } from '../helpers/app.ts';
+import { systemPackageOrFail } from '../helpers/system.ts';
 import type { TestApp } from '../helpers/app.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const STATIC_DIR = fileURLToPath(new URL('../../static/', import.meta.url));
 // Small enough that a board kept offline falls out of it, large enough for the live call traffic.
 const EVENT_BUFFER = 3000;
 const WAIT = { timeout: 10_000 };
 
-if (!existsSync(CHROMIUM)) {
-  t.fail(
-    `${CHROMIUM} is missing: this test drives Debian's Chromium. Install it with ` +
-      '`apt-get install -y --no-install-recommends chromium` (.ci/run does so in CI).',
-  );
-} else {
-  run();
-}
+// Debian's Chromium: installed here when missing and root, else one failed line naming the command.
+const chromiumPath = systemPackageOrFail(t, 'chromium', 'chromium');
+if (chromiumPath !== undefined) run(chromiumPath);
 
-function run(): void {
+function run(CHROMIUM: string): void {
   let ta: TestApp;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

@@ -1,5 +1,5 @@
 // Proxy + simulator over loopback, compared with Asterisk 22.10.1's own AJAM responses
-// (../shared/asterisk-22/http_*.txt). Normalised: Date (uWS writes it, after our headers, plus a
+// (test/fixtures/asterisk-22/http_*.txt). Normalised: Date (uWS writes it, after our headers, plus a
 // `uWebSockets: 20` line), the cookie value and our extra cookie attributes, timestamps and uptimes.
 import t from 'tap';
 import type { Test } from 'tap';
@@ -9,7 +9,7 @@ import type { RawResponse } from '../helpers/http.ts';
 import { startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 
-const CAPTURES = new URL('../../../shared/asterisk-22/', import.meta.url);
+const CAPTURES = new URL('../fixtures/asterisk-22/', import.meta.url);
 
 interface Capture {
   statusLine: string;

@@ -10,7 +10,7 @@ import { startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { digestResponse } from '../../lib/http/digest.ts';
 
-const CAPTURES = new URL('../../../shared/asterisk-22/', import.meta.url);
+const CAPTURES = new URL('../fixtures/asterisk-22/', import.meta.url);
 
 /** The last response of a capture file (curl --digest shows the 401 first). */
 function capture(name: string): { statusLine: string; names: string[]; body: string } {

@@ -7,7 +7,7 @@ import { AjamClient, messages, field, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 
 const SERVER = 'Asterisk/22.10.1';
-const EXAMPLES = new URL('../../../shared/spec/examples/', import.meta.url);
+const EXAMPLES = new URL('../fixtures/spec-examples/', import.meta.url);
 
 function page(code: number, title: string, text: string): string {
   return (

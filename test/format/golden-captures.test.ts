@@ -1,4 +1,4 @@
-// Every ../shared/asterisk-22/http_*.txt capture (real Asterisk 22.10.1, `curl -i`) that is an AJAM
+// Every test/fixtures/asterisk-22/http_*.txt capture (real Asterisk 22.10.1, `curl -i`) that is an AJAM
 // response or an HTTP error page, reproduced byte for byte: status line, headers in Asterisk's order,
 // body. Server, Date and the cookie id are taken from the capture; our extra cookie attributes are
 // the only normalisation.

@@ -1,4 +1,4 @@
-// Every file in ../shared/spec/examples reproduced byte for byte: body from our formatter, headers from
+// Every file in test/fixtures/spec-examples reproduced byte for byte: body from our formatter, headers from
 // our header helpers, with Server/Date/cookie id taken from the example and our extra cookie
 // attributes (Path, HttpOnly, SameSite) the only thing normalised away.
 import t from 'tap';

@@ -1,16 +1,11 @@
-// Replays a TCP capture from ../shared/asterisk-22 against the simulator over a raw socket, and
+// Replays a TCP capture from test/fixtures/asterisk-22 against the simulator over a raw socket, and
 // normalises the values that must differ between two runs (ids, times, ports, challenge).
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
+import { CAPTURES } from './fixtures.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-export const CAPTURES = join(HERE, '../../../shared/asterisk-22');
-
-export function haveCaptures(): boolean {
-  return existsSync(join(CAPTURES, 'tcp_01_login_ping_logoff.txt'));
-}
+export { CAPTURES };
 
 export interface Step {
   /** Client bytes (none for the banner). */

@@ -1,12 +1,11 @@
-// Helpers for the golden tests: read ../shared examples and captures, split HTTP responses, build our
+// Helpers for the golden tests: read the spec examples and captures in test/fixtures, split HTTP responses, build our
 // own full responses, and rebuild AMI input from mxml/html output where no rawman twin exists.
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ajamHeaders, cookieAttributes, responseHead, setCookieValue, type AjamFormat } from '../../lib/format/http.ts';
 
-export const SHARED = fileURLToPath(new URL('../../../shared/', import.meta.url));
-export const EXAMPLES = SHARED + 'spec/examples/';
-export const CAPTURES = SHARED + 'asterisk-22/';
+import { CAPTURES, EXAMPLES } from './fixtures.ts';
+
+export { CAPTURES, EXAMPLES };
 
 /** Our cookie attributes beyond Asterisk's, as produced with no prefix: the only normalisation. */
 export const OUR_COOKIE_EXTRA = '; Path=/; HttpOnly; SameSite=Lax';

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { AmiParser } from '../../lib/ami/parser.ts';
 import { AmiMessage, parseOne } from '../../lib/ami/message.ts';
 import { restoreActionId } from '../../lib/mux/rewrite.ts';
+import { readCorpus } from '../helpers/fixtures.ts';
 
 function parseAll(bytes: Buffer): AmiMessage[] {
   const out: AmiMessage[] = [];
@@ -14,7 +14,7 @@ function parseAll(bytes: Buffer): AmiMessage[] {
 const IDS = [undefined, 'caller-1', '', 'x', 'ünïcode id with spaces', 'a-much-longer-caller-action-id-than-ours-0123456789'];
 
 t.test('same bytes as withActionId, offsets as the parser, over the corpus sample', (t) => {
-  const msgs = parseAll(readFileSync('/work/shared/corpus/asterisk22-sample.ami'));
+  const msgs = parseAll(readCorpus('asterisk22-sample.ami'));
   t.ok(msgs.length > 300);
   let bad = 0;
   for (const m of msgs) {

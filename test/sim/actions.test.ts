@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AmiSimulator } from '../../lib/sim/index.ts';
 import { ACTIONS } from '../../lib/sim/registry.ts';
 import { TestClient } from '../helpers/sim-client.ts';
-import { CAPTURES, haveCaptures } from '../helpers/capture.ts';
+import { CAPTURES } from '../helpers/capture.ts';
 
 const sim = new AmiSimulator({ callDurationMs: 400 });
 const clients: TestClient[] = [];
@@ -35,16 +35,14 @@ t.test('ListCommands', async (t) => {
   const admin = await login('admin', 'admin', 'off');
   const [r] = await admin.action([['Action', 'ListCommands'], ['ActionID', 'lc']]);
   t.equal(r!.count, ACTIONS.length + 2, 'every registered action for admin');
-  if (haveCaptures()) {
-    const want = httpBody('http_16b_rawman_listcommands.txt');
-    const [plain] = await (async () => {
-      const from = admin.messages.length;
-      admin.write('Action: ListCommands\r\n\r\n');
-      await admin.waitFor(() => admin.messages.length > from, 'ListCommands without ActionID');
-      return admin.messages.slice(from);
-    })();
-    t.equal(Buffer.from(plain!.raw).toString('latin1'), want, 'byte-identical to Asterisk (http_16b)');
-  }
+  const want = httpBody('http_16b_rawman_listcommands.txt');
+  const [plain] = await (async () => {
+    const from = admin.messages.length;
+    admin.write('Action: ListCommands\r\n\r\n');
+    await admin.waitFor(() => admin.messages.length > from, 'ListCommands without ActionID');
+    return admin.messages.slice(from);
+  })();
+  t.equal(Buffer.from(plain!.raw).toString('latin1'), want, 'byte-identical to Asterisk (http_16b)');
   const wall = await login('wallboard', 'wallpw', 'off');
   const [w] = await wall.action([['Action', 'ListCommands']]);
   const names = [...w!].map(([k]) => k).slice(2);
@@ -59,7 +57,7 @@ t.test('unknown action: exact text, RequestBadFormat to security readers', async
   const [r] = await c.action([['Action', 'NoSuchAction'], ['ActionID', 'abc123']]);
   const want = 'Response: Error\r\nActionID: abc123\r\nMessage: Invalid/unknown command: NoSuchAction. Use Action: ListCommands to show available commands.\r\n\r\n';
   t.equal(r!.raw.toString(), want);
-  if (haveCaptures()) t.equal(want, httpBody('http_16a_rawman_actionid_and_unknown_action.txt'), 'as http_16a');
+  t.equal(want, httpBody('http_16a_rawman_actionid_and_unknown_action.txt'), 'as http_16a');
   const ev = await watcher.next((m) => m.event === 'RequestBadFormat', 'RequestBadFormat');
   t.equal(ev.get('RequestType'), 'Action: NoSuchAction');
   t.equal(ev.get('Privilege'), 'security,all');
@@ -236,13 +234,11 @@ t.test('Command: 14+ Output lines, errors, blacklist, and the pre-14 Follows for
 
 t.test('QueueStatus and QueueSummary as captured', async (t) => {
   const c = await login('admin', 'admin', 'off');
-  if (haveCaptures()) {
-    const from = c.messages.length;
-    c.write('Action: QueueStatus\r\n\r\n');
-    await c.waitFor(() => c.messages.some((m, i) => i >= from && m.event === 'QueueStatusComplete'), 'QueueStatus');
-    const got = c.messages.slice(from).map((m) => m.raw.toString()).join('').replace(/LoginTime: \d+/, 'LoginTime: N');
-    t.equal(got, httpBody('http_16d_rawman_queuestatus.txt').replace(/LoginTime: \d+/, 'LoginTime: N'), 'as http_16d');
-  }
+  const from = c.messages.length;
+  c.write('Action: QueueStatus\r\n\r\n');
+  await c.waitFor(() => c.messages.some((m, i) => i >= from && m.event === 'QueueStatusComplete'), 'QueueStatus');
+  const got = c.messages.slice(from).map((m) => m.raw.toString()).join('').replace(/LoginTime: \d+/, 'LoginTime: N');
+  t.equal(got, httpBody('http_16d_rawman_queuestatus.txt').replace(/LoginTime: \d+/, 'LoginTime: N'), 'as http_16d');
   const sum = await c.action([['Action', 'QueueSummary'], ['ActionID', 'W4']]);
   t.equal(sum.length, 3);
   t.equal(sum[1]!.get('Queue'), 'support');
