@@ -193,6 +193,13 @@ export class HttpServer {
     this.closed = false;
   }
 
+  /** The client address for metricspermit (null: a malformed X-Forwarded-For, refused). */
+  private metricsClient(res: HttpResponse, req: HttpRequest): string | null {
+    if (this.options.trustProxy === undefined) return remoteAddress(res);
+    readHeaders(req);
+    return this.options.trustProxy.clientAddress(remoteAddress(res), scratch.forwardedFor);
+  }
+
   /** Bearer (and, with allowbasic, Basic) for /ws and /events: the same check as the AJAM endpoints. */
   private bearerCheck(): BearerCheck | undefined {
     const auth = this.ajam.stateless?.auth;
@@ -357,7 +364,9 @@ export class HttpServer {
       else status = this.sendText(res, '501 Not Implemented', WS_NEEDS_NATIVE);
     } else if (route === ROUTE_METRICS && metrics !== undefined) {
       if (method === 'POST') status = sendError(res, 'notImplemented', servername);
-      else if (this.options.metricsAllowed?.(remoteAddress(res)) !== true) status = sendError(res, 'aclDenied', servername, { head });
+      // Behind a trusted proxy the forwarded client counts: otherwise every client of a local nginx
+      // would be the loopback address metricspermit allows by default.
+      else if (this.options.metricsAllowed?.(this.metricsClient(res, req) ?? '') !== true) status = sendError(res, 'aclDenied', servername, { head });
       else {
         this.onMetrics(res, head, metrics, start);
         return;

@@ -35,7 +35,7 @@ permit = 127.0.0.3
 let ta: TestApp;
 let nginx: TestNginx;
 t.before(async () => {
-  ta = await startTestApp({ users: USERS, general: 'prefix = asterisk\ntrustproxy = 127.0.0.1\nauthlimit = 3\nhttptimeout = 60' });
+  ta = await startTestApp({ users: USERS, general: 'prefix = asterisk\ntrustproxy = 127.0.0.1\nauthlimit = 3\nhttptimeout = 60\nmetricspermit = 127.0.0.1' });
   const port = await freePort();
   const site = SHIPPED.replace('server 127.0.0.1:8088;', `server 127.0.0.1:${ta.port};`).replace('listen 80;', `listen 127.0.0.1:${port};`);
   if (site.includes('127.0.0.1:8088') || !site.includes(`listen 127.0.0.1:${port};`)) throw new Error('conf/nginx/ajam-proxy.conf no longer has the listen/upstream lines this test adapts');
@@ -162,4 +162,11 @@ t.test('Server-Sent Events through nginx arrive as they happen (proxy_buffering 
   ta.app.sim!.emitEvent([['Event', 'SseViaNginx']], 'call');
   const r = await s.record((rec) => rec.data.includes('SseViaNginx'), 'the event through nginx');
   t.match(r.data, /"Event":"SseViaNginx"/);
+});
+
+t.test('metricspermit sees the client behind nginx, not nginx', async (t) => {
+  const through = await viaNginx('127.0.0.12', '/metrics');
+  t.equal(through.status, 403, 'the client 127.0.0.12 is not in metricspermit, whatever nginx (127.0.0.1) is');
+  const direct = await from('127.0.0.1', ta.port, '/asterisk/metrics');
+  t.equal(direct.status, 200, 'a local scrape straight to the proxy still works');
 });
