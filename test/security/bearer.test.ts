@@ -72,7 +72,7 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 t.test('a token authenticates one request on every endpoint; nothing is stored', async (t) => {
-  const routes = ['rawman', 'mxml', 'manager', 'arawman', 'amxml', 'amanager'];
+  const routes = ['rawman', 'mxml', 'manager', 'arawman', 'amxml', 'amanager', 'json', 'ajson'];
   for (const route of routes) {
     const before = ta.app.store.size;
     const marker = `every-${route}`;
