@@ -1,14 +1,15 @@
 // Assembly: config → (simulator) → AMI pool → event log → action permissions → sessions and
 // dispatcher → HTTP server. Nothing here parses or formats; it only wires modules together and
 // owns their lifetimes (start order below, close in reverse).
-import type { Config } from './config/config.ts';
+import type { AsteriskConfig, Config } from './config/config.ts';
 import { AmiPool } from './mux/pool.ts';
+import { AsteriskServers, type NamedPool } from './mux/servers.ts';
 import type { AmiMessage } from './ami/message.ts';
 import { AmiSimulator } from './sim/index.ts';
 import { EventLog } from './events/event-log.ts';
 import { eventsGapNotice } from './events/notices.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
-import { loadUsers } from './auth/users.ts';
+import { limitToServers, loadUsers } from './auth/users.ts';
 import type { User } from './auth/types.ts';
 import { SessionStore } from './session/store.ts';
 import { Dispatcher } from './session/dispatch.ts';
@@ -61,14 +62,19 @@ export interface RunningApp {
   /** Lower-case user name → user, from config.general.users. */
   readonly users: Map<string, User>;
   readonly server: HttpServer;
+  /** The first (default) server's pool. */
   readonly pool: AmiPool;
+  /** Every configured Asterisk server, in config order (one pool each). */
+  readonly servers: AsteriskServers;
   readonly events: EventLog;
   readonly store: SessionStore;
   readonly permissions: ActionPermissions;
   /** Brute-force limits: every way of logging in checks it and records its failures. */
   readonly limiter: AuthLimiter;
-  /** The in-process simulator when `simulate = yes`. */
+  /** The first in-process simulator (a server with `simulate = yes`). */
   readonly sim: AmiSimulator | undefined;
+  /** Every in-process simulator, in server order. */
+  readonly sims: readonly AmiSimulator[];
   readonly metrics: Metrics;
   /** Resolves once the pool is ready and the action table has been read from ListCommands. */
   ready(): Promise<void>;
@@ -82,100 +88,56 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The `server` label until several Asterisk servers are configured. */
-const SERVER = 'default';
-
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<RunningApp> {
   const a = config.asterisk;
   // Read before anything starts: a broken users file stops the start with its file:line.
-  const users = loadUsers(config.general.users);
+  const users = readUsers(config);
   const g = config.general;
   // Built before anything starts: a bad trustproxy value is a config error naming file and line.
   const trustProxy = g.trustProxy === undefined ? undefined : new TrustedProxies(g.trustProxy.value, g.trustProxy.where);
   // Checked before anything starts, so a bad value stops the start like any config error.
   const metricsAcl = allowList(g.metricspermit, g.metricspermitAt === '' ? 'metricspermit' : `${g.metricspermitAt}: metricspermit`);
   const metrics = new Metrics({ processMetrics: opts.processMetrics });
-  let sim: AmiSimulator | undefined;
-  let amiHost = a.host;
-  let amiPort = a.port;
-  if (a.simulate) {
-    // The proxy's own AMI login must exist in the simulator with every class.
-    sim = new AmiSimulator({
-      host: '127.0.0.1',
-      port: 0,
-      users: [{ username: a.username, secret: a.secret, read: 'all', write: 'all' }],
-      // Long runs would keep every received action otherwise.
-      record: opts.recordSim === true,
-    });
-    amiHost = '127.0.0.1';
-    amiPort = await sim.listen();
-    if (opts.simulateCalls !== false) {
-      sim.startCalls({ cps: opts.callsPerSecond ?? DEFAULTS.simCallsPerSecond, concurrency: opts.callConcurrency ?? DEFAULTS.simCallConcurrency });
-      // The wallboard's demo: agents log in to two queues and callers arrive (lib/sim/queue-traffic.ts).
-      const qcps = opts.queueCallsPerSecond ?? 0.2;
-      if (qcps > 0) sim.startQueueCalls({ cps: qcps });
-    }
-    log.info('simulator listening', { port: amiPort });
-  }
-
-  const pool = new AmiPool({
-    host: amiHost,
-    port: amiPort,
-    username: a.username,
-    secret: a.secret,
-    authType: a.authtype,
-    connections: a.connections,
-    actionTimeoutMs: a.actionTimeout * 1000,
-    keepaliveMs: a.keepalive * 1000,
-    stallTimeoutMs: a.stallTimeout * 1000,
-  });
   const events = new EventLog({ capacity: config.general.eventBuffer });
-  pool.on('event', (msg: AmiMessage) => events.append(msg));
-  // Never hidden: every session with events on learns that events are missing (count unknown).
-  pool.on('eventsGap', (gapMs: number, index: number) => {
-    events.appendNotice(eventsGapNotice(gapMs));
-    metrics.eventGaps.inc({ server: SERVER });
-    metrics.eventGapSeconds.inc({ server: SERVER }, gapMs / 1000);
-    log.warn('AMI events resumed after a gap', { conn: index, gapMs });
-  });
-  pool.on('eventsMoved', (index: number) => {
-    metrics.eventFailovers.inc({ server: SERVER });
-    log.info('AMI events moved to another connection', { conn: index });
-  });
-
   const permissions = new ActionPermissions();
   let tableRead = false;
   let readyWaiters: Array<() => void> = [];
-  pool.on('ready', () => {
-    log.info('AMI ready', { host: amiHost, port: amiPort, version: pool.version });
-    void readActionTable(pool, permissions).then(() => {
-      tableRead = true;
-      const w = readyWaiters;
-      readyWaiters = [];
-      for (const f of w) f();
-    });
-  });
-  pool.on('down', (err: AjamError) => log.warn('AMI down: no connection left', { err }));
-  // Each connection's state changes, once each (the handshake steps in between are not logged).
-  pool.connections.forEach((conn, index) => {
-    const state = (name: string): void => metrics.amiStateChanges.inc({ server: SERVER, state: name });
-    conn.on('banner', (version: string) => {
-      state('connected');
-      log.info('AMI connection connected', { conn: index, host: amiHost, port: amiPort, version });
-    });
-    conn.on('ready', () => {
-      state('ready');
-      log.info('AMI connection ready', { conn: index, events: pool.eventsIndex === index });
-    });
-    conn.on('down', (err: AjamError, retryInMs: number) => {
-      state('down');
-      metrics.amiReconnects.inc({ server: SERVER });
-      log.warn('AMI connection down', { conn: index, err, retryInMs });
-    });
-    conn.on('loginFailed', (err: AjamError) => {
-      state('login failed');
-      log.error('AMI login failed', { conn: index, user: a.username, err });
-    });
+  const sims: AmiSimulator[] = [];
+  const named: NamedPool[] = [];
+  try {
+    for (const server of config.servers) {
+      const simulator = server.simulate ? await startSimulator(server, opts) : undefined;
+      if (simulator !== undefined) sims.push(simulator);
+      const pool = serverPool(server, simulator, metrics);
+      named.push({ name: server.name, pool });
+      pool.on('ready', () => {
+        // The action table from the first server that answers (the classes of an action are
+        // Asterisk's own and the same on every server).
+        if (tableRead) return;
+        void readActionTable(pool, permissions).then(() => {
+          tableRead = true;
+          const w = readyWaiters;
+          readyWaiters = [];
+          for (const f of w) f();
+        });
+      });
+    }
+  } catch (err) {
+    await Promise.all(sims.map((x) => x.close()));
+    throw err;
+  }
+  const servers = new AsteriskServers(named);
+  const pool = servers.first.pool;
+  const sim = sims[0];
+  // With several servers each entry keeps its server's bit (users limited by `servers = …`).
+  servers.on('event', (msg: AmiMessage, i: number) => events.append(msg, servers.tagging ? servers.bit(i) : -1));
+  // Never hidden: every session with events on learns that events are missing (count unknown).
+  servers.on('eventsGap', (gapMs: number, i: number, conn: number) => {
+    const name = servers.list[i]!.name;
+    events.appendNotice(servers.tag(eventsGapNotice(gapMs), i), servers.tagging ? servers.bit(i) : -1);
+    metrics.eventGaps.inc({ server: name });
+    metrics.eventGapSeconds.inc({ server: name }, gapMs / 1000);
+    log.warn('AMI events resumed after a gap', { server: name, conn, gapMs });
   });
 
   const store = new SessionStore({
@@ -195,6 +157,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     users,
     permissions,
     pool,
+    servers,
     log: events,
     failDelayMs: opts.loginFailDelayMs,
     metrics,
@@ -225,8 +188,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       dispatcher,
       digest: new DigestSessions(store, users, events, limiter),
       health: () => ({
-        ready: pool.ready,
+        ready: servers.ready,
         pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
+        servers: servers.list.map((x) => ({ name: x.name, ready: x.pool.ready, eventsReady: x.pool.eventsReady, version: x.pool.version ?? null, pending: x.pool.pendingCount })),
         events: { capacity: events.capacity, held: events.size, next: events.nextSeq },
         simulate: a.simulate,
         push: { ...push.counters, views: push.views.size },
@@ -237,12 +201,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       trustProxy,
       metrics,
       metricsAllowed: (address) => metricsAcl.allows(address),
-      readiness: () => readiness(pool),
+      readiness: () => readiness(servers),
       push,
     });
   } catch (err) {
     store.close();
-    await sim?.close();
+    await Promise.all(sims.map((x) => x.close()));
     throw err;
   }
 
@@ -256,9 +220,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       overwritten: Math.max(0, events.nextSeq - 1 - events.capacity),
     }),
     delivered: () => events.delivered,
-    amiConnections: () => pool.connections.map((c) => ({ server: SERVER, state: c.stateName })),
-    actionsInFlight: () => pool.pendingCount,
-    actionFailures: () => ({ timeout: pool.stats.timeouts, lost: pool.stats.lost }),
+    amiConnections: () => servers.list.flatMap((x) => x.pool.connections.map((c) => ({ server: x.name, state: c.stateName }))),
+    actionsInFlight: () => servers.list.reduce((n, x) => n + x.pool.pendingCount, 0),
+    actionFailures: () => ({
+      timeout: servers.list.reduce((n, x) => n + x.pool.stats.timeouts, 0),
+      lost: servers.list.reduce((n, x) => n + x.pool.stats.lost, 0),
+    }),
     auth: () => limiter.totals,
   });
 
@@ -268,10 +235,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   } catch (err) {
     server.close();
     store.close();
-    await sim?.close();
+    await Promise.all(sims.map((x) => x.close()));
     throw err;
   }
-  pool.start();
+  servers.start();
 
   let closing: Promise<void> | undefined;
   let shuttingDown: Promise<void> | undefined;
@@ -280,9 +247,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       server.close();
       push.close();
       store.close();
-      await pool.close();
+      await servers.close();
       log.info('AMI logged off');
-      if (sim !== undefined) await sim.close();
+      await Promise.all(sims.map((x) => x.close()));
     })();
     return closing;
   };
@@ -294,13 +261,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     users,
     server,
     pool,
+    servers,
     events,
     store,
     permissions,
     limiter,
     sim,
+    sims,
     metrics,
-    ready: () => (tableRead && pool.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
+    ready: () => (tableRead && servers.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
     reloadUsers: () => reloadUsers(config, users, store, metrics, stateless),
     shutdown: () => {
       shuttingDown ??= (async () => {
@@ -332,10 +301,22 @@ function waitOrTimeout(p: Promise<void>, ms: number): Promise<boolean> {
   });
 }
 
-function readiness(pool: AmiPool): { ready: boolean; reason?: string } {
-  if (pool.eventsReady) return { ready: true };
-  if (!pool.ready) return { ready: false, reason: 'no AMI connection is logged in' };
-  return { ready: false, reason: 'the AMI events connection is not logged in and FullyBooted' };
+/**
+ * Ready while at least one server has its events connection logged in and FullyBooted: with
+ * several servers, one down must not take the proxy out of a load balancer for the others.
+ */
+function readiness(servers: AsteriskServers): { ready: boolean; reason?: string } {
+  if (servers.list.some((x) => x.pool.eventsReady)) return { ready: true };
+  const one = servers.list.length === 1;
+  if (!servers.ready) return { ready: false, reason: one ? 'no AMI connection is logged in' : 'no AMI connection is logged in on any server' };
+  return { ready: false, reason: one ? 'the AMI events connection is not logged in and FullyBooted' : 'no server has its AMI events connection logged in and FullyBooted' };
+}
+
+/** The users file, with each user's `servers = …` resolved against the configured servers. */
+function readUsers(config: Config): Map<string, User> {
+  const users = loadUsers(config.general.users);
+  limitToServers(users, config.servers.map((x) => x.name));
+  return users;
 }
 
 function sessionCounts(store: SessionStore): Record<string, number> {
@@ -358,7 +339,7 @@ function waitingCount(store: SessionStore): number {
 function reloadUsers(config: Config, users: Map<string, User>, store: SessionStore, metrics: Metrics, stateless: StatelessAuth): ReloadResult {
   let next: Map<string, User>;
   try {
-    next = loadUsers(config.general.users);
+    next = readUsers(config);
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     metrics.usersReloads.inc({ result: 'error' });
@@ -374,7 +355,7 @@ function reloadUsers(config: Config, users: Map<string, User>, store: SessionSto
     const old = s.user;
     if (old === undefined) continue;
     const now = users.get(old.name.toLowerCase());
-    if (now === undefined || now.secret !== old.secret || now.read !== old.read || now.write !== old.write) {
+    if (now === undefined || now.secret !== old.secret || now.read !== old.read || now.write !== old.write || now.serverMask !== old.serverMask) {
       store.destroy(s);
       ended++;
     }
@@ -402,4 +383,70 @@ async function readActionTable(pool: AmiPool, permissions: ActionPermissions): P
   } catch (err) {
     log.warn('ListCommands failed; using the built-in table', { err });
   }
+}
+
+/** The in-process simulator of a `simulate = yes` server (with the proxy's login, every class). */
+async function startSimulator(a: AsteriskConfig, opts: StartOptions): Promise<AmiSimulator> {
+  const sim = new AmiSimulator({
+    host: '127.0.0.1',
+    port: 0,
+    users: [{ username: a.username, secret: a.secret, read: 'all', write: 'all' }],
+    // Long runs would keep every received action otherwise.
+    record: opts.recordSim === true,
+  });
+  const port = await sim.listen();
+  if (opts.simulateCalls !== false) {
+    sim.startCalls({ cps: opts.callsPerSecond ?? DEFAULTS.simCallsPerSecond, concurrency: opts.callConcurrency ?? DEFAULTS.simCallConcurrency });
+    // The wallboard's demo: agents log in to two queues and callers arrive (lib/sim/queue-traffic.ts).
+    const qcps = opts.queueCallsPerSecond ?? 0.2;
+    if (qcps > 0) sim.startQueueCalls({ cps: qcps });
+  }
+  log.info('simulator listening', { server: a.name, port });
+  return sim;
+}
+
+/** One server's pool, with its state changes logged and counted under its name. */
+function serverPool(a: AsteriskConfig, sim: AmiSimulator | undefined, metrics: Metrics): AmiPool {
+  const server = a.name;
+  const host = sim === undefined ? a.host : '127.0.0.1';
+  const port = sim === undefined ? a.port : sim.port;
+  const pool = new AmiPool({
+    host,
+    port,
+    username: a.username,
+    secret: a.secret,
+    authType: a.authtype,
+    connections: a.connections,
+    actionTimeoutMs: a.actionTimeout * 1000,
+    keepaliveMs: a.keepalive * 1000,
+    stallTimeoutMs: a.stallTimeout * 1000,
+  });
+  pool.on('eventsMoved', (index: number) => {
+    metrics.eventFailovers.inc({ server });
+    log.info('AMI events moved to another connection', { server, conn: index });
+  });
+  pool.on('ready', () => log.info('AMI ready', { server, host, port, version: pool.version }));
+  pool.on('down', (err: AjamError) => log.warn('AMI down: no connection left', { server, err }));
+  // Each connection's state changes, once each (the handshake steps in between are not logged).
+  pool.connections.forEach((conn, index) => {
+    const state = (name: string): void => metrics.amiStateChanges.inc({ server, state: name });
+    conn.on('banner', (version: string) => {
+      state('connected');
+      log.info('AMI connection connected', { server, conn: index, host, port, version });
+    });
+    conn.on('ready', () => {
+      state('ready');
+      log.info('AMI connection ready', { server, conn: index, events: pool.eventsIndex === index });
+    });
+    conn.on('down', (err: AjamError, retryInMs: number) => {
+      state('down');
+      metrics.amiReconnects.inc({ server });
+      log.warn('AMI connection down', { server, conn: index, err, retryInMs });
+    });
+    conn.on('loginFailed', (err: AjamError) => {
+      state('login failed');
+      log.error('AMI login failed', { server, conn: index, user: a.username, err });
+    });
+  });
+  return pool;
 }

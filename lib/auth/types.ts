@@ -38,4 +38,15 @@ export interface User {
    * (`Authorization: Bearer`, lib/auth/stateless.ts). The token itself is never stored.
    */
   tokenHashes?: readonly string[];
+  /**
+   * `servers = a,b`: the Asterisk servers (lower-case names) this user may reach; undefined = all.
+   * `serversAt` is its file:line for messages.
+   */
+  servers?: readonly string[];
+  serversAt?: string;
+  /**
+   * Bit i set: the user may reach configured server i (actions and events). Filled from `servers`
+   * by limitToServers once the server list is known; undefined = every server.
+   */
+  serverMask?: number;
 }

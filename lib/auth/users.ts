@@ -34,6 +34,9 @@ export class ManagerUser implements User {
   writeTimeout: number;
   displayConnects: boolean | undefined;
   tokenHashes: string[];
+  servers: string[] | undefined;
+  serversAt: string | undefined;
+  serverMask: number | undefined;
   readonly acl: Acl;
 
   constructor(name: string, file: string, line: number) {
@@ -50,6 +53,9 @@ export class ManagerUser implements User {
     this.writeTimeout = 100;
     this.displayConnects = undefined;
     this.tokenHashes = [];
+    this.servers = undefined;
+    this.serversAt = undefined;
+    this.serverMask = undefined;
     this.acl = new Acl();
   }
 
@@ -163,6 +169,13 @@ function buildUser(s: ConfSection, multiDefault: boolean, displayDefault: boolea
         u.tokenHashes.push(m[1]!.toLowerCase());
         break;
       }
+      case 'servers': {
+        const names = e.value.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+        if (names.length === 0) throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `servers: expected server names (a,b), got '${e.value}'`);
+        u.servers = [...(u.servers ?? []), ...names];
+        u.serversAt = `${e.file}:${e.line}`;
+        break;
+      }
       case 'setvar': {
         const eq = e.value.indexOf('=');
         if (eq <= 0) throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `setvar: expected NAME=value, got '${e.value}'`);
@@ -178,6 +191,29 @@ function buildUser(s: ConfSection, multiDefault: boolean, displayDefault: boolea
     }
   }
   return u;
+}
+
+/**
+ * Resolves every user's `servers = …` against the configured server names (in order): sets
+ * `serverMask`; a name that is not configured is an error naming the users file line.
+ */
+export function limitToServers(users: ReadonlyMap<string, User>, serverNames: readonly string[]): void {
+  const lower = serverNames.map((n) => n.toLowerCase());
+  for (const u of users.values()) {
+    if (u.servers === undefined) {
+      u.serverMask = undefined;
+      continue;
+    }
+    let mask = 0;
+    for (const n of u.servers) {
+      const i = lower.indexOf(n);
+      if (i === -1) {
+        throw new AjamError(ErrorCodes.CONF_ERR_VALUE, `${u.serversAt ?? u.name}: servers: no server '${n}' is configured (configured: ${serverNames.join(', ')})`);
+      }
+      mask |= 1 << i;
+    }
+    u.serverMask = mask;
+  }
 }
 
 function yesNo(e: ConfEntry): boolean {

@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { AjamError, ErrorCodes } from '../errors.ts';
 import { isFalseWord, isTrueWord } from './words.ts';
-import { DEFAULTS } from './defaults.ts';
+import { DEFAULTS, MAX_SERVERS } from './defaults.ts';
 import { isLogLevel, type LogLevel } from '../log.ts';
 import { confError, readConf, type ConfEntry, type ConfSection } from './conf.ts';
 
@@ -74,6 +74,8 @@ export interface TlsConfig {
 }
 
 export interface AsteriskConfig {
+  /** `NAME` of `[asterisk:NAME]`; `default` for a plain `[asterisk]`. */
+  name: string;
   host: string;
   port: number;
   username: string;
@@ -95,8 +97,14 @@ export interface Config {
   /** Absolute path of the config file. */
   file: string;
   general: GeneralConfig;
+  /** The Asterisk servers, in file order (at least one): `[asterisk]` or `[asterisk:NAME]` sections. */
+  servers: AsteriskConfig[];
+  /** servers[0]: actions without a `Server` parameter go there. */
   asterisk: AsteriskConfig;
 }
+
+/** Name of the server of a plain `[asterisk]` section. */
+export const DEFAULT_SERVER_NAME = 'default';
 
 /** What the command line may change. */
 export interface ConfigOverrides {
@@ -122,20 +130,33 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
   const sections = readConf(file);
   const base = dirname(file);
   const byName = new Map<string, ConfSection>();
+  // [asterisk] or [asterisk:NAME] sections, in file order, by their server name.
+  const serverSections: Array<{ name: string; section: ConfSection }> = [];
   for (const s of sections) {
     const name = s.name.toLowerCase();
-    if (name !== 'general' && name !== 'asterisk') {
-      throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `unknown section [${s.name}] (expected [general] or [asterisk])`);
+    const server = serverName(s);
+    if (name !== 'general' && server === undefined) {
+      throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `unknown section [${s.name}] (expected [general], [asterisk] or [asterisk:NAME])`);
     }
-    const prev = byName.get(name);
+    const prev = byName.get(server === undefined ? name : `asterisk:${server.toLowerCase()}`);
     if (prev !== undefined) {
       throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `[${s.name}] repeated (first at line ${prev.line})`);
     }
-    byName.set(name, s);
+    byName.set(server === undefined ? name : `asterisk:${server.toLowerCase()}`, s);
+    if (server !== undefined) serverSections.push({ name: server, section: s });
+  }
+  const plain = serverSections.find((x) => x.section.name.toLowerCase() === 'asterisk');
+  if (plain !== undefined && serverSections.length > 1) {
+    const other = serverSections.find((x) => x !== plain)!.section;
+    throw confError(ErrorCodes.CONF_ERR_SYNTAX, other.file, other.line, `[${other.name}] next to a plain [asterisk] (line ${plain.section.line}): name every server, [asterisk:NAME]`);
+  }
+
+  if (serverSections.length > MAX_SERVERS) {
+    const extra = serverSections[MAX_SERVERS]!.section;
+    throw confError(ErrorCodes.CONF_ERR_SYNTAX, extra.file, extra.line, `at most ${MAX_SERVERS} Asterisk servers`);
   }
 
   const g = entries(byName.get('general'), 'general', GENERAL_KEYS);
-  const a = entries(byName.get('asterisk'), 'asterisk', ASTERISK_KEYS);
 
   const general: GeneralConfig = {
     bindaddr: g.bindaddr === undefined ? DEFAULTS.bindaddr : hostValue(g.bindaddr),
@@ -170,29 +191,9 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, 'httpenable = no needs tlsenable = yes: nothing would listen');
   }
 
-  const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
-  const asterisk: AsteriskConfig = {
-    host: a.host === undefined ? DEFAULTS.host : hostValue(a.host),
-    port: a.port === undefined ? DEFAULTS.port : intValue(a.port, 1, 65535),
-    username: a.username?.value ?? '',
-    secret: a.secret?.value ?? '',
-    authtype: a.authtype === undefined ? DEFAULTS.authtype : authValue(a.authtype),
-    connections: a.connections === undefined ? DEFAULTS.connections : intValue(a.connections, 1, 64),
-    simulate,
-    actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeoutMs / 1000 : secondsValue(a.actiontimeout, false),
-    keepalive: a.keepalive === undefined ? DEFAULTS.keepaliveMs / 1000 : secondsValue(a.keepalive, true),
-    stallTimeout: a.stalltimeout === undefined ? DEFAULTS.stallTimeoutMs / 1000 : secondsValue(a.stalltimeout, false),
-  };
-  if (asterisk.username === '' || asterisk.secret === '') {
-    if (!simulate) {
-      const s = byName.get('asterisk');
-      const missing = asterisk.username === '' ? 'username' : 'secret';
-      const msg = `[asterisk] ${missing} is required to log in to Asterisk (or set simulate = yes)`;
-      throw s === undefined ? new AjamError(ErrorCodes.CONF_ERR_VALUE, `${file}: ${msg}`) : confError(ErrorCodes.CONF_ERR_VALUE, s.file, s.line, msg);
-    }
-    if (asterisk.username === '') asterisk.username = DEFAULTS.simUsername;
-    if (asterisk.secret === '') asterisk.secret = DEFAULTS.simSecret;
-  }
+  const servers = serverSections.length === 0
+    ? [serverConfig(DEFAULT_SERVER_NAME, undefined, file, overrides)]
+    : serverSections.map((x) => serverConfig(x.name, x.section, file, overrides));
 
   if (overrides.listen !== undefined) {
     const l = parseListen(overrides.listen);
@@ -207,7 +208,48 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     const msg = `users file '${general.users}' not found`;
     throw at === undefined ? new AjamError(ErrorCodes.CONF_ERR_FILE, `${file}: ${msg}`) : confError(ErrorCodes.CONF_ERR_FILE, at.file, at.line, msg);
   }
-  return { file, general, asterisk };
+  return { file, general, servers, asterisk: servers[0]! };
+}
+
+/** `asterisk` → 'default', `asterisk:NAME` → NAME (letters, digits, `_`, `-`, `.`), else undefined. */
+function serverName(s: ConfSection): string | undefined {
+  const low = s.name.toLowerCase();
+  if (low === 'asterisk') return DEFAULT_SERVER_NAME;
+  if (!low.startsWith('asterisk:')) return undefined;
+  const name = s.name.slice('asterisk:'.length).trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+    throw confError(ErrorCodes.CONF_ERR_SYNTAX, s.file, s.line, `[${s.name}]: a server name is 1 to 64 letters, digits, '_', '-' or '.'`);
+  }
+  return name;
+}
+
+/** One server's section, validated and typed (an absent `[asterisk]` gives the defaults). */
+function serverConfig(name: string, section: ConfSection | undefined, file: string, overrides: ConfigOverrides): AsteriskConfig {
+  const a = entries(section, section?.name ?? 'asterisk', ASTERISK_KEYS);
+  const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
+  const asterisk: AsteriskConfig = {
+    name,
+    host: a.host === undefined ? DEFAULTS.host : hostValue(a.host),
+    port: a.port === undefined ? DEFAULTS.port : intValue(a.port, 1, 65535),
+    username: a.username?.value ?? '',
+    secret: a.secret?.value ?? '',
+    authtype: a.authtype === undefined ? DEFAULTS.authtype : authValue(a.authtype),
+    connections: a.connections === undefined ? DEFAULTS.connections : intValue(a.connections, 1, 64),
+    simulate,
+    actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeoutMs / 1000 : secondsValue(a.actiontimeout, false),
+    keepalive: a.keepalive === undefined ? DEFAULTS.keepaliveMs / 1000 : secondsValue(a.keepalive, true),
+    stallTimeout: a.stalltimeout === undefined ? DEFAULTS.stallTimeoutMs / 1000 : secondsValue(a.stalltimeout, false),
+  };
+  if (asterisk.username === '' || asterisk.secret === '') {
+    if (!simulate) {
+      const missing = asterisk.username === '' ? 'username' : 'secret';
+      const msg = `[${section?.name ?? 'asterisk'}] ${missing} is required to log in to Asterisk (or set simulate = yes)`;
+      throw section === undefined ? new AjamError(ErrorCodes.CONF_ERR_VALUE, `${file}: ${msg}`) : confError(ErrorCodes.CONF_ERR_VALUE, section.file, section.line, msg);
+    }
+    if (asterisk.username === '') asterisk.username = DEFAULTS.simUsername;
+    if (asterisk.secret === '') asterisk.secret = DEFAULTS.simSecret;
+  }
+  return asterisk;
 }
 
 /** `--listen`: `HOST:PORT`, `[V6]:PORT` or a bare `PORT`. */

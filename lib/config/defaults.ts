@@ -88,3 +88,6 @@ export const DEFAULTS = {
   /** Answer to hangup of one simulated call (the captures' dialplan runs about 2 s). */
   simCallDurationMs: 2_000,
 } as const;
+
+/** Most `[asterisk:NAME]` servers: each is one bit of a user's server mask and of an event's tag. */
+export const MAX_SERVERS = 30;

@@ -32,15 +32,18 @@ export class LogEntry {
    * receives it, whatever its classes and filters.
    */
   readonly notice: boolean;
+  /** Bit of the Asterisk server it came from (lib/mux/servers.ts); -1 (every bit) for all servers. */
+  readonly serverBit: number;
   /** Allocated on the first format request only: most entries are only ever sent as rawman. */
   cache: FormatSlots | undefined;
 
-  constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string, notice = false) {
+  constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string, notice = false, serverBit = -1) {
     this.seq = seq;
     this.msg = msg;
     this.classes = classes;
     this.name = name;
     this.notice = notice;
+    this.serverBit = serverBit;
     this.cache = undefined;
   }
 
@@ -98,19 +101,20 @@ export class EventLog {
     return this.next - this.oldestSeq;
   }
 
-  append(msg: AmiMessage): LogEntry {
+  /** An event; `serverBit` is its server's bit when there are several (see LogEntry.serverBit). */
+  append(msg: AmiMessage, serverBit = -1): LogEntry {
     const privilege = msg.get('Privilege');
-    return this.add(msg, privilege === undefined ? 0 : maskFromPrivilege(privilege), false);
+    return this.add(msg, privilege === undefined ? 0 : maskFromPrivilege(privilege), false, serverBit);
   }
 
-  /** A proxy notice for every session with events on (see LogEntry.notice). */
-  appendNotice(msg: AmiMessage): LogEntry {
-    return this.add(msg, 0, true);
+  /** A proxy notice for every session with events on that may see that server (see LogEntry.notice). */
+  appendNotice(msg: AmiMessage, serverBit = -1): LogEntry {
+    return this.add(msg, 0, true, serverBit);
   }
 
-  private add(msg: AmiMessage, classes: ClassMask, notice: boolean): LogEntry {
+  private add(msg: AmiMessage, classes: ClassMask, notice: boolean, serverBit: number): LogEntry {
     const seq = this.next++;
-    const entry = new LogEntry(seq, msg, classes, msg.event ?? '', notice);
+    const entry = new LogEntry(seq, msg, classes, msg.event ?? '', notice, serverBit);
     this.ring[seq % this.capacity] = entry;
     if (!this.flushScheduled && this.waiters.size > 0) {
       this.flushScheduled = true;

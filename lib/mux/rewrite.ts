@@ -25,7 +25,7 @@ export function restoreActionId(msg: AmiMessage, id: string | undefined): AmiMes
   }
   if (first === -1) {
     if (id === undefined || count === 0) return msg;
-    return insertActionId(msg, id);
+    return insertHeader(msg, 'ActionID', id);
   }
   if (found === 1) return replaceOne(msg, first, id);
 
@@ -151,14 +151,19 @@ function copyBytes(from: Buffer, at: number, to: Buffer, toAt: number, n: number
 }
 
 /** Rare path (a message without an ActionID line): one is inserted after the first line. */
-function insertActionId(msg: AmiMessage, id: string): AmiMessage {
+/**
+ * The message with `key: value` inserted as its second line (after `Response:` / `Event:`), in the
+ * message's own line ending; offsets shifted, not re-scanned. Key and value must hold no CR or LF.
+ */
+export function insertHeader(msg: AmiMessage, key: string, value: string): AmiMessage {
   const raw = msg.raw;
   const src = msg.lines;
   const base = msg.base;
   const count = msg.count;
+  if (count === 0) return msg;
   const at = lineNext(raw, src[base + 2]!);
   const eol = raw[at - 2] === CR ? '\r\n' : '\n';
-  const line = 'ActionID: ' + id;
+  const line = key + ': ' + value;
   const lineLen = Buffer.byteLength(line);
   const ins = lineLen + eol.length;
   const out = Buffer.allocUnsafe(raw.length + ins);
@@ -170,7 +175,7 @@ function insertActionId(msg: AmiMessage, id: string): AmiMessage {
   lines[1] = src[base + 1]!;
   lines[2] = src[base + 2]!;
   lines[3] = at;
-  lines[4] = at + 8;
+  lines[4] = at + Buffer.byteLength(key);
   lines[5] = at + lineLen;
   for (let i = 1; i < count; i++) {
     const b = base + i * LINE_SLOTS;

@@ -7,7 +7,7 @@ import type { Session } from './session.ts';
 import type { SessionStore } from './store.ts';
 import { ActionRequest, badParameter, upstreamHeaders } from './request.ts';
 import type { AmiMessage } from '../ami/message.ts';
-import { addressOf, type ActionResult, type ActionSender, type ClientAddress } from './types.ts';
+import { addressOf, type ActionResult, type ActionSender, type ClientAddress, type ServerRouter } from './types.ts';
 import { MSG, error, type Pairs } from './replies.ts';
 import { challenge, events, filter, login, logoff, type BootInfo, type LocalContext } from './local.ts';
 import { waitEvent } from './waitevent.ts';
@@ -21,6 +21,8 @@ export interface DispatcherOptions {
   users: ReadonlyMap<string, User>;
   permissions: ActionPermissions;
   pool: ActionSender;
+  /** Several Asterisk servers: forwarded actions go through this instead of `pool` (see ServerRouter). */
+  servers?: ServerRouter;
   log: EventLog;
   /** Delay before a failed Login/Challenge is answered (default 1000 ms, as Asterisk's sleep(1)). */
   failDelayMs?: number;
@@ -36,6 +38,7 @@ export class Dispatcher {
   readonly store: SessionStore;
   readonly permissions: ActionPermissions;
   readonly pool: ActionSender;
+  readonly servers: ServerRouter | undefined;
   readonly log: EventLog;
   readonly limiter: AuthLimiter;
   readonly metrics: Metrics | undefined;
@@ -45,6 +48,7 @@ export class Dispatcher {
     this.store = opts.store;
     this.permissions = opts.permissions;
     this.pool = opts.pool;
+    this.servers = opts.servers;
     this.log = opts.log;
     this.limiter = opts.limiter ?? new AuthLimiter();
     this.metrics = opts.metrics;
@@ -133,7 +137,14 @@ export class Dispatcher {
     // The pool resolves AMI trouble as a Response: Error; the catches are only a safety net.
     let sent: Promise<AmiMessage[]>;
     try {
-      sent = this.pool.send(pairs);
+      const servers = this.servers;
+      if (servers === undefined) sent = this.pool.send(pairs);
+      else {
+        // `Server: NAME` picks the Asterisk server (checked against the user's `servers = …`).
+        const target = servers.pick(user, req.has('Server') ? req.get('Server') : undefined);
+        if (typeof target === 'string') return Promise.resolve({ output: [error(id, target)] });
+        sent = servers.sendTo(target, pairs);
+      }
     } catch (err) {
       return Promise.resolve(internalError(id, err));
     }

@@ -115,6 +115,8 @@ export function upstreamHeaders(req: ActionRequest): Array<[string, string]> {
     const [k, v] = pairs[i]!;
     const lower = k.toLowerCase();
     if (lower === 'action') continue;
+    // The proxy's own routing parameter (several Asterisk servers): never sent upstream.
+    if (lower === 'server') continue;
     if (lower === 'actionid') {
       if (!idDone) out.push(['ActionID', skipBlanks(v)]);
       idDone = true;

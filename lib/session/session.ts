@@ -62,7 +62,12 @@ export class Session {
     this.filters = [];
     this.cursor = null;
     this.wait = null;
-    this.accept = (entry) => (entry.notice ? this.eventMask !== 0 : this.accepts(entry.classes, entry.msg));
+    this.accept = (entry) => {
+      // A user limited to some servers (`servers = a,b`) sees only their events.
+      const servers = this.user?.serverMask;
+      if (servers !== undefined && (servers & entry.serverBit) === 0) return false;
+      return entry.notice ? this.eventMask !== 0 : this.accepts(entry.classes, entry.msg);
+    };
     this.inFlight = 0;
     this.expiresAt = expiresAt;
     this.destroyed = false;

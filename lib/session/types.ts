@@ -1,5 +1,6 @@
 // What the session layer hands back to the HTTP layer, and what it needs from the AMI pool.
 import type { AmiMessage } from '../ami/message.ts';
+import type { User } from '../auth/types.ts';
 
 export interface ActionResult {
   /** AMI messages of the reply, in order; the rawman body is their concatenation (may be empty). */
@@ -13,9 +14,16 @@ export interface ActionResult {
   destroySession?: boolean;
 }
 
-/** The part of AmiPool (lib/ami/pool.ts) the dispatcher uses. */
+/** The part of AmiPool (lib/mux/pool.ts) the dispatcher uses. */
 export interface ActionSender {
   send(headers: ReadonlyArray<readonly [string, string]>): Promise<AmiMessage[]>;
+}
+
+/** Several Asterisk servers (lib/mux/servers.ts): which one an action goes to, and sending there. */
+export interface ServerRouter {
+  /** Server index for `user` and the action's `Server` parameter (undefined if absent), or an error text. */
+  pick(user: User | undefined, name: string | undefined): number | string;
+  sendTo(index: number, headers: ReadonlyArray<readonly [string, string]>): Promise<AmiMessage[]>;
 }
 
 /**

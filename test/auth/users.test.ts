@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AmiMessage } from '../../lib/ami/message.ts';
 import { ALL, parseClassList } from '../../lib/auth/classes.ts';
 import { shouldSendEvent } from '../../lib/auth/filter.ts';
-import { ManagerUser, loadUsers, usersFromSections } from '../../lib/auth/users.ts';
+import { ManagerUser, limitToServers, loadUsers, usersFromSections } from '../../lib/auth/users.ts';
 import { parseConf } from '../../lib/config/conf.ts';
 import { AjamError, ErrorCodes } from '../../lib/errors.ts';
 
@@ -139,4 +139,17 @@ t.test('the shipped conf/users.conf', async (t) => {
   t.ok(w.allows('::ffff:127.0.0.1'));
   t.notOk(w.allows('10.0.0.1'));
   t.notOk(w.allows('2001:db8::1'));
+});
+
+t.test('servers = a,b: limited to those Asterisk servers, names checked against the config', async (t) => {
+  const u = users('[a]\nsecret = x\nservers = West, east\n[b]\nsecret = y\n');
+  t.same(u.get('a')!.servers, ['west', 'east']);
+  t.equal(u.get('b')!.servers, undefined);
+  limitToServers(u, ['east', 'north', 'West']);
+  t.equal(u.get('a')!.serverMask, 0b101, 'bits of the configured order');
+  t.equal(u.get('b')!.serverMask, undefined, 'no limit: every server');
+  const err = t.throws(() => limitToServers(u, ['east'])) as AjamError;
+  t.equal(err.code, ErrorCodes.CONF_ERR_VALUE);
+  t.match(err.message, /^users\.conf:3: servers: no server 'west' is configured \(configured: east\)$/);
+  t.throws(() => users('[a]\nsecret = x\nservers = ,\n'), { code: ErrorCodes.CONF_ERR_VALUE, message: /users\.conf:3: servers: expected server names/ });
 });

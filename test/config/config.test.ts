@@ -54,6 +54,7 @@ t.test('defaults', async (t) => {
   });
   t.match(c.general.servername, /^ajam-proxy\/\d+\.\d+\.\d+/);
   t.same(c.asterisk, {
+    name: 'default',
     host: '127.0.0.1',
     port: 5038,
     username: 'proxy',
@@ -112,6 +113,7 @@ t.test('every option', async (t) => {
   t.match(c.general.metricspermitAt, /\.conf:11$/);
   t.equal(c.general.shutdowntimeout, 2.5);
   t.same(c.asterisk, {
+    name: 'default',
     host: 'pbx.example.com',
     port: 5039,
     username: 'proxy',
@@ -231,4 +233,26 @@ t.test('push settings: values and bounds', async (t) => {
   t.equal(ok.general.pushMaxClients, 100);
   t.throws(() => loadConfig(confFile(t, '[general]\npushbufferlimit = 10\n[asterisk]\nsimulate = yes\n')), /pushbufferlimit/);
   t.throws(() => loadConfig(confFile(t, '[general]\nwsmaxinflight = 0\n[asterisk]\nsimulate = yes\n')), /wsmaxinflight/);
+});
+
+t.test('several servers: [asterisk:NAME] sections, in file order', async (t) => {
+  const c = loadConfig(
+    confFile(t, '[asterisk:east]\nhost = 10.0.0.1\nusername = p\nsecret = s\n[asterisk:West-2]\nsimulate = yes\nconnections = 1\n'),
+  );
+  t.same(c.servers.map((s) => s.name), ['east', 'West-2']);
+  t.equal(c.asterisk, c.servers[0], 'the first one is the default');
+  t.equal(c.servers[0]!.host, '10.0.0.1');
+  t.equal(c.servers[1]!.simulate, true);
+  t.equal(c.servers[1]!.connections, 1);
+  t.equal(c.servers[1]!.username, DEFAULTS.simUsername);
+  t.same(loadConfig(confFile(t, '[asterisk]\nsimulate = yes\n')).servers.map((s) => s.name), ['default'], 'a plain [asterisk] is one server');
+});
+
+t.test('several servers: errors', async (t) => {
+  fails(t, confFile(t, '[asterisk:a]\nsimulate = yes\n[asterisk:A]\nsimulate = yes\n'), ErrorCodes.CONF_ERR_SYNTAX, /:3: \[asterisk:A\] repeated \(first at line 1\)/);
+  fails(t, confFile(t, '[asterisk]\nsimulate = yes\n[asterisk:b]\nsimulate = yes\n'), ErrorCodes.CONF_ERR_SYNTAX, /:3: \[asterisk:b\] next to a plain \[asterisk\]/);
+  fails(t, confFile(t, '[asterisk:a b]\nsimulate = yes\n'), ErrorCodes.CONF_ERR_SYNTAX, /:1: \[asterisk:a b\]: a server name is/);
+  fails(t, confFile(t, '[asterisk:]\nsimulate = yes\n'), ErrorCodes.CONF_ERR_SYNTAX, /:1: \[asterisk:\]: a server name is/);
+  fails(t, confFile(t, '[asterisk:a]\nsimulate = yes\n[asterisk:b]\nhost = x\n'), ErrorCodes.CONF_ERR_VALUE, /:3: \[asterisk:b\] username is required/);
+  fails(t, confFile(t, '[asterisk:a]\nsimulate = yes\nbogus = 1\n'), ErrorCodes.CONF_ERR_VALUE, /:3: unknown key 'bogus' in \[asterisk:a\]/);
 });

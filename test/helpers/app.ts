@@ -39,6 +39,13 @@ deny = 0.0.0.0/0.0.0.0
 permit = 10.0.0.0/8
 `;
 
+const ASTERISK = `[asterisk]
+simulate = yes
+username = proxy
+secret = proxypw
+connections = 2
+actiontimeout = 5`;
+
 export interface TestApp {
   app: RunningApp;
   port: number;
@@ -51,6 +58,8 @@ export interface TestAppOptions extends StartOptions {
   /** Extra `[general]` lines. */
   general?: string;
   users?: string;
+  /** The Asterisk section(s), replacing the default simulated `[asterisk]` (e.g. two `[asterisk:NAME]`). */
+  asterisk?: string;
   /** Adjusts the loaded config before start (e.g. a free TLS port: `config.general.tls.port = 0`). */
   configure?: (config: Config) => void;
 }
@@ -67,12 +76,7 @@ servername = Asterisk/22.10.1
 users = users.conf
 ${opts.general ?? ''}
 
-[asterisk]
-simulate = yes
-username = proxy
-secret = proxypw
-connections = 2
-actiontimeout = 5
+${opts.asterisk ?? ASTERISK}
 `,
   );
   const config = loadConfig(join(dir, 'ajam-proxy.conf'));
