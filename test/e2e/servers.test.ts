@@ -6,6 +6,7 @@ import t from 'tap';
 import { AjamClient, USERS, field, messages, startTestApp, type TestApp } from '../helpers/app.ts';
 import { CALL } from '../../lib/sim/perms.ts';
 import type { AmiSimulator } from '../../lib/sim/index.ts';
+import { SseClient } from '../helpers/push.ts';
 
 const SERVERS = ['east', 'west']
   .map((n) => `[asterisk:${n}]\nsimulate = yes\nusername = proxy\nsecret = proxypw\nconnections = 2\nactiontimeout = 5\n`)
@@ -90,6 +91,17 @@ t.test('events of both servers reach a session, each tagged with its server', as
     seen.push(...messages(r.body).filter((m) => field(m, 'Event') === 'TestMark'));
   }
   t.same(seen.map((m) => [field(m, 'N'), field(m, 'Server')]).sort(), [['e', 'east'], ['w', 'west']]);
+});
+
+t.test('Server-Sent Events carry the "Server" field too', async (t) => {
+  const c = new AjamClient(ta.base);
+  await c.login('admin', 'adminpw');
+  const s = new SseClient(ta.port, '/events', { Cookie: c.cookie! });
+  await s.ready();
+  west.emitEvent([['Event', 'SseMark']], CALL);
+  const r = await s.record((x) => x.event === 'SseMark', 'the west event');
+  t.same(JSON.parse(r.data), { Event: 'SseMark', Server: 'west', Privilege: 'call,all' });
+  s.close();
 });
 
 t.test('servers = west: actions go there by default, east is refused, only west events arrive', async (t) => {
