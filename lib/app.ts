@@ -227,6 +227,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       lost: servers.list.reduce((n, x) => n + x.pool.stats.lost, 0),
     }),
     auth: () => limiter.totals,
+    push: () => push.counters,
+    refusals: () => ({ ...store.refusals, pushmaxclients: push.counters.refusedFull }),
   });
 
   let port: number;

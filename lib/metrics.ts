@@ -37,6 +37,10 @@ export interface MetricSources {
   amiConnections?: () => Array<{ server: string; state: string }>;
   /** Actions sent to Asterisk and not answered yet. */
   actionsInFlight?: () => number;
+  /** WebSocket/SSE: clients closed as too slow since start. */
+  push?: () => { slowClosed: number };
+  /** Refusals at a configured bound since start, by the setting's name. */
+  refusals?: () => Record<string, number>;
   /** The brute-force limiter: wrong credentials and lockouts since start. */
   auth?: () => { failures: number; lockouts: number };
   /** Actions answered with an error by the proxy: timeouts and lost connections, since start. */
@@ -62,7 +66,6 @@ export class Metrics {
   private readonly requestCounts: Float64Array;
   readonly logins: Counter<'result'>;
   readonly loginFailures: Counter<'reason'>;
-  readonly limitRefusals: Counter<'limit'>;
   readonly amiReconnects: Counter<'server'>;
   readonly amiStateChanges: Counter<'server' | 'state'>;
   readonly usersReloads: Counter<'result'>;
@@ -70,7 +73,6 @@ export class Metrics {
   readonly eventFailovers: Counter<'server'>;
   readonly eventGaps: Counter<'server'>;
   readonly eventGapSeconds: Counter<'server'>;
-  readonly slowClientCloses: Counter<'kind'>;
 
   private readonly durationByEndpoint: Series[];
   private readonly durationByAction: Map<string, Series>;
@@ -140,11 +142,17 @@ export class Metrics {
         if (a !== undefined) setCounter(this, a.failures);
       },
     });
-    this.limitRefusals = new Counter({
+    new Counter({
       name: 'ajam_limit_refusals_total',
-      help: 'Requests refused because a configured bound was reached, by limit',
+      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients)',
       labelNames: ['limit'],
       registers,
+      collect() {
+        const r = src().refusals?.();
+        if (r === undefined) return;
+        this.reset();
+        for (const k in r) if (r[k]! > 0) this.inc({ limit: k }, r[k]!);
+      },
     });
     this.amiReconnects = new Counter({
       name: 'ajam_ami_reconnects_total',
@@ -188,11 +196,14 @@ export class Metrics {
       labelNames: ['server'],
       registers,
     });
-    this.slowClientCloses = new Counter({
+    new Counter({
       name: 'ajam_slow_client_closes_total',
-      help: 'Event streams closed because the client read too slowly, by kind',
-      labelNames: ['kind'],
+      help: 'WebSocket/SSE clients closed because they read too slowly (pushbufferlimit)',
       registers,
+      collect() {
+        const p = src().push?.();
+        if (p !== undefined) setCounter(this, p.slowClosed);
+      },
     });
 
     new Gauge({

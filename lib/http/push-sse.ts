@@ -169,6 +169,7 @@ export class SseStreams {
       return this.refuse(res, '401 Unauthorized', 'log in first (mansession_id cookie) or send Authorization: Bearer');
     }
     if (ctx.clients >= ctx.limits.maxClients) {
+      ctx.counters.refusedFull++;
       return this.refuse(res, '503 Service Unavailable', `too many push clients (limit ${ctx.limits.maxClients})`);
     }
     const session = identity.session;

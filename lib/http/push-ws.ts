@@ -33,6 +33,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehav
 
 /** Close codes (RFC 6455). */
 export const WS_NORMAL = 1000;
+/** The server is shutting down (RFC 6455 §7.4.1). */
+export const WS_GOING_AWAY = 1001;
 export const WS_POLICY = 1008;
 export const WS_TOO_BIG = 1009;
 
@@ -300,6 +302,7 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
         return;
       }
       if (ctx.clients >= ctx.limits.maxClients) {
+        ctx.counters.refusedFull++;
         o.refuse(res, { status: '503 Service Unavailable', text: `too many push clients (limit ${ctx.limits.maxClients})` });
         return;
       }
@@ -323,6 +326,7 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
       const session = ctx.store.open(undefined, d.address);
       const c = new WsClient(ctx, ws, session, d.query, d.address);
       d.client = c;
+      ctx.sockets.add(c);
       const id = d.identity;
       d.identity = undefined;
       if (id !== undefined) {
@@ -347,6 +351,7 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
       d.client = null;
       ctx.counters.wsOpen--;
       if (c !== null) {
+        ctx.sockets.delete(c);
         c.gone();
         ctx.store.destroy(c.session);
       }

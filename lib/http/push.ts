@@ -42,6 +42,8 @@ export interface PushCounters {
   sseOpen: number;
   /** Clients closed for passing the buffer limit, since start. */
   slowClosed: number;
+  /** Connections refused because maxClients were open, since start. */
+  refusedFull: number;
   /** Frames sent to catching-up clients (resume), since start. */
   replayed: number;
 }
@@ -183,6 +185,8 @@ export class PushContext implements ViewSink<PushClient> {
   readonly counters: PushCounters;
   /** One per app the WebSocket route is registered on (plain HTTP, TLS): topics are per app. */
   readonly publishers: TopicPublisher[];
+  /** Open WebSockets, so a shutdown can close each with 1001 (Going Away). */
+  readonly sockets: Set<{ end(code: number, reason: string): void }>;
 
   constructor(opts: PushContextOptions) {
     this.store = opts.store;
@@ -190,8 +194,9 @@ export class PushContext implements ViewSink<PushClient> {
     this.log = opts.log;
     this.limits = opts.limits;
     this.views = new ViewRegistry<PushClient>(opts.log, this);
-    this.counters = { wsOpen: 0, sseOpen: 0, slowClosed: 0, replayed: 0 };
+    this.counters = { wsOpen: 0, sseOpen: 0, slowClosed: 0, replayed: 0, refusedFull: 0 };
     this.publishers = [];
+    this.sockets = new Set();
   }
 
   get clients(): number {

@@ -55,7 +55,7 @@ import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
 import type { DigestSessions } from './digest.ts';
 import type { BearerCheck, PushContext } from './push.ts';
-import { registerWs } from './push-ws.ts';
+import { registerWs, WS_GOING_AWAY } from './push-ws.ts';
 import { SseStreams } from './push-sse.ts';
 
 const WS_NEEDS_NATIVE =
@@ -263,6 +263,8 @@ export class HttpServer {
   stopAccepting(): void {
     this.ajam.draining = true;
     this.sse?.close();
+    const push = this.options.push;
+    if (push !== undefined) for (const c of [...push.sockets]) c.end(WS_GOING_AWAY, 'server shutting down');
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;

@@ -55,6 +55,8 @@ export class SessionStore {
   /** Logged-in stored sessions per lower-case user name; unauthenticated stored ones per address. */
   private readonly perUser: Map<string, number>;
   private readonly unauthPerAddress: Map<string, number>;
+  /** Admissions refused at each cap since start (named as the settings, for metrics). */
+  readonly refusals = { maxsessions: 0, maxsessionsperuser: 0, maxunauthperaddress: 0 };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(opts: SessionStoreOptions = {}) {
@@ -123,8 +125,8 @@ export class SessionStore {
    */
   admitUnauthenticated(s: Session): string | undefined {
     if (s.stored || s.destroyed) return undefined;
-    if (this.sessions.size >= this.maxSessions) return CAP_MSG.TOTAL;
-    if ((this.unauthPerAddress.get(s.address) ?? 0) >= this.maxUnauthPerAddress) return CAP_MSG.PER_ADDRESS;
+    if (this.sessions.size >= this.maxSessions) return this.refuse('maxsessions', CAP_MSG.TOTAL);
+    if ((this.unauthPerAddress.get(s.address) ?? 0) >= this.maxUnauthPerAddress) return this.refuse('maxunauthperaddress', CAP_MSG.PER_ADDRESS);
     this.store(s);
     return undefined;
   }
@@ -135,13 +137,19 @@ export class SessionStore {
    */
   admitLogin(s: Session, userName: string): string | undefined {
     const name = userName.toLowerCase();
-    if ((this.perUser.get(name) ?? 0) >= this.maxSessionsPerUser) return CAP_MSG.PER_USER;
-    if (!s.stored && this.sessions.size >= this.maxSessions) return CAP_MSG.TOTAL;
+    if ((this.perUser.get(name) ?? 0) >= this.maxSessionsPerUser) return this.refuse('maxsessionsperuser', CAP_MSG.PER_USER);
+    if (!s.stored && this.sessions.size >= this.maxSessions) return this.refuse('maxsessions', CAP_MSG.TOTAL);
     if (s.stored) this.uncount(s);
     else this.store(s);
     s.countedUser = name;
     this.perUser.set(name, (this.perUser.get(name) ?? 0) + 1);
     return undefined;
+  }
+
+  /** Counts a refusal at a cap (for metrics) and returns its text. */
+  private refuse(cap: keyof SessionStore['refusals'], text: string): string {
+    this.refusals[cap]++;
+    return text;
   }
 
   private store(s: Session): void {

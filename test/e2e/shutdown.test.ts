@@ -1,11 +1,13 @@
 // Graceful shutdown in process (app.shutdown, what SIGTERM runs): new connections are refused and
 // requests arriving on kept-alive ones get 503 + Connection: close, an action already sent to
 // Asterisk still gets its real answer, the proxy logs off from Asterisk; and a stuck action does
-// not hold the shutdown past shutdowntimeout.
+// not hold the shutdown past shutdowntimeout; WebSockets are closed with 1001 and SSE streams end.
 import t from 'tap';
 import { AjamClient, startTestApp } from '../helpers/app.ts';
 import { RawClient, get, header } from '../helpers/http.ts';
 import { captureLogs } from '../helpers/log.ts';
+import { SseClient, WsClient, until as untilValue } from '../helpers/push.ts';
+import { uwsNative } from '../../lib/http/uws.ts';
 
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -61,4 +63,29 @@ t.test('a stuck action does not hold the shutdown past shutdowntimeout', async (
   t.ok(records.some((r) => r.msg === 'shutdown: requests still running, closing anyway' && r.requests === 1));
   t.match(await stuck, /connection closed|AMI connection closed/, 'the stuck request ended, not left hanging');
   ta.app.sim!.stall(false);
+});
+
+t.test('WebSockets get 1001 Going Away, SSE streams end', { skip: uwsNative ? false : 'WebSocket needs native uWS' }, async (t) => {
+  const ta = await startTestApp({ general: 'pushmaxclients = 2' });
+  t.teardown(() => ta.close());
+  const admin = new AjamClient(ta.base);
+  await admin.login('admin', 'adminpw');
+  const headers = { Cookie: admin.cookie! };
+  const ws = await WsClient.open(`ws://127.0.0.1:${ta.port}/ws`, headers);
+  const sse = new SseClient(ta.port, '/events', headers);
+  await sse.ready();
+  // A third push client is over pushmaxclients: refused and counted.
+  const third = new SseClient(ta.port, '/events', headers);
+  await third.ready();
+  t.equal(third.status, 503);
+  const metrics = await (await fetch(`${ta.base}/metrics`)).text();
+  t.match(metrics, /^ajam_event_clients\{kind="websocket"\} 1$/m);
+  t.match(metrics, /^ajam_event_clients\{kind="sse"\} 1$/m);
+  t.match(metrics, /^ajam_limit_refusals_total\{limit="pushmaxclients"\} 1$/m);
+
+  const done = ta.app.shutdown();
+  t.same(await ws.closed, { code: 1001, reason: 'server shutting down' }, 'the WebSocket is told the server goes away');
+  await untilValue(() => (sse.ended ? true : undefined), 'the SSE stream to end');
+  t.ok(sse.ended, 'the SSE stream ended');
+  await done;
 });

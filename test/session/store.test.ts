@@ -64,6 +64,7 @@ t.test('caps: sessions in all, per user, unauthenticated per address', async (t)
   t.equal(store.userCount('admin'), 1, 'destroy gives the place back');
   t.equal(store.admitLogin(store.transient('10.0.0.5'), 'other'), undefined);
   t.equal(store.size, 5);
+  t.same(store.refusals, { maxsessions: 1, maxsessionsperuser: 1, maxunauthperaddress: 1 }, 'each refusal counted for /metrics');
 });
 
 t.test('lifetimes: 5 s unauthenticated, httptimeout authenticated, from the end of the last request', async (t) => {
