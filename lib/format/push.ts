@@ -74,3 +74,6 @@ export function sseEventsLostRecord(seq: number, count: number): Buffer {
 
 /** The heartbeat: a comment line (ignored by EventSource) that keeps idle proxies from timing out. */
 export const SSE_HEARTBEAT = Buffer.from(':\n\n');
+
+/** A comment line between records: written to push out bytes the socket held (see push-sse.ts). */
+export const SSE_NOOP = Buffer.from(':\n');

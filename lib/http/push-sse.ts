@@ -6,7 +6,7 @@
 // expire under a running stream) and ends when that session is logged off.
 import type { LogEntry } from '../events/event-log.ts';
 import type { View } from '../events/views.ts';
-import { SSE_HEARTBEAT, sseEventsLostRecord } from '../format/push.ts';
+import { SSE_HEARTBEAT, SSE_NOOP, sseEventsLostRecord } from '../format/push.ts';
 import type { Session } from '../session/session.ts';
 import {
   PushClient,
@@ -88,10 +88,19 @@ export class SseClient extends PushClient {
     this.end();
   }
 
-  /** The socket took everything: no bytes held for us any more. */
-  drained(): void {
+  /**
+   * The socket is writable again. uWS leaves draining its buffer to us once onWritable is set, and
+   * an empty write would end a chunked stream: a comment line (ignored by EventSource) pushes the
+   * held bytes out. True when everything went.
+   */
+  drained(): boolean {
+    const res = this.res;
+    if (res === null) return true;
+    const ok = res.write(SSE_NOOP);
+    if (!ok) return false;
     this.pending = 0;
     this.onDrain();
+    return true;
   }
 
   /** Ends the stream (terminating chunk) and lets go of everything. */
@@ -178,10 +187,7 @@ export class SseStreams {
     const c = new SseClient(ctx, res, session, this.streams);
     this.streams.add(c);
     res.onAborted(() => c.finish());
-    res.onWritable(() => {
-      c.drained();
-      return true;
-    });
+    res.onWritable(() => c.drained());
     const servername = this.servername;
     res.cork(() => {
       res.writeStatus('200 OK');

@@ -274,8 +274,9 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
   const behavior: WebSocketBehavior<WsData> = {
     // uWS drops frames over this without a close frame; frames between maxFrame and this get 1009.
     maxPayloadLength: Math.max(o.ctx.limits.maxFrame * 4, 16 * 1024),
-    // Above this uWS skips a socket's messages: the sink closes such a socket right after publishing.
-    maxBackpressure: ctx.limits.bufferLimit,
+    // No uWS limit (it would silently skip messages, and even the close frame): the sink closes a
+    // socket over the limit right after publishing, so the 1008 close frame is queued behind the data.
+    maxBackpressure: 0,
     closeOnBackpressureLimit: 0,
     idleTimeout: 120,
     sendPingsAutomatically: true,

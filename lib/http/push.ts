@@ -205,6 +205,12 @@ export class PushContext implements ViewSink<PushClient> {
 
   /** A view's new entries (once per turn): each formatted once per transport, then fanned out. */
   deliver(view: View<PushClient>, entries: readonly LogEntry[], lost: number): void {
+    // A client still holding more than the limit from earlier turns is too slow: it is closed
+    // before this turn's bytes are added (its close frame / stream end follows what it has). So a
+    // socket holds at most the limit plus one turn's events, and one burst bigger than the limit
+    // does not cost a client that reads.
+    const limit = this.limits.bufferLimit;
+    for (const c of view.live) if (c.buffered() > limit) c.slow();
     let ws = false;
     let sse = false;
     for (const c of view.live) {
@@ -228,11 +234,7 @@ export class PushContext implements ViewSink<PushClient> {
       for (let i = 0; i < entries.length; i++) parts.push(sseRecordOf(entries[i]!));
       batch = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     }
-    const limit = this.limits.bufferLimit;
-    for (const c of view.live) {
-      if (batch !== null && c.kind === 'sse') c.write(batch);
-      if (c.buffered() > limit) c.slow();
-    }
+    if (batch !== null) for (const c of view.live) if (c.kind === 'sse') c.write(batch);
   }
 
   close(): void {

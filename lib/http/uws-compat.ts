@@ -61,6 +61,8 @@ export class CompatResponse {
   private readonly headers: string[];
   private done: boolean;
   private aborted: (() => void) | undefined;
+  /** write() sent the head: the response is a stream until end(). */
+  private streaming: boolean;
 
   constructor(req: IncomingMessage, res: ServerResponse) {
     this.req = req;
@@ -69,6 +71,7 @@ export class CompatResponse {
     this.headers = [];
     this.done = false;
     this.aborted = undefined;
+    this.streaming = false;
     res.on('close', () => {
       if (!this.done) {
         this.done = true;
@@ -137,8 +140,23 @@ export class CompatResponse {
     return [true, true];
   }
 
-  onWritable(_handler: (offset: number) => boolean): this {
+  /** Called when node's write buffer drains after a write returned false (SSE streams). */
+  onWritable(handler: (offset: number) => boolean): this {
+    this.res.on('drain', () => handler(0));
     return this;
+  }
+
+  /**
+   * Streams a chunk (Server-Sent Events): the head goes out first, chunked (no Content-Length).
+   * False when node buffered it (the socket is full), as uWS.
+   */
+  write(chunk: string | Uint8Array): boolean {
+    if (this.done) return true;
+    if (!this.streaming) {
+      this.streaming = true;
+      this.res.writeHead(this.code(), this.reason(), this.headLines(false));
+    }
+    return this.res.write(chunk);
   }
 
   getRemoteAddressAsText(): ArrayBuffer {
@@ -154,6 +172,30 @@ export class CompatResponse {
   private finish(body: Uint8Array | undefined, noBody: boolean, close: boolean): void {
     if (this.done) return;
     this.done = true;
+    if (this.streaming) {
+      // The end of a stream started with write().
+      if (body !== undefined && body.length > 0) this.res.end(body);
+      else this.res.end();
+      return;
+    }
+    const out = this.headLines(close);
+    if (!noBody) out.push('Content-Length', String(body!.length));
+    this.res.writeHead(this.code(), this.reason(), out);
+    if (noBody || body!.length === 0) this.res.end();
+    else this.res.end(body);
+  }
+
+  private code(): number {
+    const space = this.status.indexOf(' ');
+    return Number(space === -1 ? this.status : this.status.slice(0, space));
+  }
+
+  private reason(): string | undefined {
+    const space = this.status.indexOf(' ');
+    return space === -1 ? undefined : this.status.slice(space + 1);
+  }
+
+  private headLines(close: boolean): string[] {
     const h = this.headers;
     // Asterisk's order: Server, Date, [Connection: close], the handler's headers, Content-Length.
     const out: string[] = [];
@@ -165,12 +207,7 @@ export class CompatResponse {
     out.push('Date', new Date().toUTCString());
     if (close) out.push('Connection', 'close');
     for (; i < h.length; i++) out.push(h[i]!);
-    if (!noBody) out.push('Content-Length', String(body!.length));
-    const space = this.status.indexOf(' ');
-    const code = Number(space === -1 ? this.status : this.status.slice(0, space));
-    this.res.writeHead(code, space === -1 ? undefined : this.status.slice(space + 1), out);
-    if (noBody || body!.length === 0) this.res.end();
-    else this.res.end(body);
+    return out;
   }
 }
 
