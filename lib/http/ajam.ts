@@ -13,6 +13,7 @@ import { rawman } from '../format/rawman.ts';
 import { ajaxTarget, mxml } from '../format/mxml.ts';
 import { html, htmlDigest } from '../format/html.ts';
 import { jsonOutput } from '../format/push.ts';
+import { cachedBody } from './reply-format.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StatelessAuth } from '../auth/stateless.ts';
 import type { EventLog } from '../events/event-log.ts';
@@ -441,7 +442,7 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
       result = { output: [amiError(undefined, INTERNAL_ERROR)] };
     }
     if (!r.aborted) {
-      const body = format(r.route, result.output, p);
+      const body = format(r.route, result, p);
       const route = r.stateless === null ? r.route : cookielessRoute(r.route);
       const block = (r.secure ? ctx.secureHeaders : ctx.headers)[route]!.block(session);
       sendBlock(r.res, block, body, r.head, result.commit);
@@ -466,12 +467,14 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
   }
 }
 
-function format(route: AjamRoute, output: Buffer[], p: ReadonlyArray<Param>): Buffer {
-  if (route === ROUTE_JSON || route === ROUTE_AJSON) return jsonOutput(output);
+function format(route: AjamRoute, result: ActionResult, p: ReadonlyArray<Param>): Buffer {
+  const { output, entries } = result;
   if (route === ROUTE_RAWMAN || route === ROUTE_ARAWMAN) return rawman(output);
+  if (route === ROUTE_JSON || route === ROUTE_AJSON) return cachedBody('json', output, entries) ?? jsonOutput(output);
   if (route === ROUTE_MXML || route === ROUTE_AMXML) {
     const t = ajaxTarget(p);
-    return mxml(rawman(output), t.dest, t.objtype);
+    return cachedBody('mxml', output, entries, t) ?? mxml(rawman(output), t.dest, t.objtype);
   }
-  return route === ROUTE_MANAGER ? html(rawman(output)) : htmlDigest(rawman(output));
+  if (route === ROUTE_MANAGER) return cachedBody('html', output, entries) ?? html(rawman(output));
+  return cachedBody('htmlDigest', output, entries) ?? htmlDigest(rawman(output));
 }

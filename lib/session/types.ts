@@ -1,6 +1,7 @@
 // What the session layer hands back to the HTTP layer, and what it needs from the AMI pool.
 import type { AmiMessage } from '../ami/message.ts';
 import type { User } from '../auth/types.ts';
+import type { LogEntry } from '../events/event-log.ts';
 
 export interface ActionResult {
   /** AMI messages of the reply, in order; the rawman body is their concatenation (may be empty). */
@@ -12,6 +13,11 @@ export interface ActionResult {
   commit?: () => void;
   /** The session ended with this request (Logoff, failed login); it is already destroyed. */
   destroySession?: boolean;
+  /**
+   * Parallel to `output` (WaitEvent): where output[i] is a log entry's bytes, that entry, so the
+   * HTTP layer uses the entry's once-formatted forms (DESIGN "Format once, fan out bytes").
+   */
+  entries?: ReadonlyArray<LogEntry | undefined>;
 }
 
 /** The part of AmiPool (lib/mux/pool.ts) the dispatcher uses. */

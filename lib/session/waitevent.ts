@@ -5,7 +5,7 @@
 // - Reply: Response/[ActionID]/Message, the events, `Event: WaitEventComplete`/[ActionID].
 // - A second WaitEvent on the session makes the first return an empty output; events stay queued.
 // - The cursor advances only through the result's `commit()`, called once the reply is written.
-import type { EventLog, LogWaiter } from '../events/event-log.ts';
+import type { EventLog, LogEntry, LogWaiter } from '../events/event-log.ts';
 import { eventsLostMessage } from '../events/cursor.ts';
 import type { ParkedWait, Session } from './session.ts';
 import type { ActionRequest } from './request.ts';
@@ -49,11 +49,16 @@ function complete(s: Session, actionId: string): ActionResult {
   const { entries, lost, end } = read;
   const output: Buffer[] = [success(actionId, MSG.WAITEVENT_COMPLETED)];
   if (lost > 0) output.push(eventsLostMessage(lost));
-  for (let i = 0; i < entries.length; i++) output.push(entries[i]!.msg.raw);
+  const cached: Array<LogEntry | undefined> = new Array<LogEntry | undefined>(output.length).fill(undefined);
+  for (let i = 0; i < entries.length; i++) {
+    output.push(entries[i]!.msg.raw);
+    cached.push(entries[i]);
+  }
   output.push(actionId ? Buffer.from(`Event: WaitEventComplete\r\nActionID: ${actionId}\r\n\r\n`) : TAIL);
   const counts = cursor.log.delivered;
   return {
     output,
+    entries: entries.length > 0 ? cached : undefined,
     commit: () => {
       cursor.commit(end);
       counts.events += entries.length;

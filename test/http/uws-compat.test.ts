@@ -21,7 +21,14 @@ function runWithFallback(file: string): Promise<{ code: number | null; out: stri
   });
 }
 
-for (const file of ['test/http/server.test.ts', 'test/e2e/captures.test.ts', 'test/security/tls.test.ts']) {
+const FILES = [
+  'test/http/server.test.ts',
+  'test/e2e/captures.test.ts',
+  'test/security/tls.test.ts',
+  // /json and SSE work there too; /ws is refused with the reason.
+  'test/e2e/push-compat.test.ts',
+];
+for (const file of FILES) {
   t.test(`${file} on the compatibility layer`, async (t) => {
     const { code, out } = await runWithFallback(file);
     const summary = /# \{ total: (\d+), pass: (\d+)/.exec(out);
