@@ -8,11 +8,13 @@
 // catches up from its own position to `published` (from the ring, at its own pace) and only then
 // goes live, so nothing is lost or repeated between the catch-up and the live stream.
 import type { ClassMask, EventFilterRule } from '../auth/types.ts';
-import { acceptsEvent } from '../auth/event-access.ts';
+import { acceptsEntry } from '../auth/event-access.ts';
 import type { EventLog, LogEntry, LogWaiter } from './event-log.ts';
 
 /** What decides which events a reader sees. */
 export interface ViewSpec {
+  /** The user's servers (`servers = a,b`); undefined = all. */
+  readonly serverMask: number | undefined;
   readonly readPerm: ClassMask;
   readonly eventMask: ClassMask;
   readonly filters: readonly EventFilterRule[];
@@ -39,7 +41,7 @@ function ruleKey(rule: EventFilterRule): string {
 
 /** Two specs with the same key accept exactly the same events. */
 export function viewKey(spec: ViewSpec): string {
-  let key = `${spec.readPerm}:${spec.eventMask}`;
+  let key = `${spec.serverMask ?? '*'}:${spec.readPerm}:${spec.eventMask}`;
   for (const r of spec.filters) key += '\u0001' + ruleKey(r);
   return key;
 }
@@ -48,6 +50,7 @@ export class View<C> {
   readonly key: string;
   /** Small integer, unique while the registry lives (topic names are built from it). */
   readonly id: number;
+  readonly serverMask: number | undefined;
   readonly readPerm: ClassMask;
   readonly eventMask: ClassMask;
   readonly filters: readonly EventFilterRule[];
@@ -61,6 +64,7 @@ export class View<C> {
   constructor(key: string, id: number, spec: ViewSpec, published: number) {
     this.key = key;
     this.id = id;
+    this.serverMask = spec.serverMask;
     this.readPerm = spec.readPerm;
     this.eventMask = spec.eventMask;
     this.filters = spec.filters.slice();
@@ -70,7 +74,7 @@ export class View<C> {
   }
 
   accepts(entry: LogEntry): boolean {
-    return acceptsEvent(this.readPerm, this.eventMask, this.filters, entry.classes, entry.msg);
+    return acceptsEntry(this.serverMask, this.readPerm, this.eventMask, this.filters, entry);
   }
 }
 

@@ -424,7 +424,7 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     if (auth.kind === 'full') {
       // A session cap: the AMI error in the route's format, nothing kept.
       const session = ctx.store.transient(r.address);
-      sendBlock(r.res, ctx.headers[r.route]!.block(session), format(r.route, [amiError(undefined, auth.message)], p), r.head, undefined);
+      sendBlock(r.res, ctx.headers[r.route]!.block(session), format(r.route, { output: [amiError(undefined, auth.message)] }, p), r.head, undefined);
       return;
     }
     session = auth.session;

@@ -198,7 +198,7 @@ export class SseStreams {
       // Sends the headers now: the client knows it is connected before the first event.
       res.write(SSE_HEARTBEAT);
     });
-    c.start(specOf(identity.readPerm, q.mask, identity.filters), resumeFrom(ctx.log, since));
+    c.start(specOf(identity, q.mask), resumeFrom(ctx.log, since));
     return 200;
   }
 

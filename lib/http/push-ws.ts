@@ -243,7 +243,7 @@ export class WsClient extends PushClient {
 
 /** What the socket's session sees now (its mask already holds `events=` and any Events action). */
 function sessionSpec(s: Session): ViewSpec {
-  return { readPerm: s.readPerm, eventMask: s.eventMask, filters: s.filters };
+  return { serverMask: s.user?.serverMask, readPerm: s.readPerm, eventMask: s.eventMask, filters: s.filters };
 }
 
 /**

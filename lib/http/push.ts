@@ -343,8 +343,14 @@ function decode(s: string): string | undefined {
 }
 
 /** The view spec of an identity with an `events=` mask (intersected with the read classes, as Events). */
-export function specOf(readPerm: ClassMask, mask: number | undefined, filters: readonly EventFilterRule[]): ViewSpec {
-  return { readPerm, eventMask: mask === undefined ? readPerm : readPerm & mask, filters };
+export function specOf(identity: PushIdentity, mask: number | undefined): ViewSpec {
+  const readPerm = identity.readPerm;
+  return {
+    serverMask: identity.user.serverMask,
+    readPerm,
+    eventMask: mask === undefined ? readPerm : readPerm & mask,
+    filters: identity.filters,
+  };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ClassMask, EventFilterRule, User } from '../auth/types.ts';
 import type { AmiMessage } from '../ami/message.ts';
 import type { Cursor } from '../events/cursor.ts';
 import type { LogEntry } from '../events/event-log.ts';
-import { acceptsEvent } from '../auth/event-access.ts';
+import { acceptsEntry, acceptsEvent } from '../auth/event-access.ts';
 
 /** The WaitEvent currently parked on a session (waitevent.ts); at most one per session (spec §4.3). */
 export interface ParkedWait {
@@ -62,12 +62,8 @@ export class Session {
     this.filters = [];
     this.cursor = null;
     this.wait = null;
-    this.accept = (entry) => {
-      // A user limited to some servers (`servers = a,b`) sees only their events.
-      const servers = this.user?.serverMask;
-      if (servers !== undefined && (servers & entry.serverBit) === 0) return false;
-      return entry.notice ? this.eventMask !== 0 : this.accepts(entry.classes, entry.msg);
-    };
+    // Server limits and proxy notices included (lib/auth/event-access.ts, shared with push views).
+    this.accept = (entry) => acceptsEntry(this.user?.serverMask, this.readPerm, this.eventMask, this.filters, entry);
     this.inFlight = 0;
     this.expiresAt = expiresAt;
     this.destroyed = false;
