@@ -40,16 +40,22 @@ interface CommonOptions {
   /** First retry delay (default 500 ms), doubling up to retryMaxMs (default 10 s), ±25 % jitter. */
   retryFirstMs?: number;
   retryMaxMs?: number;
+  /** Called on every change of connection state from the start (as onStatus()). */
+  onStatus?: (info: StatusInfo) => void;
   /** A WebSocket action with no reply after this long is rejected (default 30 s). */
   actionTimeoutMs?: number;
 }
 
 export type ConnectOptions =
   | (CommonOptions & { username: string; secret: string; token?: undefined })
-  | (CommonOptions & { token: string; username?: undefined; secret?: undefined });
+  | (CommonOptions & { token: string; username?: undefined; secret?: undefined })
+  /** Browser only: the session the page's cookie already names (logged in by another page). */
+  | (CommonOptions & { session: true; username?: undefined; secret?: undefined; token?: undefined });
 
 export class AjamError extends Error {
   readonly code: 'auth' | 'network' | 'http' | 'closed' | 'timeout' | 'protocol';
+  /** The HTTP status, when an HTTP answer was the trouble. */
+  status?: number;
 }
 
 export class AjamClient {

@@ -101,8 +101,10 @@ export class AjamClient {
     this.username = opts.username;
     this.secret = opts.secret;
     this.token = opts.token;
-    if (this.token === undefined && (this.username === undefined || this.secret === undefined)) {
-      throw new TypeError('connect: give username and secret, or token');
+    /** Use the session the browser's cookie already names (a page opened after another logged in). */
+    this.session = opts.session === true;
+    if (this.token === undefined && !this.session && (this.username === undefined || this.secret === undefined)) {
+      throw new TypeError('connect: give username and secret, or token, or session: true');
     }
     this.fetchImpl = opts.fetch ?? globalThis.fetch?.bind(globalThis);
     if (typeof this.fetchImpl !== 'function') throw new TypeError('connect: no fetch available');
@@ -124,6 +126,7 @@ export class AjamClient {
     this.lastError = undefined;
     this.handlers = new Map();
     this.statusHandlers = new Set();
+    if (typeof opts.onStatus === 'function') this.statusHandlers.add(opts.onStatus);
     this.pending = new Map();
     this.ids = 0;
     this.closed = false;
@@ -246,9 +249,12 @@ export class AjamClient {
       } else if (!wentLive) {
         const n = (this.failures.get(t) ?? 0) + 1;
         this.failures.set(t, n);
-        if (n >= FAILURES_BEFORE_FALLBACK) {
+        // A 404 says the proxy does not serve this transport at all: no second try.
+        if (n >= FAILURES_BEFORE_FALLBACK || err?.status === 404) {
           this.heldUntil.set(t, Date.now() + FALLBACK_HOLD_MS);
           this.failures.set(t, 0);
+          // Falling back to another transport needs no wait.
+          if (this.pickTransport() !== t) continue;
         }
       }
       const delay = this.backoff();
@@ -367,6 +373,11 @@ export class AjamClient {
   }
 
   async login() {
+    if (this.username === undefined) {
+      // session: true has no secret to log in again with.
+      if (!(await this.sessionAlive())) throw new AjamError('Permission denied: no logged-in session', 'auth');
+      return;
+    }
     let reply;
     for (;;) {
       try {
@@ -496,7 +507,10 @@ export class AjamClient {
     }
     if (res.status === 401 || res.status === 403) throw new AjamError(`HTTP ${res.status}`, 'auth');
     if (res.status !== 200 || res.body == null || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-      throw new AjamError(`SSE: HTTP ${res.status}`, 'http');
+      await res.body?.cancel().catch(() => {});
+      const err = new AjamError(`SSE: HTTP ${res.status}`, 'http');
+      err.status = res.status;
+      throw err;
     }
     onLive();
     const reader = res.body.getReader();

@@ -1,405 +1,379 @@
-// AJAM wallboard: login, a WaitEvent long-poll, a channel table and an event log, over ../rawman
-// exactly as Asterisk's astman.js uses it (GET, lowercase parameters, the mansession_id cookie
-// kept by the browser). Every piece of server text goes into the page with textContent only.
-(function () {
-  'use strict';
+// The wallboard page: QueueStatus for the start, Queue*/Agent* events after, one card per queue.
+import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, OUTAGE_DOWN, OUTAGE_UP } from './common.js';
 
-  var RAWMAN = '../rawman';
-  var LOG_MAX = 200;
-  var RETRY_FIRST_MS = 500;
-  var RETRY_MAX_MS = 10000;
-  // Fields shown in the log line first; the rest follow in header order.
-  var LEAD = ['Channel', 'ChannelStateDesc', 'Exten', 'Application', 'AppData', 'Variable', 'Value', 'Cause-txt',
-    'DialStatus', 'Device', 'State', 'UserEvent', 'Count'];
-  var SUMMARY_PARTS = 6;
-  var SKIP = { event: true, privilege: true };
+const HOUR_MINUTES = 60;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** Waits at or past the service level (or this, where a queue has none) turn amber, twice that red. */
+const DEFAULT_TARGET_S = 30;
 
-  var $ = function (id) { return document.getElementById(id); };
-  var el = {
-    conn: $('conn'), who: $('who'), refresh: $('refresh'), logoff: $('logoff'),
-    login: $('login'), form: $('login-form'), username: $('username'), secret: $('secret'),
-    loginButton: $('login-button'), loginMsg: $('login-msg'),
-    board: $('board'), lost: $('lost'), channels: $('channels'), channelCount: $('channel-count'),
-    statusInfo: $('status-info'), log: $('log'), eventCount: $('event-count'),
+// app_queue's device states (QueueMemberStatus Status).
+const DEVICE_UNKNOWN = 0;
+const DEVICE_NOT_INUSE = 1;
+const DEVICE_INVALID = 4;
+const DEVICE_UNAVAILABLE = 5;
+const DEVICE_RINGING = 6;
+
+const ui = {
+  conn: $('conn'), who: $('who'), logoff: $('logoff'), login: $('login'), board: $('board'),
+  outage: $('outage'), info: $('status-info'), queues: $('queues'), clock: $('clock'),
+};
+
+let client = null;
+/** name -> queue model */
+const queues = new Map();
+let inFlight = null;
+
+initTheme($('theme'));
+initLogin({
+  form: $('login-form'), username: $('username'), secret: $('secret'), button: $('login-button'), message: $('login-msg'),
+  onClient: start,
+  onStatus: (info) => showConnection(ui.conn, info),
+});
+
+function newQueue(name) {
+  return {
+    name, serviceLevel: 0, completed: 0, abandoned: 0, inSl: 0,
+    callers: new Map(), // Uniqueid -> joined at (ms)
+    members: new Map(), // Interface -> { name, status, paused, inCall }
+    minutes: new Map(), // minute number -> { answered, abandoned }
+    card: null,
   };
+}
 
-  // Bumped on every login and logoff: a poll loop or reply from an older session sees it and stops.
-  var generation = 0;
-  var channels = new Map(); // Uniqueid (or Channel) -> { channel, state, caller, where, since }
-  var eventCount = 0;
-  var lostTotal = 0;
-  var wakeRetry = null;
-  var actionSeq = 0;
-  // Channel changes seen while a Status is in flight: its snapshot must not undo them.
-  var inFlight = null; // { gone: Set, born: Set } or null
+function queueOf(ev) {
+  const name = field(ev, 'Queue');
+  if (name === undefined || name === '') return undefined;
+  let q = queues.get(name);
+  if (q === undefined) {
+    q = newQueue(name);
+    queues.set(name, q);
+  }
+  return q;
+}
 
-  // ---- AJAM over HTTP -------------------------------------------------------------------------
+// ---- session --------------------------------------------------------------------------------
 
-  /** Rawman text -> [{ pairs: [[key, value]], get(name) }], split on blank lines like astman.js. */
-  function parseRawman(text) {
-    var out = [];
-    var blocks = text.replace(/\r\n/g, '\n').split(/\n\n+/);
-    for (var i = 0; i < blocks.length; i++) {
-      if (blocks[i].trim() === '') continue;
-      var pairs = [];
-      var lines = blocks[i].split('\n');
-      for (var j = 0; j < lines.length; j++) {
-        var line = lines[j];
-        var c = line.indexOf(':');
-        if (c === -1) pairs.push(['', line]); // a Response: Follows body line
-        else pairs.push([line.slice(0, c), line.slice(c + 1).replace(/^ +/, '')]);
+async function start(c, name) {
+  client = c;
+  ui.who.textContent = name;
+  ui.login.hidden = true;
+  ui.board.hidden = false;
+  ui.logoff.hidden = false;
+  c.onStatus((info) => {
+    showConnection(ui.conn, info);
+    if (info.state === 'closed' && client === c) endSession(info.error?.message ?? 'Disconnected');
+  });
+  c.on('*', onEvent);
+  await readQueues();
+}
+
+function endSession(message) {
+  const c = client;
+  client = null;
+  forgetUser();
+  if (c !== null) void c.close({ logoff: false });
+  ui.board.hidden = true;
+  ui.logoff.hidden = true;
+  ui.login.hidden = false;
+  ui.who.textContent = '';
+  $('login-msg').textContent = message;
+  $('username').focus();
+}
+
+ui.logoff.addEventListener('click', async () => {
+  const c = client;
+  client = null;
+  forgetUser();
+  await c?.close();
+  endSession('Logged off.');
+});
+
+async function readQueues() {
+  const c = client;
+  if (c === null) return;
+  inFlight = { joined: new Set(), left: new Set() };
+  let items;
+  try {
+    items = await c.action({ Action: 'QueueStatus' });
+  } catch (err) {
+    ui.info.textContent = `QueueStatus failed: ${err.message}`;
+    inFlight = null;
+    return;
+  }
+  if (client !== c) return;
+  if (field(items[0], 'Response') !== 'Success') {
+    ui.info.textContent = `QueueStatus: ${field(items[0], 'Message') ?? 'error'}`;
+    inFlight = null;
+    return;
+  }
+  const now = Date.now();
+  const fresh = new Map();
+  for (const m of items) {
+    const ev = field(m, 'Event');
+    const name = field(m, 'Queue');
+    if (name === undefined) continue;
+    let q = fresh.get(name);
+    if (q === undefined) {
+      q = newQueue(name);
+      const old = queues.get(name);
+      if (old !== undefined) {
+        q.minutes = old.minutes;
+        q.card = old.card;
+        // Callers who joined while the snapshot was on its way are still waiting.
+        for (const [id, at] of old.callers) if (inFlight.joined.has(id)) q.callers.set(id, at);
       }
-      out.push(makeMessage(pairs));
+      fresh.set(name, q);
     }
-    return out;
-  }
-
-  function makeMessage(pairs) {
-    return {
-      pairs: pairs,
-      get: function (name) {
-        var n = name.toLowerCase();
-        for (var i = 0; i < pairs.length; i++) if (pairs[i][0].toLowerCase() === n) return pairs[i][1];
-        return undefined;
-      },
-    };
-  }
-
-  /** One GET of ../rawman; rejects only on network trouble or a non-200 status. */
-  function rawman(params) {
-    var q = Object.keys(params).map(function (k) {
-      return encodeURIComponent(k) + '=' + encodeURIComponent(params[k]);
-    }).join('&');
-    return fetch(RAWMAN + '?' + q, { credentials: 'same-origin', cache: 'no-store' }).then(function (res) {
-      if (res.status !== 200) throw new Error('HTTP ' + res.status);
-      return res.text();
-    }).then(parseRawman);
-  }
-
-  function isDenied(msg) {
-    return msg !== undefined && msg.get('Response') === 'Error' && msg.get('Message') === 'Permission denied';
-  }
-
-  function nextActionId() {
-    actionSeq += 1;
-    return 'wb-' + actionSeq;
-  }
-
-  // ---- screens --------------------------------------------------------------------------------
-
-  function setConn(state, text) {
-    el.conn.dataset.state = state;
-    el.conn.textContent = text;
-  }
-
-  function setLoginMsg(text, isError) {
-    el.loginMsg.textContent = text;
-    el.loginMsg.classList.toggle('error', isError === true);
-  }
-
-  function showLogin(message, isError) {
-    generation += 1;
-    if (wakeRetry !== null) wakeRetry();
-    el.board.hidden = true;
-    el.refresh.hidden = true;
-    el.logoff.hidden = true;
-    el.login.hidden = false;
-    el.who.textContent = '';
-    el.loginButton.disabled = false;
-    el.secret.value = '';
-    setConn('idle', 'not connected');
-    setLoginMsg(message || '', isError);
-    el.username.focus();
-  }
-
-  function showBoard(user) {
-    generation += 1;
-    channels.clear();
-    eventCount = 0;
-    lostTotal = 0;
-    el.log.textContent = '';
-    el.lost.hidden = true;
-    el.eventCount.textContent = '0';
-    el.statusInfo.textContent = 'waiting for the first Status…';
-    renderChannels();
-    el.login.hidden = true;
-    el.board.hidden = false;
-    el.refresh.hidden = false;
-    el.logoff.hidden = false;
-    el.who.textContent = user;
-    setLoginMsg('');
-    return generation;
-  }
-
-  /** The session is gone (expired, or Logoff from another tab sharing the cookie). */
-  function sessionLost(what) {
-    showLogin(what + ': the session has expired or was logged off. Please log in again.', true);
-  }
-
-  // ---- login / logoff -------------------------------------------------------------------------
-
-  el.form.addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    var user = el.username.value.trim();
-    var secret = el.secret.value;
-    el.loginButton.disabled = true;
-    setLoginMsg('Logging in…');
-    rawman({ action: 'login', username: user, secret: secret }).then(function (msgs) {
-      el.loginButton.disabled = false;
-      var r = msgs[0];
-      if (r === undefined || r.get('Response') !== 'Success') {
-        setLoginMsg((r && r.get('Message')) || 'Login failed', true);
-        return;
-      }
-      var gen = showBoard(user);
-      // A login reply may carry FullyBooted; it is an event like the others.
-      for (var i = 1; i < msgs.length; i++) if (msgs[i].get('Event') !== undefined) onEvent(msgs[i]);
-      renderChannels();
-      refreshStatus(gen);
-      pollLoop(gen);
-    }, function (err) {
-      el.loginButton.disabled = false;
-      setLoginMsg('Cannot reach the proxy (' + err.message + ')', true);
-    });
-  });
-
-  el.logoff.addEventListener('click', function () {
-    var gen = generation;
-    generation += 1; // stop the poll loop; the server wakes its parked WaitEvent on Logoff
-    el.logoff.disabled = true;
-    rawman({ action: 'logoff' }).then(function (msgs) {
-      var r = msgs[0];
-      var text = r && r.get('Response') === 'Goodbye' ? 'Logged off (' + (r.get('Message') || 'Goodbye') + ')' : 'Logged off';
-      return text;
-    }, function (err) {
-      return 'Logged off locally; the proxy could not be reached (' + err.message + ')';
-    }).then(function (text) {
-      el.logoff.disabled = false;
-      if (generation === gen + 1) showLogin(text, false);
-    });
-  });
-
-  // ---- WaitEvent long-poll --------------------------------------------------------------------
-
-  function sleep(ms) {
-    return new Promise(function (resolve) {
-      var t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wakeRetry = null;
-        resolve();
-      }
-      wakeRetry = done;
-    });
-  }
-
-  // Back online: retry now rather than at the end of the backoff.
-  window.addEventListener('online', function () {
-    if (wakeRetry !== null) wakeRetry();
-  });
-
-  /** One WaitEvent after another until the session or this login ends (a plain loop, so a board
-   *  left open for days builds no promise chain). */
-  async function pollLoop(gen) {
-    var failures = 0;
-    setConn('live', 'live');
-    while (gen === generation) {
-      var msgs;
-      var trouble = null;
-      try {
-        msgs = await rawman({ action: 'waitevent' });
-      } catch (err) {
-        trouble = 'network error (' + err.message + ')';
-      }
-      if (gen !== generation) return;
-      if (trouble === null) {
-        var r = msgs[0];
-        if (r === undefined) {
-          // Another tab's WaitEvent on the same session took over this one (empty reply).
-          trouble = 'another tab is polling this session';
-        } else if (isDenied(r)) {
-          sessionLost('Permission denied');
-          return;
-        } else if (r.get('Response') !== 'Success') {
-          trouble = 'WaitEvent failed: ' + (r.get('Message') || 'error');
-        }
-      }
-      if (trouble !== null) {
-        failures += 1;
-        var ms = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * Math.pow(2, failures - 1));
-        setConn('retrying', trouble + ' — retry ' + failures + ' in ' + (ms / 1000) + ' s');
-        await sleep(ms);
-        continue;
-      }
-      if (failures > 0) setConn('live', 'live');
-      failures = 0;
-      for (var i = 1; i < msgs.length; i++) {
-        var name = msgs[i].get('Event');
-        if (name !== undefined && name !== 'WaitEventComplete') onEvent(msgs[i]);
-      }
-      renderChannels();
+    if (ev === 'QueueParams') {
+      q.serviceLevel = Number(field(m, 'ServiceLevel') ?? 0);
+      q.completed = Number(field(m, 'Completed') ?? 0);
+      q.abandoned = Number(field(m, 'Abandoned') ?? 0);
+      q.inSl = Math.round((Number(field(m, 'ServicelevelPerf') ?? 0) * q.completed) / 100);
+    } else if (ev === 'QueueMember') {
+      q.members.set(field(m, 'Location') ?? field(m, 'Name'), {
+        name: field(m, 'Name') ?? '', status: Number(field(m, 'Status') ?? 0), paused: field(m, 'Paused') === '1', inCall: field(m, 'InCall') === '1',
+      });
+    } else if (ev === 'QueueEntry') {
+      const id = field(m, 'Uniqueid') ?? field(m, 'Channel');
+      if (!inFlight.left.has(id)) q.callers.set(id, now - Number(field(m, 'Wait') ?? 0) * 1000);
     }
   }
+  for (const [name, q] of queues) if (!fresh.has(name)) q.card?.remove();
+  queues.clear();
+  for (const [name, q] of [...fresh].sort((a, b) => a[0].localeCompare(b[0]))) queues.set(name, q);
+  inFlight = null;
+  ui.info.textContent = queues.size === 0 ? 'No queues configured.' : '';
+  ui.info.hidden = queues.size > 0;
+  render();
+}
 
-  // ---- events and channels --------------------------------------------------------------------
+// ---- events ---------------------------------------------------------------------------------
 
-  function channelKey(msg) {
-    return msg.get('Uniqueid') || msg.get('Channel') || '';
+function minuteBucket(q) {
+  const m = Math.floor(Date.now() / 60000);
+  let b = q.minutes.get(m);
+  if (b === undefined) {
+    b = { answered: 0, abandoned: 0 };
+    q.minutes.set(m, b);
+    for (const k of q.minutes.keys()) if (k <= m - HOUR_MINUTES) q.minutes.delete(k);
   }
+  return b;
+}
 
-  function channelFrom(msg, since) {
-    var num = msg.get('CallerIDNum');
-    var name = msg.get('CallerIDName');
-    var caller = [name, num].filter(function (v) { return v && v !== '<unknown>'; }).join(' ');
-    return {
-      channel: msg.get('Channel') || '',
-      state: msg.get('ChannelStateDesc') || msg.get('State') || '',
-      caller: caller,
-      where: (msg.get('Exten') || '') + '@' + (msg.get('Context') || ''),
-      since: since,
-    };
+function upsertMember(q, ev) {
+  const iface = field(ev, 'Interface') ?? field(ev, 'MemberName');
+  const m = q.members.get(iface) ?? { name: '', status: 0, paused: false, inCall: false };
+  m.name = field(ev, 'MemberName') ?? m.name;
+  if (field(ev, 'Status') !== undefined) m.status = Number(field(ev, 'Status'));
+  if (field(ev, 'Paused') !== undefined) m.paused = field(ev, 'Paused') === '1';
+  if (field(ev, 'InCall') !== undefined) m.inCall = field(ev, 'InCall') === '1';
+  q.members.set(iface, m);
+}
+
+function onEvent(ev) {
+  const name = String(field(ev, 'Event') ?? '');
+  if (OUTAGE_DOWN.includes(name)) {
+    ui.outage.textContent = 'Asterisk is unreachable: the proxy is reconnecting. Numbers may be stale until it is back.';
+    ui.outage.hidden = false;
+    return;
   }
-
-  function onEvent(msg) {
-    var name = msg.get('Event');
-    var key = channelKey(msg);
-    if (name === 'Newchannel') {
-      channels.set(key, channelFrom(msg, Date.now()));
-      if (inFlight !== null) inFlight.born.add(key);
-    } else if (name === 'Newstate' || name === 'NewCallerid' || name === 'NewConnectedLine') {
-      var old = channels.get(key);
-      channels.set(key, channelFrom(msg, old ? old.since : Date.now()));
-    } else if (name === 'Hangup') {
-      channels.delete(key);
-      if (inFlight !== null) inFlight.gone.add(key);
-    } else if (name === 'Rename') {
-      var ch = channels.get(key);
-      if (ch) ch.channel = msg.get('Newname') || ch.channel;
-    } else if (name === 'EventsLost') {
-      onEventsLost(msg);
-    }
-    addLog(name, msg);
+  if (OUTAGE_UP.includes(name) || name === 'EventsLost') {
+    ui.outage.hidden = true;
+    void readQueues();
+    return;
   }
-
-  function onEventsLost(msg) {
-    var n = Number(msg.get('Count')) || 0;
-    lostTotal += n;
-    el.lost.textContent = 'EventsLost: ' + n + ' event(s) were lost (' + lostTotal + ' in all) while this board was not polling; ' +
-      'the channel list was reloaded with Status.';
-    el.lost.hidden = false;
-    refreshStatus(generation);
+  if (!/^(Queue|Agent)/.test(name)) return;
+  const q = queueOf(ev);
+  if (q === undefined) return;
+  const id = field(ev, 'Uniqueid') ?? field(ev, 'Channel');
+  switch (name) {
+    case 'QueueCallerJoin':
+      q.callers.set(id, Date.now());
+      inFlight?.joined.add(id);
+      break;
+    case 'QueueCallerLeave':
+      q.callers.delete(id);
+      inFlight?.left.add(id);
+      break;
+    case 'QueueCallerAbandon':
+      q.abandoned++;
+      minuteBucket(q).abandoned++;
+      break;
+    case 'AgentConnect':
+      minuteBucket(q).answered++;
+      break;
+    case 'AgentComplete':
+      // app_queue counts a call completed when it ends, in the service level if answered in time.
+      q.completed++;
+      if (Number(field(ev, 'HoldTime') ?? 0) <= q.serviceLevel) q.inSl++;
+      break;
+    case 'QueueMemberStatus':
+    case 'QueueMemberAdded':
+    case 'QueueMemberPause':
+    case 'QueueMemberPenalty':
+    case 'QueueMemberRinginuse':
+      upsertMember(q, ev);
+      break;
+    case 'QueueMemberRemoved':
+      q.members.delete(field(ev, 'Interface'));
+      break;
+    default:
+      return;
   }
+  if (q.card === null) render();
+  else renderQueue(q);
+}
 
-  function addLog(name, msg) {
-    eventCount += 1;
-    el.eventCount.textContent = String(eventCount);
-    var li = document.createElement('li');
-    li.dataset.event = name;
-    if (name === 'Newchannel') li.className = 'new';
-    else if (name === 'Hangup') li.className = 'gone';
-    else if (name === 'EventsLost') li.className = 'lost';
-    var time = document.createElement('span');
-    time.className = 'time';
-    time.textContent = new Date().toLocaleTimeString();
-    var ev = document.createElement('span');
-    ev.className = 'name';
-    ev.textContent = name;
-    var detail = document.createElement('span');
-    detail.className = 'detail';
-    detail.textContent = summary(msg);
-    li.title = msg.pairs.map(function (p) { return p[0] + ': ' + p[1]; }).join('\n');
-    li.append(time, ev, detail);
-    el.log.prepend(li);
-    while (el.log.childElementCount > LOG_MAX) el.log.lastElementChild.remove();
+// ---- rendering ------------------------------------------------------------------------------
+
+/** QueueSummary's rules: logged in unless unavailable/invalid; available = free device, not paused. */
+function counts(q) {
+  let available = 0, busy = 0, paused = 0;
+  for (const m of q.members.values()) {
+    if (m.status === DEVICE_UNAVAILABLE || m.status === DEVICE_INVALID) continue;
+    if (m.paused) paused++;
+    else if (m.status === DEVICE_NOT_INUSE || m.status === DEVICE_UNKNOWN) available++;
+    else busy++;
   }
+  return { available, busy, paused };
+}
 
-  function summary(msg) {
-    var parts = [];
-    var used = {};
-    LEAD.forEach(function (k) {
-      var v = msg.get(k);
-      if (v !== undefined && parts.length < SUMMARY_PARTS) {
-        parts.push(k + '=' + v);
-        used[k.toLowerCase()] = true;
-      }
-    });
-    msg.pairs.forEach(function (p) {
-      var k = p[0].toLowerCase();
-      if (!used[k] && !SKIP[k] && parts.length < SUMMARY_PARTS) parts.push(p[0] + '=' + p[1]);
-    });
-    var s = parts.join('  ');
-    return s.length > 240 ? s.slice(0, 239) + '…' : s;
+function memberState(m) {
+  if (m.status === DEVICE_UNAVAILABLE || m.status === DEVICE_INVALID) return 'offline';
+  if (m.paused) return 'paused';
+  if (m.status === DEVICE_NOT_INUSE || m.status === DEVICE_UNKNOWN) return 'available';
+  return m.status === DEVICE_RINGING ? 'ringing' : 'busy';
+}
+
+function longestWait(q) {
+  let first = Infinity;
+  for (const at of q.callers.values()) first = Math.min(first, at);
+  return first === Infinity ? 0 : (Date.now() - first) / 1000;
+}
+
+function level(seconds, q) {
+  const target = q.serviceLevel > 0 ? q.serviceLevel : DEFAULT_TARGET_S;
+  return seconds >= 2 * target ? 'bad' : seconds >= target ? 'warn' : 'ok';
+}
+
+const TILES = [
+  ['waiting', 'Waiting'], ['longest', 'Longest wait'], ['available', 'Available'], ['busy', 'Busy'],
+  ['paused', 'Paused'], ['answered', 'Answered'], ['abandoned', 'Abandoned'], ['sl', 'Service level'],
+];
+
+function buildCard(q) {
+  const card = el('article', null, { class: 'queue', 'data-queue': q.name, 'aria-label': `Queue ${q.name}` });
+  const h = el('h2', q.name);
+  h.append(el('span', '', { class: 'sl-target' }));
+  card.append(h);
+  const tiles = el('div', null, { class: 'tiles' });
+  for (const [key, label] of TILES) {
+    const tile = el('div', null, { class: `tile ${key}` });
+    tile.append(el('div', label, { class: 'label', id: `${q.name}-${key}-label` }));
+    tile.append(el('div', '0', { class: 'value', 'data-field': key, 'aria-labelledby': `${q.name}-${key}-label` }));
+    tiles.append(tile);
   }
+  card.append(tiles);
+  card.append(el('ul', null, { class: 'agents', 'aria-label': `Agents of ${q.name}` }));
+  const chart = el('div', null, { class: 'chart' });
+  chart.append(el('h3', 'Calls per minute, last hour'));
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 600 101');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('role', 'img');
+  chart.append(svg);
+  const axis = el('div', null, { class: 'axis-labels', 'aria-hidden': 'true' });
+  axis.append(el('span', '−60 min'), el('span', '−30 min'), el('span', 'now'));
+  chart.append(axis);
+  const legend = el('div', null, { class: 'legend' });
+  legend.append(el('span', 'answered', { class: 'k-answered' }), el('span', 'abandoned', { class: 'k-abandoned' }));
+  chart.append(legend);
+  card.append(chart);
+  return card;
+}
 
-  function elapsed(since) {
-    var s = Math.max(0, Math.floor((Date.now() - since) / 1000));
-    return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+function setValue(card, key, text) {
+  const v = card.querySelector(`[data-field="${key}"]`);
+  if (v.textContent !== text) v.textContent = text;
+  return v;
+}
+
+function renderQueue(q) {
+  if (q.card === null) {
+    q.card = buildCard(q);
+    ui.queues.append(q.card);
   }
-
-  function renderChannels() {
-    var rows = [];
-    channels.forEach(function (c, key) {
-      var tr = document.createElement('tr');
-      tr.dataset.key = key;
-      [c.channel, c.state, c.caller, c.where, elapsed(c.since)].forEach(function (text) {
-        var td = document.createElement('td');
-        td.textContent = text;
-        tr.append(td);
-      });
-      rows.push(tr);
-    });
-    el.channels.replaceChildren.apply(el.channels, rows);
-    el.channelCount.textContent = String(channels.size);
-  }
-
-  setInterval(function () {
-    if (!el.board.hidden && channels.size > 0) renderChannels();
-  }, 1000);
-
-  // ---- Status (the whole EventList comes back in one reply) -----------------------------------
-
-  function refreshStatus(gen) {
-    el.refresh.disabled = true;
-    var seen = { gone: new Set(), born: new Set() };
-    inFlight = seen;
-    return rawman({ action: 'status', actionid: nextActionId() }).then(function (msgs) {
-      el.refresh.disabled = false;
-      if (inFlight === seen) inFlight = null;
-      if (gen !== generation) return;
-      var r = msgs[0];
-      if (isDenied(r)) return sessionLost('Permission denied');
-      if (r === undefined || r.get('Response') !== 'Success') {
-        el.statusInfo.textContent = 'Status failed: ' + ((r && r.get('Message')) || 'no reply');
-        return;
-      }
-      var now = Date.now();
-      var fresh = new Map();
-      msgs.forEach(function (m) {
-        if (m.get('Event') !== 'Status') return;
-        var key = channelKey(m);
-        var old = channels.get(key);
-        var secs = Number(m.get('Seconds'));
-        var since = old ? old.since : (secs >= 0 ? now - secs * 1000 : now);
-        if (!seen.gone.has(key)) fresh.set(key, channelFrom(m, since));
-      });
-      // Channels born while the Status was on its way may be missing from it.
-      seen.born.forEach(function (key) {
-        var c = channels.get(key);
-        if (c !== undefined && !fresh.has(key)) fresh.set(key, c);
-      });
-      channels = fresh;
-      renderChannels();
-      el.statusInfo.textContent = 'Status: ' + fresh.size + ' channel(s) at ' + new Date(now).toLocaleTimeString();
-    }, function (err) {
-      el.refresh.disabled = false;
-      if (inFlight === seen) inFlight = null;
-      if (gen === generation) el.statusInfo.textContent = 'Status failed: ' + err.message;
-    });
-  }
-
-  el.refresh.addEventListener('click', function () {
-    refreshStatus(generation);
+  const card = q.card;
+  const c = counts(q);
+  const wait = longestWait(q);
+  card.querySelector('.sl-target').textContent = q.serviceLevel > 0 ? `service level target ${q.serviceLevel} s` : '';
+  setValue(card, 'waiting', String(q.callers.size)).parentElement.dataset.level = q.callers.size === 0 ? 'ok' : level(wait, q);
+  setValue(card, 'longest', duration(wait)).parentElement.dataset.level = level(wait, q);
+  setValue(card, 'available', String(c.available));
+  setValue(card, 'busy', String(c.busy));
+  setValue(card, 'paused', String(c.paused));
+  setValue(card, 'answered', String(q.completed));
+  setValue(card, 'abandoned', String(q.abandoned));
+  setValue(card, 'sl', q.completed > 0 ? `${((100 * q.inSl) / q.completed).toFixed(0)}%` : '—');
+  const agents = card.querySelector('.agents');
+  const chips = [...q.members.values()].sort((a, b) => a.name.localeCompare(b.name)).map((m) => {
+    const s = memberState(m);
+    return el('li', `${m.name} · ${s}`, { 'data-status': s });
   });
+  agents.replaceChildren(...chips);
+  renderChart(q);
+}
 
-  showLogin('', false);
-})();
+function renderChart(q) {
+  const svg = q.card.querySelector('svg');
+  const now = Math.floor(Date.now() / 60000);
+  let max = 1;
+  for (let i = 0; i < HOUR_MINUTES; i++) {
+    const b = q.minutes.get(now - HOUR_MINUTES + 1 + i);
+    if (b !== undefined) max = Math.max(max, b.answered + b.abandoned);
+  }
+  const H = 100, W = 600, bw = W / HOUR_MINUTES;
+  const parts = [];
+  const rect = (x, y, w, h, cls) => {
+    const r = document.createElementNS(SVG_NS, 'rect');
+    r.setAttribute('x', x.toFixed(1)); r.setAttribute('y', y.toFixed(1));
+    r.setAttribute('width', w.toFixed(1)); r.setAttribute('height', h.toFixed(1));
+    r.setAttribute('class', cls);
+    return r;
+  };
+  let total = 0, lost = 0;
+  for (let i = 0; i < HOUR_MINUTES; i++) {
+    const b = q.minutes.get(now - HOUR_MINUTES + 1 + i);
+    if (b === undefined) continue;
+    total += b.answered;
+    lost += b.abandoned;
+    const ha = (b.answered / max) * H, hb = (b.abandoned / max) * H;
+    const x = i * bw + 1;
+    if (ha > 0) parts.push(rect(x, H - ha, bw - 2, ha, 'answered'));
+    if (hb > 0) parts.push(rect(x, H - ha - hb, bw - 2, hb, 'abandoned'));
+  }
+  const axis = document.createElementNS(SVG_NS, 'line');
+  axis.setAttribute('x1', '0'); axis.setAttribute('x2', String(W)); axis.setAttribute('y1', String(H + 0.5)); axis.setAttribute('y2', String(H + 0.5));
+  axis.setAttribute('class', 'axis');
+  parts.push(axis);
+  const title = document.createElementNS(SVG_NS, 'title');
+  title.textContent = `Last hour in ${q.name}: ${total} answered, ${lost} abandoned (peak ${max} per minute)`;
+  parts.unshift(title);
+  svg.replaceChildren(...parts);
+}
+
+function render() {
+  for (const q of queues.values()) renderQueue(q);
+}
+
+// Longest waits and the clock tick each second; charts move on each minute.
+setInterval(() => {
+  ui.clock.textContent = new Date().toLocaleTimeString();
+  for (const q of queues.values()) {
+    if (q.card === null) continue;
+    const wait = longestWait(q);
+    setValue(q.card, 'longest', duration(wait)).parentElement.dataset.level = level(wait, q);
+    setValue(q.card, 'waiting', String(q.callers.size)).parentElement.dataset.level = q.callers.size === 0 ? 'ok' : level(wait, q);
+    if (new Date().getSeconds() === 0) renderChart(q);
+  }
+}, 1000);

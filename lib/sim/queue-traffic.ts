@@ -45,9 +45,9 @@ export class QueueTraffic {
     this.queues = queues;
   }
 
-  /** Logs the demo agents in (QueueMemberAdded) once; service level 30 s on both queues. */
+  /** Logs the demo agents in (QueueMemberAdded) once; service levels 60 s (support) and 30 s (sales). */
   staffQueues(): void {
-    this.queues.addQueue('support', 0);
+    this.queues.addQueue('support', 0).serviceLevel = 60;
     this.queues.addQueue('sales', 30);
     for (const a of DEMO_AGENTS) for (const q of a.queues) this.queues.addMember(q, { name: a.name, iface: a.iface });
   }

@@ -87,7 +87,7 @@ export class SimQueue {
   readonly strategy = 'ringall';
   readonly maxlen = 0;
   /** Seconds (queues.conf servicelevel). */
-  readonly serviceLevel: number;
+  serviceLevel: number;
   readonly weight = 0;
   readonly members: QueueMember[] = [];
   readonly entries: Entry[] = [];

@@ -1,0 +1,115 @@
+// What the console and the wallboard share: the theme button, the login form (or the session the
+// other page already opened), the connection badge, and text helpers. Server text only ever goes
+// into the page as textContent.
+import { connect, field } from './ajam-client.js';
+
+export { field };
+
+export const $ = (id) => document.getElementById(id);
+
+/** Base URL of the proxy: the folder above /static/, so a prefix works unchanged. */
+export const PROXY_URL = new URL('..', location.href).href;
+
+const THEME_KEY = 'ajam-theme';
+
+/** The theme button cycles system → dark → light; the choice is kept in localStorage. */
+export function initTheme(button) {
+  const apply = (t) => {
+    if (t === 'dark' || t === 'light') document.documentElement.dataset.theme = t;
+    else delete document.documentElement.dataset.theme;
+    button.textContent = `Theme: ${t === 'dark' || t === 'light' ? t : 'system'}`;
+  };
+  let theme = localStorage.getItem(THEME_KEY) ?? 'system';
+  apply(theme);
+  button.addEventListener('click', () => {
+    theme = theme === 'system' ? 'dark' : theme === 'dark' ? 'light' : 'system';
+    localStorage.setItem(THEME_KEY, theme);
+    apply(theme);
+  });
+}
+
+const TRANSPORT_NAMES = { websocket: 'WebSocket', sse: 'SSE', longpoll: 'long-poll' };
+
+/** Connection badge: state and transport in words, data-state for the dot's colour and for tests. */
+export function showConnection(el, info) {
+  el.dataset.state = info.state;
+  el.dataset.transport = info.transport ?? '';
+  const via = info.transport ? ` via ${TRANSPORT_NAMES[info.transport]}` : '';
+  if (info.state === 'live') el.textContent = `live${via}`;
+  else if (info.state === 'connecting') el.textContent = `connecting${via}…`;
+  else if (info.state === 'retrying') {
+    const why = info.error?.message ? `${info.error.message}; ` : '';
+    el.textContent = `${why}retry in ${(info.retryInMs / 1000).toFixed(1)} s`;
+  } else if (info.state === 'closed') el.textContent = 'not connected';
+  else el.textContent = 'not connected';
+}
+
+/** Transports a page may use: `?transports=sse,longpoll` narrows them (for trying a fallback). */
+export function transportsFromQuery() {
+  const q = new URLSearchParams(location.search).get('transports');
+  if (q === null) return undefined;
+  const list = q.split(',').filter((t) => t in TRANSPORT_NAMES);
+  return list.length > 0 ? list : undefined;
+}
+
+const USER_KEY = 'ajam-user';
+
+/**
+ * Wires the login form. `onClient(client, username)` runs once logged in; `onLoggedOut(message)`
+ * when the session ends. A session opened by the other page is reused without asking.
+ */
+export function initLogin({ form, username, secret, button, message, onClient, onStatus }) {
+  const transports = transportsFromQuery();
+  const start = async (opts, name) => {
+    button.disabled = true;
+    message.classList.remove('error');
+    message.textContent = opts.session ? 'Resuming session…' : 'Logging in…';
+    try {
+      const client = await connect({ url: PROXY_URL, transports, onStatus: (info) => onStatus?.(info), ...opts });
+      sessionStorage.setItem(USER_KEY, name);
+      message.textContent = '';
+      onClient(client, name);
+      return true;
+    } catch (err) {
+      message.textContent = opts.session ? '' : (err?.message ?? String(err));
+      if (!opts.session) message.classList.add('error');
+      return false;
+    } finally {
+      button.disabled = false;
+    }
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = username.value.trim();
+    void start({ username: name, secret: secret.value }, name).then((ok) => {
+      if (ok) secret.value = '';
+    });
+  });
+  const known = sessionStorage.getItem(USER_KEY);
+  if (known !== null) void start({ session: true }, known);
+}
+
+export function forgetUser() {
+  sessionStorage.removeItem(USER_KEY);
+}
+
+/** `h:mm:ss` or `m:ss`. */
+export function duration(sec) {
+  const s = Math.max(0, Math.floor(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${r}` : `${m}:${r}`;
+}
+
+/** One element with text (never markup). */
+export function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/** Names of the outage events the proxy sends when its AMI link drops and comes back. */
+export const OUTAGE_DOWN = ['ProxyAMIDown'];
+export const OUTAGE_UP = ['ProxyAMIUp'];
