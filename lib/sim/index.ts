@@ -81,6 +81,7 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   // faults
   isStalled: boolean;
   isSplit: boolean;
+  isRefusing: boolean;
   actionDelayMs: number;
   /** An Originate's call starts this long after the action (the phone rings); 0 by default. */
   ringMs: number;
@@ -123,6 +124,7 @@ export class AmiSimulator extends EventEmitter implements SimHost {
     this.startedAtSec = Math.floor(Date.now() / 1000);
     this.isStalled = false;
     this.isSplit = false;
+    this.isRefusing = false;
     this.actionDelayMs = 0;
     this.ringMs = 0;
     this.received = [];
@@ -181,6 +183,11 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   }
 
   private accept(socket: Socket): void {
+    if (this.isRefusing) {
+      // AMI down: the port answers, then hangs up at once (what a restarting Asterisk looks like).
+      socket.destroy();
+      return;
+    }
     this.totalConnections++;
     const s = new SimSession(this, socket);
     this.sessions.add(s);
@@ -384,6 +391,11 @@ export class AmiSimulator extends EventEmitter implements SimHost {
         s.pump();
       }
     }
+  }
+
+  /** While on, new connections are closed at once; with dropAll() this stops the AMI service. */
+  refuse(on: boolean): void {
+    this.isRefusing = on;
   }
 
   /** Writes bytes that are not AMI to every connection. */

@@ -1,40 +1,41 @@
-// The wallboard (static/) in a real browser: Debian's Chromium driven by playwright-core against
-// the whole proxy with the in-process simulator generating calls. It proves that a client written
-// like Asterisk's astman.js (GET ../rawman, the browser's own cookie jar, WaitEvent long-poll)
-// works unchanged: login, channels coming and going, the quoted cookie, per-user event classes,
-// Authentication failed, network errors with backoff, EventsLost, Permission denied and Logoff.
+// The shipped pages (static/index.html, the console; static/wallboard.html, the wallboard) and
+// Asterisk's own ajamdemo.html + astman.js, in Debian's Chromium driven by playwright-core, against
+// the whole proxy and its simulator over loopback. One browser for the whole file; pages are reused
+// where a test only adds to what the last one left.
 import t from 'tap';
+import type { Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { startTestApp } from '../helpers/app.ts';
-import { systemPackageOrFail } from '../helpers/system.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AjamClient, messages, field, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { systemPackageOrFail } from '../helpers/system.ts';
+import { pngFacts } from '../helpers/png.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../static/', import.meta.url));
-// Small enough that a board kept offline falls out of it, large enough for the live call traffic.
-const EVENT_BUFFER = 3000;
-const WAIT = { timeout: 10_000 };
+const ASTERISK_STATIC = fileURLToPath(new URL('../fixtures/asterisk-static-http/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const WAIT = { timeout: 15_000 };
+const SIZES = [
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+];
 
-// Debian's Chromium: installed here when missing and root, else one failed line naming the command.
 const chromiumPath = systemPackageOrFail(t, 'chromium', 'chromium');
 if (chromiumPath !== undefined) run(chromiumPath);
 
-function run(CHROMIUM: string): void {
+function run(executablePath: string): void {
   let ta: TestApp;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   t.before(async () => {
-    ta = await startTestApp({
-      general: `static = ${STATIC_DIR}\neventbuffer = ${EVENT_BUFFER}`,
-      simulateCalls: true,
-      callsPerSecond: 3,
-      callConcurrency: 4,
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    ta = await startTestApp({ general: `static = ${STATIC_DIR}\nhttptimeout = 60`, simulateCalls: false });
+    // A queue nobody answers: its callers stay until hung up (long-lived channels for the console).
+    ta.app.sim!.queues.addQueue('hold', 0);
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   });
   t.teardown(async () => {
     for (const c of contexts) await c.close().catch(() => {});
@@ -42,14 +43,19 @@ function run(CHROMIUM: string): void {
     await ta?.close();
   });
 
-  async function openBoard(base = ta.base): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  /** A page with its console errors and uncaught exceptions collected. */
+  async function open(path: string, opts: { base?: string; viewport?: { width: number; height: number } } = {}): Promise<{ page: Page; errors: string[]; context: BrowserContext }> {
+    const context = await browser.newContext({ viewport: opts.viewport ?? SIZES[0] });
     contexts.push(context);
     const page = await context.newPage();
-    const res = await page.goto(`${base}/static/index.html`);
-    if (res?.status() !== 200) throw new Error(`static page: HTTP ${res?.status()}`);
-    await page.locator('#login-form').waitFor(WAIT);
-    return { context, page };
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    const res = await page.goto(`${opts.base ?? ta.base}/static/${path}`);
+    if (res?.status() !== 200) throw new Error(`${path}: HTTP ${res?.status()}`);
+    return { page, errors, context };
   }
 
   async function login(page: Page, user: string, secret: string): Promise<void> {
@@ -58,181 +64,299 @@ function run(CHROMIUM: string): void {
     await page.click('#login-button');
   }
 
-  /** Event names currently in the page's log, newest first. */
-  function logNames(page: Page): Promise<string[]> {
-    return page.$$eval('#log li', (lis) => lis.map((li) => li.getAttribute('data-event') ?? ''));
-  }
-
-  async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 10_000): Promise<void> {
+  async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       if (await cond()) return;
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`timed out waiting for ${what}`);
   }
 
-  const isPoll = (r: Response): boolean => r.url().includes('action=waitevent');
-  /** A fetch from inside the page: same origin, same cookie jar as the wallboard's own requests. */
-  const pageGet = (page: Page, query: string): Promise<string> =>
-    page.evaluate((q) => fetch(`../rawman?${q}`).then((r) => r.text()), query);
+  /** A caller waiting in the `hold` queue: a channel that stays until hung up. */
+  function holdCaller(name: string): string {
+    return ta.app.sim!.queueCall({ queue: 'hold', callerIdNum: '5550100', callerIdName: name, patienceMs: 600_000, ringMs: 1000, talkMs: 1000 })!;
+  }
 
-  let admin: { context: BrowserContext; page: Page };
+  const received = (action: string, channel?: string): boolean =>
+    ta.app.sim!.received.some((m) => m.get('Action')?.toLowerCase() === action.toLowerCase() && (channel === undefined || m.get('Channel') === channel));
 
-  t.test('a wrong secret shows Authentication failed and stays on the login form', async (t) => {
-    const { page } = await openBoard();
+  const rowOf = (page: Page, channel: string) => page.locator('#channels tr', { has: page.locator('td.chan', { hasText: channel }) });
+
+  /** Saves a screenshot under test/artifacts/ and checks that it shows something. */
+  async function screenshot(tt: Test, page: Page, name: string): Promise<void> {
+    const png = await page.screenshot();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, `${name}.png`), png);
+    const f = pngFacts(png);
+    const vp = page.viewportSize()!;
+    tt.same([f.width, f.height], [vp.width, vp.height], `${name}: full viewport`);
+    tt.ok(f.distinctBytes > 40 && f.dominantShare < 0.9, `${name}: not blank (${f.distinctBytes} byte values, ${(f.dominantShare * 100).toFixed(0)}% one value)`);
+  }
+
+  /** Layout checks: no sideways scrolling, no clipped text in the elements given. */
+  async function layoutSound(tt: Test, page: Page, what: string, clipped: string): Promise<void> {
+    // Runs in the page (this project's TypeScript has no DOM types, so it goes as text).
+    const r = (await page.evaluate(`(() => {
+      const doc = document.documentElement;
+      const over = [...document.querySelectorAll(${JSON.stringify(clipped)})].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent);
+      return { sideways: doc.scrollWidth > window.innerWidth, over, header: document.querySelector('header').getBoundingClientRect().height };
+    })()`)) as { sideways: boolean; over: string[]; header: number };
+    tt.notOk(r.sideways, `${what}: no horizontal scrolling`);
+    tt.same(r.over, [], `${what}: nothing clipped (${clipped})`);
+    tt.ok(r.header < 90, `${what}: header on one line (${r.header}px)`);
+  }
+
+  let admin: { page: Page; errors: string[]; context: BrowserContext };
+
+  t.test('console: a wrong secret says Authentication failed', async (tt) => {
+    const { page } = await open('index.html');
     await login(page, 'admin', 'not-the-secret');
     await page.locator('#login-msg.error', { hasText: 'Authentication failed' }).waitFor(WAIT);
-    t.equal(await page.isVisible('#board'), false, 'board hidden');
-    t.equal(await page.isVisible('#login-form'), true, 'login form shown');
+    tt.equal(await page.isVisible('#board'), false, 'board hidden');
   });
 
-  t.test('admin: channels appear and disappear, events stream in, the quoted cookie works', async (t) => {
-    admin = await openBoard();
-    const { context, page } = admin;
-    const pollCookies: string[] = [];
-    page.on('request', (req) => {
-      if (req.url().includes('action=waitevent')) void req.allHeaders().then((h) => pollCookies.push(h.cookie ?? ''));
-    });
-    await login(page, 'admin', 'adminpw');
+  t.test('console: log in with the keyboard, live over WebSocket, a call appears and leaves', async (tt) => {
+    admin = await open('index.html');
+    const { page } = admin;
+    // Keyboard only: type, Tab to the secret, Enter submits.
+    await page.locator('#username').focus();
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    tt.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'secret', 'Tab moves to the secret');
+    await page.keyboard.type('adminpw');
+    await page.keyboard.press('Enter');
     await page.locator('#board').waitFor({ state: 'visible', ...WAIT });
-    t.equal(await page.textContent('#who'), 'admin');
+    await page.locator('#conn[data-state="live"][data-transport="websocket"]').waitFor(WAIT);
+    tt.match(await page.textContent('#conn'), /live via WebSocket/, 'state and transport shown in words');
+    tt.equal(await page.textContent('#who'), 'admin');
     await page.locator('#status-info', { hasText: /^Status: \d+ channel/ }).waitFor(WAIT);
 
-    // A channel shows up from Newchannel, then its row goes away on Hangup.
-    const row = page.locator('#channels tr').first();
+    ta.app.sim!.originate({ channel: 'Local/100@test' });
+    const row = page.locator('#channels tr[data-key]').first();
     await row.waitFor(WAIT);
     const key = await row.getAttribute('data-key');
-    t.match(key, /^\d+\.\d+$/, 'rows are keyed by Uniqueid');
-    t.match(await row.locator('td').first().textContent(), /^Local\//, 'channel name shown');
+    tt.match(key, /^\d+\.\d+$/, 'rows keyed by Uniqueid');
+    tt.match(await row.locator('td.chan').textContent(), /^Local\/100@test-/, 'channel name shown');
     await page.locator(`#channels tr[data-key="${key}"]`).waitFor({ state: 'detached', ...WAIT });
-    t.pass('the channel row went away after its Hangup');
+    tt.pass('the row went away with its Hangup');
 
-    await until(async () => {
-      const names = await logNames(page);
-      return ['Newchannel', 'Newstate', 'Hangup', 'Newexten', 'VarSet'].every((n) => names.includes(n));
-    }, 'call and dialplan events in the admin log');
-    t.ok(Number(await page.textContent('#event-count')) > 20, 'events counted');
-
-    // The simulator's dialplan sets WEIRD=a<b>&"c"'d: it must show as text, never as markup.
-    await page.locator('#log li[data-event="VarSet"]', { hasText: 'a<b>&' }).first().waitFor(WAIT);
-    const foreign = await page.$$eval('#log *', (els) => els.filter((e) => e.tagName !== 'LI' && e.tagName !== 'SPAN').length);
-    t.equal(foreign, 0, 'log holds only its own li/span elements');
-
-    // The browser stored the cookie with its quotes (RFC 6265) and sends it back that way.
-    const cookies = await context.cookies();
-    const c = cookies.find((x) => x.name === 'mansession_id');
-    t.ok(c, 'mansession_id cookie stored');
-    t.match(c!.value, /^"[0-9a-f]{32}"$/, 'value stored with its double quotes');
-    t.equal(c!.httpOnly, true, 'HttpOnly');
-    t.equal(c!.sameSite, 'Lax', 'SameSite=Lax');
-    t.equal(c!.path, '/', 'Path=/');
-    t.ok(pollCookies.length > 0, 'polls seen');
-    t.ok(
-      pollCookies.every((h) => h.includes(`mansession_id=${c!.value}`)),
-      'every poll sent the quoted value back',
-    );
-    const ping = await fetch(`${ta.base}/rawman?action=ping`, { headers: { cookie: `mansession_id=${c!.value}` } });
-    t.match(await ping.text(), /^Response: Success\r\n/, 'the stored (quoted) value names the live session');
-    t.equal(await page.evaluate('document.cookie'), '', 'HttpOnly: page scripts cannot read it');
-
-    // Status: the whole EventList comes back in one reply.
-    const statusReply = page.waitForResponse((r) => r.url().includes('action=status'), WAIT);
-    await page.click('#refresh');
-    const body = await (await statusReply).text();
-    t.match(body, /^Response: Success\r\nActionID: wb-\d+\r\nEventList: start\r\n/, 'Status reply with our ActionID');
-    t.match(body, /Event: StatusComplete\r\nActionID: wb-\d+\r\nEventList: Complete\r\n/, 'and its Complete in the same reply');
-    await page.locator('#status-info', { hasText: /^Status: \d+ channel/ }).waitFor(WAIT);
-
-    const png = await page.screenshot({ fullPage: true });
-    t.equal(png.subarray(1, 4).toString('latin1'), 'PNG', 'screenshot taken');
-    const shots = process.env.AJAM_SCREENSHOT_DIR;
-    if (shots !== undefined && shots !== '') {
-      mkdirSync(shots, { recursive: true });
-      writeFileSync(join(shots, 'wallboard.png'), png);
-      t.comment(`screenshot: ${join(shots, 'wallboard.png')}`);
-    }
+    // Durations tick on a channel that stays.
+    const chan = holdCaller('Ticking');
+    const dur = rowOf(page, chan).locator('td.dur');
+    await dur.waitFor(WAIT);
+    const first = await dur.textContent();
+    await until(async () => (await dur.textContent()) !== first, 'the duration to tick');
+    tt.match(await dur.textContent(), /^\d+:\d\d$/, 'm:ss');
+    tt.match(await rowOf(page, chan).locator('td').nth(2).textContent(), /Ticking <5550100>/, 'caller shown as text');
   });
 
-  t.test('network errors: retry with backoff, then EventsLost once back', async (t) => {
-    const { context, page } = admin;
-    await context.setOffline(true);
-    // Wake the parked WaitEvent so the board issues a request while offline.
-    ta.app.sim!.emitEvent([['Event', 'WallboardNudge']], 'call');
-    await page.locator('#conn[data-state="retrying"]').waitFor(WAIT);
-    t.match(await page.textContent('#conn'), /network error .* retry \d+ in [\d.]+ s/, 'says it is retrying');
-
-    // While it is away, more events than the ring holds go by.
-    const target = ta.app.events.nextSeq + EVENT_BUFFER + 100;
-    for (let i = 0; i < EVENT_BUFFER + 100; i++) ta.app.sim!.emitEvent([['Event', 'Flood'], ['N', String(i)]], 'call');
-    await until(() => ta.app.events.nextSeq >= target, 'the flood in the event log');
-
-    const lostReply = page.waitForResponse(async (r) => isPoll(r) && (await r.text()).includes('Event: EventsLost'), WAIT);
-    await context.setOffline(false);
-    const count = /Event: EventsLost\r\nCount: (\d+)\r\n/.exec(await (await lostReply).text())?.[1];
-    t.ok(Number(count) > 0, `the proxy told how many were lost (${count})`);
-    // The log rolls on with the rest of the flood; the banner stays.
-    await page.locator('#lost', { hasText: `EventsLost: ${count} event(s) were lost` }).waitFor(WAIT);
-    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
-    await page.locator('#status-info', { hasText: /^Status: \d+ channel/ }).waitFor(WAIT);
-  });
-
-  t.test('Permission denied on a poll (logged off from another tab) returns to the login form', async (t) => {
+  t.test('console: hang up from the page reaches the simulator', async (tt) => {
     const { page } = admin;
-    const denied = page.waitForResponse(async (r) => isPoll(r) && (await r.text()).includes('Message: Permission denied'), WAIT);
-    // Another tab shares the cookie jar, hence the session.
-    t.match(await pageGet(page, 'action=logoff'), /^Response: Goodbye\r\n/);
-    await denied;
-    await page.locator('#login-form').waitFor({ state: 'visible', ...WAIT });
-    t.match(await page.textContent('#login-msg'), /Permission denied: the session has expired or was logged off/);
-    t.equal(await page.isVisible('#board'), false, 'board hidden');
+    const chan = holdCaller('Hang me up');
+    const row = rowOf(page, chan);
+    await row.waitFor(WAIT);
+    await row.locator('button[data-act="hangup"]').click();
+    await until(() => received('Hangup', chan), 'the simulator to receive the Hangup');
+    await row.waitFor({ state: 'detached', ...WAIT });
+    tt.pass(`Hangup ${chan} received and the row is gone`);
   });
 
-  t.test('Logoff button: back to the login form, and the session is dead', async (t) => {
+  t.test('console: redirect (dialog, keyboard) and originate', async (tt) => {
     const { page } = admin;
-    await login(page, 'admin', 'adminpw');
-    await page.locator('#board').waitFor({ state: 'visible', ...WAIT });
-    await page.locator('#log li').first().waitFor(WAIT);
-    const logoff = page.waitForResponse((r) => r.url().includes('action=logoff'), WAIT);
-    await page.click('#logoff');
-    t.match(await (await logoff).text(), /^Response: Goodbye\r\nMessage: Thanks for all the fish\.\r\n/);
-    await page.locator('#login-form').waitFor({ state: 'visible', ...WAIT });
-    t.match(await page.textContent('#login-msg'), /^Logged off/);
-    t.match(await pageGet(page, 'action=waitevent&timeout=0'), /^Response: Error\r\nMessage: Permission denied\r\n/, 'a poll now gets Permission denied');
+    const chan = holdCaller('Redirect me');
+    const row = rowOf(page, chan);
+    await row.waitFor(WAIT);
+    await row.locator('button[data-act="redirect"]').click();
+    await page.locator('#redirect-dialog[open]').waitFor(WAIT);
+    tt.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'redirect-exten', 'focus in the dialog');
+    await page.fill('#redirect-exten', '300');
+    await page.keyboard.press('Enter');
+    await until(() => ta.app.sim!.received.some((m) => m.get('Action') === 'Redirect' && m.get('Channel') === chan && m.get('Exten') === '300'), 'Redirect received');
+    await page.locator('#status-info', { hasText: 'Redirect successful' }).waitFor(WAIT);
+
+    await page.fill('#orig-channel', 'Local/150@test');
+    await page.click('#originate');
+    await until(() => received('Originate', 'Local/150@test'), 'Originate received');
+    await page.locator('#channels td.chan', { hasText: 'Local/150@test-' }).first().waitFor(WAIT);
+    tt.pass('the originated call shows up');
   });
 
-  t.test('wallboard user: only call-class events, never dialplan ones', async (t) => {
-    const { page } = await openBoard();
-    const bodies: Promise<string>[] = [];
-    page.on('response', (r) => {
-      if (isPoll(r)) bodies.push(r.text().catch(() => ''));
-    });
+  t.test('console: event log filter and pause', async (tt) => {
+    const { page } = admin;
+    const sim = ta.app.sim!;
+    sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'FilterMe'], ['Note', 'a<b>&"c"']], 'user');
+    await page.locator('#log li[data-event="UserEvent"]', { hasText: 'FilterMe' }).waitFor(WAIT);
+    tt.equal(await page.locator('#log li', { hasText: 'a<b>&"c"' }).count(), 1, 'event text shown as text, not markup');
+    await page.fill('#log-filter', 'filterme');
+    const shown = await page.$$eval('#log li:not([hidden])', (lis) => lis.map((li) => li.textContent ?? ''));
+    tt.ok(shown.length >= 1 && shown.every((s) => s.toLowerCase().includes('filterme')), 'only matching lines shown');
+    await page.fill('#log-filter', '');
+
+    await page.click('#log-pause');
+    tt.equal(await page.getAttribute('#log-pause', 'aria-pressed'), 'true');
+    const lines = await page.locator('#log li').count();
+    const counted = Number(await page.textContent('#event-count'));
+    sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'WhilePaused']], 'user');
+    await until(async () => Number(await page.textContent('#event-count')) > counted, 'the event counted');
+    tt.equal(await page.locator('#log li').count(), lines, 'paused: no new lines');
+    await page.click('#log-pause');
+    sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'AfterResume']], 'user');
+    await page.locator('#log li', { hasText: 'AfterResume' }).waitFor(WAIT);
+    tt.equal(await page.locator('#log li', { hasText: 'WhilePaused' }).count(), 0, 'nothing logged while paused');
+  });
+
+  t.test('console: the read-only user sees no actions, and a forged Hangup is refused', async (tt) => {
+    const { page, errors } = await open('index.html');
     await login(page, 'wallboard', 'wallpw');
-    await page.locator('#board').waitFor({ state: 'visible', ...WAIT });
-    await page.locator('#status-info', { hasText: /^Status: \d+ channel/ }).waitFor(WAIT);
-    await until(async () => {
-      const names = await logNames(page);
-      return names.includes('Newchannel') && names.includes('Hangup') && names.filter((n) => n === 'Hangup').length >= 4;
-    }, 'whole calls in the wallboard log');
-    const names = await logNames(page);
-    for (const n of ['Newexten', 'VarSet', 'UserEvent', 'FullyBooted']) t.notOk(names.includes(n), `no ${n} in its log`);
-    const all = (await Promise.all(bodies)).join('');
-    t.notMatch(all, /Event: (Newexten|VarSet)\r\n/, 'no dialplan event in any poll reply');
-    t.match(all, /Event: Newchannel\r\nPrivilege: call,all\r\n/, 'call events delivered');
+    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+    const chan = holdCaller('Read only');
+    await rowOf(page, chan).waitFor(WAIT);
+    tt.equal(await page.locator('#channels [data-act]').count(), 0, 'no hangup/redirect buttons');
+    tt.equal(await page.isVisible('#originate-form'), false, 'no originate form');
+    // Forge one with the page's own session cookie.
+    const body = await page.evaluate((c) => fetch('../json', { method: 'POST', body: new URLSearchParams({ Action: 'Hangup', Channel: c }) }).then((r) => r.text()), chan);
+    tt.same(JSON.parse(body), [{ Response: 'Error', Message: 'Permission denied' }], 'Permission denied');
+    tt.notOk(received('Hangup', chan), 'nothing reached the simulator');
+    tt.same(errors, [], 'no console errors');
   });
 
-  t.test('under a prefix the relative ../rawman still works', async (t) => {
-    const pre = await startTestApp({ general: `static = ${STATIC_DIR}\nprefix = asterisk`, simulateCalls: false });
-    t.teardown(() => pre.close());
-    const { context, page } = await openBoard(`${pre.base}/asterisk`);
-    const loginReply = page.waitForResponse((r) => r.url().includes('action=login'), WAIT);
-    await login(page, 'admin', 'adminpw');
-    t.equal(new URL((await loginReply).url()).pathname, '/asterisk/rawman');
-    await page.locator('#status-info', { hasText: /^Status: 0 channel/ }).waitFor(WAIT);
-    const c = (await context.cookies()).find((x) => x.name === 'mansession_id');
-    t.equal(c?.path, '/asterisk', 'cookie scoped to the prefix');
+  t.test('console: the AMI goes away, the page says so, comes back, and loses no event', async (tt) => {
+    const { page } = admin;
+    const sim = ta.app.sim!;
+    sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'BeforeOutage']], 'user');
+    await page.locator('#log li', { hasText: 'BeforeOutage' }).waitFor(WAIT);
+    sim.refuse(true);
+    sim.dropAll();
+    await page.locator('#outage').waitFor({ state: 'visible', ...WAIT });
+    tt.match(await page.textContent('#outage'), /unreachable/);
+    tt.equal(await page.getAttribute('#conn', 'data-state'), 'live', 'the page stays connected to the proxy');
+    sim.refuse(false);
+    await page.locator('#outage').waitFor({ state: 'hidden', ...WAIT });
+    for (let i = 0; i < 20; i++) sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'AfterOutage'], ['N', String(i)]], 'user');
+    await until(async () => (await page.locator('#log li', { hasText: 'AfterOutage' }).count()) === 20, 'all 20 events after the outage');
+    tt.pass('every event after the recovery arrived');
+  });
+
+  t.test('client fallback: WebSocket blocked → SSE; SSE blocked too → long-poll', async (tt) => {
+    const ws = await open('index.html');
+    await ws.page.routeWebSocket(/\/ws/, (route) => route.close({ code: 1011, reason: 'blocked by the test' }));
+    await login(ws.page, 'admin', 'adminpw');
+    await ws.page.locator('#conn[data-state="live"][data-transport="sse"]').waitFor(WAIT);
+    ta.app.sim!.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'OverSse']], 'user');
+    await ws.page.locator('#log li', { hasText: 'OverSse' }).waitFor(WAIT);
+    tt.pass('live over SSE, events arrive');
+
+    const both = await open('index.html');
+    await both.page.routeWebSocket(/\/ws/, (route) => route.close({ code: 1011, reason: 'blocked by the test' }));
+    await both.page.route(/\/events(\?|$)/, (route) => route.abort());
+    await login(both.page, 'admin', 'adminpw');
+    await both.page.locator('#conn[data-state="live"][data-transport="longpoll"]').waitFor(WAIT);
+    tt.match(await both.page.textContent('#conn'), /live via long-poll/);
+    ta.app.sim!.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'OverLongPoll']], 'user');
+    await both.page.locator('#log li', { hasText: 'OverLongPoll' }).waitFor(WAIT);
+    const chan = holdCaller('Over long-poll');
+    await rowOf(both.page, chan).locator('button[data-act="hangup"]').click();
+    await until(() => received('Hangup', chan), 'Hangup over /json');
+    tt.pass('live over long-poll, events and actions work');
+  });
+
+  t.test('console: screenshots at both sizes, no console errors', async (tt) => {
+    const { page, errors } = admin;
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await layoutSound(tt, page, `console ${size.width}x${size.height}`, 'td.num, .count, header h1');
+      await screenshot(tt, page, `console-${size.width}x${size.height}`);
+    }
+    tt.same(errors, [], 'no console errors on the admin console');
+  });
+
+  t.test('wallboard: numbers match QueueSummary after a burst of queue calls', async (tt) => {
+    const sim = ta.app.sim!;
+    sim.staffQueues();
+    const { page, errors } = await open('wallboard.html', { viewport: SIZES[1] });
+    await login(page, 'wallboard', 'wallpw');
+    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+    const sales = page.locator('.queue[data-queue="sales"]');
+    await sales.waitFor(WAIT);
+
+    // Eight callers for sales' three agents: three answered (long talks), two give up, three wait.
+    for (let i = 0; i < 8; i++) {
+      sim.queueCall({ queue: 'sales', callerIdNum: `55520${i}`, callerIdName: `Burst ${i}`, patienceMs: i === 4 || i === 5 ? 400 : 600_000, ringMs: 100, talkMs: 600_000 });
+    }
+    // An agent goes on a break, another call into support.
+    sim.queues.pause('sales', 'PJSIP/305', true, 'Lunch');
+    sim.queueCall({ queue: 'support', callerIdNum: '5553000', callerIdName: 'Support 1', patienceMs: 600_000, ringMs: 100, talkMs: 600_000 });
+
+    const node = new AjamClient(ta.base);
+    await node.login('admin', 'adminpw');
+    const board = async (queue: string) =>
+      page.$eval(`.queue[data-queue="${queue}"]`, (card) => Object.fromEntries([...card.querySelectorAll('[data-field]')].map((v) => [v.getAttribute('data-field'), v.textContent])));
+    const truth = async (queue: string) => {
+      const sum = messages((await node.get(`/rawman?action=QueueSummary&queue=${queue}`)).body).find((m) => field(m, 'Event') === 'QueueSummary')!;
+      const params = messages((await node.get(`/rawman?action=QueueStatus&queue=${queue}`)).body).find((m) => field(m, 'Event') === 'QueueParams')!;
+      return { sum, params };
+    };
+    const agree = async (queue: string): Promise<string> => {
+      const b = await board(queue);
+      const { sum, params } = await truth(queue);
+      const loggedIn = Number(b.available) + Number(b.busy) + Number(b.paused);
+      const want = { waiting: field(sum, 'Callers'), available: field(sum, 'Available'), loggedIn: field(sum, 'LoggedIn'), answered: field(params, 'Completed'), abandoned: field(params, 'Abandoned') };
+      const got = { waiting: b.waiting, available: b.available, loggedIn: String(loggedIn), answered: b.answered, abandoned: b.abandoned };
+      return JSON.stringify(got) === JSON.stringify(want) ? '' : `board ${JSON.stringify(got)} vs AMI ${JSON.stringify(want)}`;
+    };
+    let last = '';
+    await until(async () => (last = await agree('sales')) === '' && Number((await board('sales')).abandoned) === 2, `sales to agree (${last})`, 20_000);
+    await until(async () => (last = await agree('support')) === '', `support to agree (${last})`);
+    const b = await board('sales');
+    tt.equal(b.waiting, '3', 'three waiting in sales');
+    tt.equal(b.paused, '1', 'one paused');
+    tt.equal(b.busy, '2', 'two busy (Carla and Dev)');
+    tt.equal(b.abandoned, '2', 'two abandoned');
+    tt.match(b.longest, /^\d+:\d\d$/, 'longest wait as m:ss');
+    const first = b.longest;
+    await until(async () => (await board('sales')).longest !== first, 'the longest wait to tick');
+    tt.equal(await page.locator('.queue[data-queue="sales"] svg rect').count() > 0, true, 'the chart has bars');
+
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await layoutSound(tt, page, `wallboard ${size.width}x${size.height}`, '.tile .value, .tile .label, header h1');
+      await screenshot(tt, page, `wallboard-${size.width}x${size.height}`);
+    }
+    await page.click('#theme');
+    tt.equal(await page.getAttribute('html', 'data-theme'), 'dark', 'the theme button switches to dark');
+    await screenshot(tt, page, 'wallboard-dark-1920x1080');
+    await page.click('#theme');
+    tt.equal(await page.getAttribute('html', 'data-theme'), 'light', 'then light');
+    // The console link, and the session carried over without a second login.
+    await page.click('nav a');
+    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+    tt.equal(await page.textContent('#who'), 'wallboard', 'the console opened on the same session');
+    tt.same(errors, [], 'no console errors');
+  });
+
+  t.test("Asterisk's ajamdemo.html + astman.js still work from the static folder", async (tt) => {
+    const demo = await startTestApp({ general: `static = ${ASTERISK_STATIC}`, simulateCalls: false });
+    tt.teardown(() => demo.close());
+    demo.app.sim!.queues.addQueue('hold', 0);
+    const { page, errors } = await open('ajamdemo.html', { base: demo.base });
+    await page.locator('#statusbar', { hasText: 'Please login...' }).waitFor(WAIT);
+    const chan = demo.app.sim!.queueCall({ queue: 'hold', callerIdNum: '5550199', callerIdName: 'Demo', patienceMs: 600_000, ringMs: 1000, talkMs: 1000 })!;
+    await page.fill('#username', 'admin');
+    await page.fill('#secret', 'adminpw');
+    await page.click('#login');
+    await page.locator('#statusbar', { hasText: 'Ready' }).waitFor(WAIT);
+    const row = page.locator(`tr[id="${chan}"]`);
+    await row.waitFor(WAIT);
+    tt.match(await row.textContent(), /Demo &lt;5550199&gt;|Demo <5550199>/, 'the demo lists the channel from Status');
+    await row.click();
+    await page.locator('#hangup:not([disabled])').waitFor(WAIT);
+    await page.click('#hangup');
+    await until(() => demo.app.sim!.received.some((m) => m.get('Action')?.toLowerCase() === 'hangup' && m.get('Channel') === chan), 'the demo\'s Hangup');
+    await row.waitFor({ state: 'detached', ...WAIT });
+    tt.pass('the channel went away through the WaitEvent long-poll');
     await page.click('#logoff');
-    await page.locator('#login-form').waitFor({ state: 'visible', ...WAIT });
-    await context.close();
+    await page.locator('#statusbar', { hasText: 'Thanks for all the fish.' }).waitFor(WAIT);
+    tt.same(errors, [], 'no console errors');
   });
 }
