@@ -185,7 +185,7 @@ function run(executablePath: string): void {
   t.test('console: event log filter and pause', async (tt) => {
     const { page } = admin;
     const sim = ta.app.sim!;
-    sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'FilterMe'], ['Note', 'a<b>&"c"']], 'user');
+    sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'FilterMe'], ['Value', 'a<b>&"c"']], 'user');
     await page.locator('#log li[data-event="UserEvent"]', { hasText: 'FilterMe' }).waitFor(WAIT);
     tt.equal(await page.locator('#log li', { hasText: 'a<b>&"c"' }).count(), 1, 'event text shown as text, not markup');
     await page.fill('#log-filter', 'filterme');
