@@ -113,3 +113,38 @@ export function el(tag, text, attrs = {}) {
 /** Names of the outage events the proxy sends when its AMI link drops and comes back. */
 export const OUTAGE_DOWN = ['ProxyAMIDown'];
 export const OUTAGE_UP = ['ProxyAMIUp'];
+/** How often a page asks (Ping) whether Asterisk is reachable behind the proxy. */
+const UPSTREAM_PING_MS = 5000;
+
+/**
+ * Tells the page when Asterisk (behind the proxy) goes away and comes back: at once from the
+ * proxy's outage events, and from a Ping every few seconds, whose `AMI not connected` error says
+ * the same where no such event arrives. The page's own stream to the proxy stays up meanwhile.
+ */
+export function watchUpstream(client, { onDown, onUp }) {
+  let down = false;
+  const set = (d) => {
+    if (d === down) return;
+    down = d;
+    if (d) onDown();
+    else onUp();
+  };
+  client.on('*', (ev) => {
+    const name = field(ev, 'Event');
+    if (OUTAGE_DOWN.includes(name)) set(true);
+    else if (OUTAGE_UP.includes(name)) set(false);
+  });
+  const timer = setInterval(async () => {
+    if (client.state !== 'live') return;
+    try {
+      const [r] = await client.action({ Action: 'Ping' });
+      if (field(r, 'Response') === 'Success') set(false);
+      else if (/not connected|connection lost/i.test(field(r, 'Message') ?? '')) set(true);
+    } catch {
+      // The page's own connection is the trouble: the connection badge shows that.
+    }
+  }, UPSTREAM_PING_MS);
+  client.onStatus((info) => {
+    if (info.state === 'closed') clearInterval(timer);
+  });
+}

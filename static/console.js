@@ -1,5 +1,5 @@
 // The console page: login, channels from Status then events, actions where allowed, event log.
-import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, OUTAGE_DOWN, OUTAGE_UP } from './common.js';
+import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, watchUpstream } from './common.js';
 
 const LOG_MAX = 300;
 // Fields shown first in a log line; the rest follow in header order.
@@ -48,6 +48,16 @@ async function start(c, name) {
     if (info.state === 'closed' && client === c) endSession(info.error?.message ?? 'Disconnected');
   });
   c.on('*', onEvent);
+  watchUpstream(c, {
+    onDown: () => {
+      ui.outage.textContent = 'Asterisk is unreachable: the proxy lost its AMI connection and is reconnecting. Events resume when it is back.';
+      ui.outage.hidden = false;
+    },
+    onUp: () => {
+      ui.outage.hidden = true;
+      void refreshStatus();
+    },
+  });
   await readPermissions(c);
   await refreshStatus();
 }
@@ -291,16 +301,13 @@ function onEvent(ev) {
   ui.eventCount.textContent = String(eventCount);
   if (CHANNEL_EVENTS.has(name)) onChannelEvent(name, ev);
   if (name === 'EventsLost') {
-    lostTotal += Number(field(ev, 'Count') ?? 0);
-    ui.lost.textContent = `EventsLost: ${lostTotal} event(s) were lost while this page was away; the channel list was read again.`;
+    // A number: this page fell behind the proxy's ring. `unknown`: the proxy's AMI link had a gap.
+    const n = Number(field(ev, 'Count'));
+    if (Number.isFinite(n)) lostTotal += n;
+    ui.lost.textContent = Number.isFinite(n)
+      ? `EventsLost: ${lostTotal} event(s) were lost while this page was away; the channel list was read again.`
+      : `EventsLost: Asterisk's event stream had a gap (AMI reconnect) at ${new Date().toLocaleTimeString()}; the channel list was read again.`;
     ui.lost.hidden = false;
-    void refreshStatus();
-  }
-  if (OUTAGE_DOWN.includes(name)) {
-    ui.outage.textContent = 'Asterisk is unreachable: the proxy lost its AMI connection and is reconnecting. Events resume when it is back.';
-    ui.outage.hidden = false;
-  } else if (OUTAGE_UP.includes(name)) {
-    ui.outage.hidden = true;
     void refreshStatus();
   }
   appendLog(name, ev);

@@ -1,5 +1,5 @@
 // The wallboard page: QueueStatus for the start, Queue*/Agent* events after, one card per queue.
-import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, OUTAGE_DOWN, OUTAGE_UP } from './common.js';
+import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, watchUpstream } from './common.js';
 
 const HOUR_MINUTES = 60;
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -64,6 +64,16 @@ async function start(c, name) {
     if (info.state === 'closed' && client === c) endSession(info.error?.message ?? 'Disconnected');
   });
   c.on('*', onEvent);
+  watchUpstream(c, {
+    onDown: () => {
+      ui.outage.textContent = 'Asterisk is unreachable: the proxy is reconnecting. Numbers may be stale until it is back.';
+      ui.outage.hidden = false;
+    },
+    onUp: () => {
+      ui.outage.hidden = true;
+      void readQueues();
+    },
+  });
   await readQueues();
 }
 
@@ -172,13 +182,7 @@ function upsertMember(q, ev) {
 
 function onEvent(ev) {
   const name = String(field(ev, 'Event') ?? '');
-  if (OUTAGE_DOWN.includes(name)) {
-    ui.outage.textContent = 'Asterisk is unreachable: the proxy is reconnecting. Numbers may be stale until it is back.';
-    ui.outage.hidden = false;
-    return;
-  }
-  if (OUTAGE_UP.includes(name) || name === 'EventsLost') {
-    ui.outage.hidden = true;
+  if (name === 'EventsLost') {
     void readQueues();
     return;
   }

@@ -28,8 +28,8 @@ t.test('parseRawman: blocks, repeated keys, body lines', async (t) => {
 });
 
 function transportsUnder(): TransportName[][] {
-  // Every transport the proxy serves; long-poll works against any AJAM.
-  return [['longpoll']];
+  // Each transport on its own: WebSocket, SSE (+ /json actions), WaitEvent long-poll on /json.
+  return [['websocket'], ['sse'], ['longpoll']];
 }
 
 for (const transports of transportsUnder()) {
@@ -95,4 +95,69 @@ t.test('close() logs off', async (t) => {
   t.equal(c.state, 'closed');
   t.equal(ta.app.store.size, before - 1, 'its session is gone');
   await t.rejects(c.action({ Action: 'Ping' }), { code: 'closed' });
+});
+
+/** Emits UserEvents N=from..to-1, a few per event-loop turn, so a disconnect lands among them. */
+async function emitNumbered(from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
+    ta.app.sim!.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'Numbered'], ['N', String(i)]], 'user');
+    if (i % 5 === 4) await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+t.test('WebSocket dropped in the middle of a stream: resumes by since, nothing lost or repeated', async (t) => {
+  const sockets: WebSocket[] = [];
+  class RecordingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  const c = await connect({ url: ta.base, username: 'admin', secret: 'adminpw', transports: ['websocket'], WebSocket: RecordingWebSocket, retryFirstMs: 20 });
+  t.teardown(() => c.close());
+  const got: number[] = [];
+  const seqs: number[] = [];
+  c.on('UserEvent', (ev, seq) => {
+    if (ev.UserEvent !== 'Numbered') return;
+    got.push(Number(ev.N));
+    seqs.push(seq!);
+  });
+  await emitNumbered(0, 50);
+  await until(() => got.length >= 20, 'some events');
+  sockets.at(-1)!.terminate(); // abrupt: no close frame
+  await emitNumbered(50, 100);
+  await until(() => got.includes(99), 'the last event');
+  t.equal(sockets.length, 2, 'one reconnect');
+  t.same(got, Array.from({ length: 100 }, (_, i) => i), 'every event once, in order');
+  t.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'sequence numbers increase');
+});
+
+t.test('SSE stream cut: resumes by Last-Event-ID, nothing lost or repeated', async (t) => {
+  const streams: AbortController[] = [];
+  const lastEventIds: string[] = [];
+  // The page's fetch, with a handle on each /events stream so the test can cut it.
+  const cuttable: typeof fetch = (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes('/events')) return fetch(input, init);
+    const ac = new AbortController();
+    streams.push(ac);
+    lastEventIds.push(new Headers(init?.headers).get('last-event-id') ?? '');
+    init?.signal?.addEventListener('abort', () => ac.abort());
+    return fetch(input, { ...init, signal: ac.signal });
+  };
+  const c = await connect({ url: ta.base, username: 'admin', secret: 'adminpw', transports: ['sse'], fetch: cuttable, retryFirstMs: 20 });
+  t.teardown(() => c.close());
+  const got: number[] = [];
+  c.on('UserEvent', (ev) => {
+    if (ev.UserEvent === 'Numbered') got.push(Number(ev.N));
+  });
+  await emitNumbered(0, 50);
+  await until(() => got.length >= 20, 'some events');
+  streams.at(-1)!.abort();
+  await emitNumbered(50, 100);
+  await until(() => got.includes(99), 'the last event');
+  t.equal(streams.length, 2, 'one reconnect');
+  t.equal(lastEventIds[0], '', 'first stream from now');
+  t.match(lastEventIds[1], /^\d+$/, 'the second sent Last-Event-ID');
+  t.same(got, Array.from({ length: 100 }, (_, i) => i), 'every event once, in order');
 });

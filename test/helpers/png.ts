@@ -1,5 +1,5 @@
 // Just enough PNG reading to tell a screenshot with content from a blank one: the image size from
-// IHDR, and how varied the (inflated) pixel data is.
+// IHDR, and how many distinct byte values the (inflated) pixel data holds.
 import { inflateSync } from 'node:zlib';
 
 export interface PngFacts {
@@ -7,8 +7,6 @@ export interface PngFacts {
   height: number;
   /** Distinct byte values in the pixel data (a one-colour image has very few). */
   distinctBytes: number;
-  /** Share of the pixel data taken by its most common byte value (near 1 for a blank image). */
-  dominantShare: number;
 }
 
 export function pngFacts(png: Buffer): PngFacts {
@@ -31,10 +29,6 @@ export function pngFacts(png: Buffer): PngFacts {
   const counts = new Uint32Array(256);
   for (const b of pixels) counts[b]!++;
   let distinct = 0;
-  let top = 0;
-  for (const c of counts) {
-    if (c > 0) distinct++;
-    if (c > top) top = c;
-  }
-  return { width, height, distinctBytes: distinct, dominantShare: top / pixels.length };
+  for (const c of counts) if (c > 0) distinct++;
+  return { width, height, distinctBytes: distinct };
 }
