@@ -5,7 +5,8 @@ import t from 'tap';
 import WebSocket from 'ws';
 import { connect, parseRawman, AjamError } from '../../static/ajam-client.js';
 import type { AjamClient, AmiMessage, TransportName } from '../../static/ajam-client.js';
-import { startTestApp } from '../helpers/app.ts';
+import { startTestApp, USERS } from '../helpers/app.ts';
+import { newToken } from '../../lib/auth/tokens.ts';
 import type { TestApp } from '../helpers/app.ts';
 
 let ta: TestApp;
@@ -160,4 +161,24 @@ t.test('SSE stream cut: resumes by Last-Event-ID, nothing lost or repeated', asy
   t.equal(lastEventIds[0], '', 'first stream from now');
   t.match(lastEventIds[1], /^\d+$/, 'the second sent Last-Event-ID');
   t.same(got, Array.from({ length: 100 }, (_, i) => i), 'every event once, in order');
+});
+
+t.test('bearer token: WebSocket (header from Node) and SSE with /json actions, no session stored', async (t) => {
+  const { token, line } = newToken();
+  const app = await startTestApp({ users: `${USERS}\n[tokenuser]\nread = call,user\nwrite = reporting\n${line}\n` });
+  t.teardown(() => app.close());
+  for (const transports of [['websocket'], ['sse']] as TransportName[][]) {
+    const c = await connect({ url: app.base, token, transports, WebSocket });
+    const got: string[] = [];
+    c.on('UserEvent', (ev) => got.push(String(ev.N)));
+    app.app.sim!.emitEvent([['Event', 'UserEvent'], ['N', transports[0]!]], 'user');
+    await until(() => got.includes(transports[0]!), `event over ${transports[0]}`);
+    const [pong] = await c.action({ Action: 'Ping' });
+    t.equal(pong!.Response, 'Success', `${transports[0]}: action with the token`);
+    const [denied] = await c.action({ Action: 'Originate', Channel: 'Local/1@test', Exten: '1', Context: 'test' });
+    t.equal(denied!.Message, 'Permission denied', `${transports[0]}: the token user's write classes apply`);
+    await c.close();
+  }
+  const wrong = await connect({ url: app.base, token: 'not-a-token', transports: ['sse'], retryFirstMs: 10 }).catch((e: unknown) => e);
+  t.equal((wrong as AjamError).code, 'auth', 'a wrong token rejects with code auth');
 });

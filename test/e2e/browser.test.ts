@@ -343,6 +343,24 @@ function run(executablePath: string): void {
     tt.same(errors, [], 'no console errors');
   });
 
+  t.test('under a prefix the pages use relative URLs: /asterisk/json, /asterisk/ws', async (tt) => {
+    const pre = await startTestApp({ general: `static = ${STATIC_DIR}\nprefix = asterisk`, simulateCalls: false });
+    tt.teardown(() => pre.close());
+    const { page, errors } = await open('index.html', { base: `${pre.base}/asterisk` });
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(new URL(ws.url()).pathname));
+    const loginReply = page.waitForResponse((r) => r.request().method() === 'POST', WAIT);
+    await login(page, 'admin', 'adminpw');
+    tt.equal(new URL((await loginReply).url()).pathname, '/asterisk/json');
+    await page.locator('#conn[data-state="live"][data-transport="websocket"]').waitFor(WAIT);
+    tt.same(sockets, ['/asterisk/ws']);
+    await page.locator('#status-info', { hasText: /^Status: 0 channel/ }).waitFor(WAIT);
+    await page.click('#logoff');
+    await page.locator('#login-form').waitFor({ state: 'visible', ...WAIT });
+    tt.match(await page.textContent('#login-msg'), /^Logged off/);
+    tt.same(errors, [], 'no console errors');
+  });
+
   t.test("Asterisk's ajamdemo.html + astman.js still work from the static folder", async (tt) => {
     const demo = await startTestApp({ general: `static = ${ASTERISK_STATIC}`, simulateCalls: false });
     tt.teardown(() => demo.close());
