@@ -216,6 +216,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     ring: () => ({
       entries: events.size,
       capacity: events.capacity,
+      bytes: ringBytes(events),
       appended: events.nextSeq - 1,
       overwritten: Math.max(0, events.nextSeq - 1 - events.capacity),
     }),
@@ -319,6 +320,13 @@ function readUsers(config: Config): Map<string, User> {
   const users = loadUsers(config.general.users);
   limitToServers(users, config.servers.map((x) => x.name));
   return users;
+}
+
+/** Bytes of the events held (their AMI bytes), summed at scrape time: one pass over the ring. */
+function ringBytes(events: EventLog): number {
+  let n = 0;
+  for (let seq = events.oldestSeq; seq < events.nextSeq; seq++) n += events.get(seq)?.msg.raw.length ?? 0;
+  return n;
 }
 
 function sessionCounts(store: SessionStore): Record<string, number> {

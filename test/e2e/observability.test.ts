@@ -97,6 +97,7 @@ t.test('metrics change as traffic flows', async (t) => {
   t.ok(sample(after, 'ajam_events_out_total') >= 1, 'the UserEvent went out');
   t.ok(sample(after, 'ajam_event_ring_entries') >= 1);
   t.equal(sample(after, 'ajam_event_ring_capacity'), 10000);
+  t.ok(sample(after, 'ajam_event_ring_bytes') > sample(before, 'ajam_event_ring_bytes'), 'ring bytes grew');
   t.equal(sample(after, 'ajam_actions_in_flight'), 0);
   t.equal(sample(after, 'ajam_http_requests_total', { endpoint: 'metrics', status: '200' }), 1, 'the first scrape counted');
   t.notMatch(after, /process_cpu/, 'process metrics off when asked');
