@@ -1,4 +1,4 @@
-// `npm run sim -- --port 5038 [--host 127.0.0.1] [--cps N] [--concurrency N] [--follows]`
+// `npm run sim -- --port 5038 [--host 127.0.0.1] [--cps N] [--concurrency N] [--queue-cps N] [--follows]`
 // Runs the AMI simulator standalone; prints the port; Ctrl-C stops it.
 import { parseArgs } from 'node:util';
 import { AmiSimulator } from './index.ts';
@@ -8,6 +8,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '5038' },
     host: { type: 'string', default: '127.0.0.1' },
     cps: { type: 'string' },
+    'queue-cps': { type: 'string' },
     concurrency: { type: 'string', default: '50' },
     'call-ms': { type: 'string' },
     follows: { type: 'boolean', default: false },
@@ -18,7 +19,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    'usage: npm run sim -- [--port 5038] [--host 127.0.0.1] [--cps N] [--concurrency 50] [--call-ms 2000] [--follows]\n' +
+    'usage: npm run sim -- [--port 5038] [--host 127.0.0.1] [--cps N] [--concurrency 50] [--call-ms 2000] [--queue-cps N] [--follows]\n' +
       'users: admin/admin (all), wallboard/wallpw (read call,agent,reporting; write reporting)\n',
   );
   process.exit(0);
@@ -49,6 +50,12 @@ const cps = num('cps', values.cps);
 if (cps !== undefined && cps > 0) {
   sim.startCalls({ cps, concurrency: num('concurrency', values.concurrency) ?? 50 });
   process.stdout.write(`generating ${cps} call(s)/s\n`);
+}
+// Queue callers for a wallboard (agents log in to `support` and `sales` first).
+const queueCps = num('queue-cps', values['queue-cps']);
+if (queueCps !== undefined && queueCps > 0) {
+  sim.startQueueCalls({ cps: queueCps });
+  process.stdout.write(`generating ${queueCps} queue caller(s)/s\n`);
 }
 
 let stopping = false;
