@@ -1,0 +1,56 @@
+// The fan-out benchmark's Asterisk: the AMI simulator in its own process, sending numbered test
+// events stamped with their send time (`SentAt`, ms since the epoch from performance.timeOrigin +
+// performance.now(), so another process on this machine can compute the delay).
+// Commands on stdin, one per line: `rate <events/s>` starts (or changes) the stream, `stop` stops
+// it and prints `sent <count>`; `quit` exits. Prints `listening <port>` when ready.
+import { createInterface } from 'node:readline';
+import { AmiSimulator } from '../../lib/sim/index.ts';
+import { CALL } from '../../lib/sim/perms.ts';
+
+const sim = new AmiSimulator({ host: '127.0.0.1', port: 0, record: false });
+const port = await sim.listen();
+process.stdout.write(`listening ${port}\n`);
+
+const TICK_MS = 5;
+let timer: NodeJS.Timeout | undefined;
+let sent = 0;
+let due = 0;
+let last = 0;
+let rate = 0;
+
+function tick(): void {
+  const now = performance.now();
+  due += ((now - last) * rate) / 1000;
+  last = now;
+  while (due >= 1) {
+    due -= 1;
+    sent++;
+    const at = (performance.timeOrigin + performance.now()).toFixed(3);
+    sim.emitEvent(
+      [
+        ['Event', 'BenchTick'],
+        ['N', String(sent)],
+        ['SentAt', at],
+      ],
+      CALL,
+    );
+  }
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const [cmd, arg] = line.trim().split(/\s+/);
+  if (cmd === 'rate') {
+    rate = Number(arg);
+    if (timer === undefined) {
+      last = performance.now();
+      due = 0;
+      timer = setInterval(tick, TICK_MS);
+    }
+  } else if (cmd === 'stop') {
+    clearInterval(timer);
+    timer = undefined;
+    process.stdout.write(`sent ${sent}\n`);
+  } else if (cmd === 'quit') {
+    void sim.close().then(() => process.exit(0));
+  }
+});

@@ -1,0 +1,248 @@
+// Push clients for the fan-out benchmark over raw loopback sockets, cheap enough not to be the
+// bottleneck: WebSocket frames and SSE records are not parsed as JSON, only scanned for the
+// simulator's `SentAt` stamp (one Buffer.indexOf per event); long-poll replies are split by
+// Content-Length. Every socket reads into one shared buffer (`onread`), as bench/lib/load.ts.
+//
+// Each client counts the BenchTick events it received and records their delay (now − SentAt, ms,
+// on the same machine clock) in one shared Latencies array.
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+
+export type Transport = 'longpoll' | 'websocket' | 'sse';
+
+/** Latencies in ms, growing by doubling. */
+export class Latencies {
+  data = new Float64Array(1 << 18);
+  n = 0;
+  push(ms: number): void {
+    if (this.n === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.n++] = ms;
+  }
+  reset(): void {
+    this.n = 0;
+  }
+  percentiles(): { p50: number; p99: number; max: number } {
+    const a = this.data.subarray(0, this.n).sort();
+    const q = (p: number): number => (this.n === 0 ? 0 : a[Math.min(this.n - 1, Math.floor(p * this.n))]!);
+    return { p50: q(0.5), p99: q(0.99), max: this.n === 0 ? 0 : a[this.n - 1]! };
+  }
+}
+
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+const EMPTY = Buffer.alloc(0);
+const HEAD_END = Buffer.from('\r\n\r\n');
+const WS_STAMP = Buffer.from('"SentAt":"');
+const RAW_STAMP = Buffer.from('SentAt: ');
+const CONTENT_LENGTH = Buffer.from('Content-Length: ');
+const SET_COOKIE = Buffer.from('mansession_id="');
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The number in `buf` from `at` up to the first byte that cannot be part of it. */
+function numberAt(buf: Buffer, at: number): number {
+  let end = at;
+  while (end < buf.length) {
+    const c = buf[end]!;
+    if ((c < 48 || c > 57) && c !== 46) break;
+    end++;
+  }
+  return Number(buf.toString('latin1', at, end));
+}
+
+export interface PushClient {
+  /** BenchTick events received. */
+  received: number;
+  close(): void;
+}
+
+export interface LoadContext {
+  port: number;
+  lat: Latencies;
+  /** False while connecting and idling: events are counted but their delays are not kept. */
+  measuring: boolean;
+}
+
+function connect(port: number, onChunk: (chunk: Buffer) => void): net.Socket {
+  const sock = net.connect({
+    port,
+    host: '127.0.0.1',
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        onChunk(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true;
+      },
+    },
+  });
+  // A long-poll's next request must not wait for Nagle.
+  sock.setNoDelay(true);
+  return sock;
+}
+
+/** Scans `buf` for stamps; returns how many. */
+function stamps(ctx: LoadContext, buf: Buffer, needle: Buffer, from: number, to: number): number {
+  let n = 0;
+  let i = buf.indexOf(needle, from);
+  const t = ctx.measuring ? now() : 0;
+  while (i !== -1 && i < to) {
+    n++;
+    if (ctx.measuring) ctx.lat.push(t - numberAt(buf, i + needle.length));
+    i = buf.indexOf(needle, i + needle.length);
+  }
+  return n;
+}
+
+/** A WebSocket client: upgrade with the cookie, then count text frames' stamps. */
+export function wsClient(ctx: LoadContext, cookie: string): Promise<PushClient> {
+  return new Promise((resolve, reject) => {
+    let rest: Buffer = EMPTY;
+    let open = false;
+    const client: PushClient = { received: 0, close: () => sock.destroy() };
+    const sock = connect(ctx.port, (chunk) => {
+      let buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+      let at = 0;
+      if (!open) {
+        const end = buf.indexOf(HEAD_END);
+        if (end === -1) {
+          rest = Buffer.from(buf);
+          return;
+        }
+        if (buf.toString('latin1', 0, 12) !== 'HTTP/1.1 101') {
+          reject(new Error(`ws upgrade refused: ${buf.toString('latin1', 0, end)}`));
+          sock.destroy();
+          return;
+        }
+        open = true;
+        at = end + 4;
+        resolve(client);
+      }
+      // Server frames: FIN+opcode, unmasked length (7 bits, or 126 + 16 bits, or 127 + 64 bits).
+      while (buf.length - at >= 2) {
+        const len7 = buf[at + 1]! & 127;
+        let head = 2;
+        let len = len7;
+        if (len7 === 126) {
+          if (buf.length - at < 4) break;
+          len = buf.readUInt16BE(at + 2);
+          head = 4;
+        } else if (len7 === 127) {
+          if (buf.length - at < 10) break;
+          len = Number(buf.readBigUInt64BE(at + 2));
+          head = 10;
+        }
+        if (buf.length - at < head + len) break;
+        const op = buf[at]! & 15;
+        if (op === 1) client.received += stamps(ctx, buf, WS_STAMP, at + head, at + head + len);
+        at += head + len;
+      }
+      rest = at >= buf.length ? EMPTY : Buffer.from(buf.subarray(at));
+      buf = EMPTY;
+    });
+    sock.on('connect', () => {
+      sock.write(
+        'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nCookie: ${cookie}\r\n\r\n`,
+      );
+    });
+    sock.on('error', reject);
+  });
+}
+
+/** An SSE client: GET /events with the cookie; counts stamps up to the last complete line. */
+export function sseClient(ctx: LoadContext, cookie: string): Promise<PushClient> {
+  return new Promise((resolve, reject) => {
+    let rest: Buffer = EMPTY;
+    let open = false;
+    const client: PushClient = { received: 0, close: () => sock.destroy() };
+    const sock = connect(ctx.port, (chunk) => {
+      const buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+      let at = 0;
+      if (!open) {
+        const end = buf.indexOf(HEAD_END);
+        if (end === -1) {
+          rest = Buffer.from(buf);
+          return;
+        }
+        if (buf.toString('latin1', 0, 12) !== 'HTTP/1.1 200') {
+          reject(new Error(`sse refused: ${buf.toString('latin1', 0, end)}`));
+          sock.destroy();
+          return;
+        }
+        open = true;
+        at = end + 4;
+        resolve(client);
+      }
+      // Records (and the chunk framing between writes) end in LF: what follows the last LF waits.
+      const last = buf.lastIndexOf(10);
+      if (last < at) {
+        rest = Buffer.from(buf.subarray(at));
+        return;
+      }
+      client.received += stamps(ctx, buf, WS_STAMP, at, last + 1);
+      rest = last + 1 >= buf.length ? EMPTY : Buffer.from(buf.subarray(last + 1));
+    });
+    sock.on('connect', () => {
+      sock.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);
+    });
+    sock.on('error', reject);
+  });
+}
+
+/**
+ * A long-poll client: logs in on its own keep-alive connection (its own session), then sends
+ * WaitEvent again as soon as each reply arrives, until closed.
+ */
+export function longPollClient(ctx: LoadContext, user: string, secret: string): Promise<PushClient> {
+  return new Promise((resolve, reject) => {
+    let rest: Buffer = EMPTY;
+    let cookie = '';
+    let closed = false;
+    const client: PushClient = {
+      received: 0,
+      close: () => {
+        closed = true;
+        sock.destroy();
+      },
+    };
+    const poll = (): void => {
+      if (!closed) sock.write(`GET /rawman?action=WaitEvent&Timeout=30 HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\n\r\n`);
+    };
+    const sock = connect(ctx.port, (chunk) => {
+      let buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+      for (;;) {
+        const end = buf.indexOf(HEAD_END);
+        if (end === -1) break;
+        const cl = buf.indexOf(CONTENT_LENGTH);
+        const len = cl !== -1 && cl < end ? numberAt(buf, cl + CONTENT_LENGTH.length) : 0;
+        if (buf.length < end + 4 + len) break;
+        if (cookie === '') {
+          const c = buf.indexOf(SET_COOKIE);
+          if (c === -1 || c > end) {
+            reject(new Error(`long-poll login failed: ${buf.toString('latin1', 0, end + 4 + len)}`));
+            sock.destroy();
+            return;
+          }
+          cookie = `mansession_id="${buf.toString('latin1', c + SET_COOKIE.length, c + SET_COOKIE.length + 32)}"`;
+          resolve(client);
+        } else {
+          client.received += stamps(ctx, buf, RAW_STAMP, end + 4, end + 4 + len);
+        }
+        buf = buf.subarray(end + 4 + len);
+        poll();
+      }
+      rest = buf.length === 0 ? EMPTY : Buffer.from(buf);
+    });
+    sock.on('connect', () => {
+      sock.write(`GET /rawman?action=Login&Username=${user}&Secret=${secret} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    });
+    sock.on('error', (err) => {
+      if (!closed) reject(err);
+    });
+  });
+}
