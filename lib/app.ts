@@ -165,7 +165,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const stateless = new StatelessAuth({
     users,
     allowBasic: g.allowBasic,
-    amiUsername: a.username,
+    amiUsernames: config.servers.map((srv) => srv.username),
     limiter,
     failDelayMs: opts.loginFailDelayMs ?? DEFAULTS.loginFailDelayMs,
   });

@@ -9,7 +9,7 @@
 //   constant time).
 // - The user's ACL applies to the client address (the forwarded one behind a trusted proxy); a
 //   refusal is a failed login like a wrong token.
-// - The proxy's own AMI login name is never accepted, whatever the users file says.
+// - The proxy's own AMI login names (every server's) are never accepted, whatever the users file says.
 // - Every failure counts as a failed login for the brute-force limiter (lib/auth/limiter.ts); an
 //   address it has locked is refused at once, whatever the credentials. Its per-user slow-down
 //   applies to a failed Basic attempt's answer (a bearer token names no user until it matches).
@@ -25,8 +25,8 @@ export interface StatelessAuthOptions {
   users: ReadonlyMap<string, User>;
   /** `[general] allowbasic`: accept `Authorization: Basic` with the user's secret. */
   allowBasic: boolean;
-  /** The proxy's own AMI username: never an HTTP login. */
-  amiUsername: string;
+  /** The proxy's own AMI usernames (one per Asterisk server): never an HTTP login. */
+  amiUsernames: readonly string[];
   limiter?: AuthLimiter;
   /** Delay before a failure is answered (default 1000 ms, as a failed Login). */
   failDelayMs?: number;
@@ -53,7 +53,7 @@ export class StatelessAuth {
   readonly allowBasic: boolean;
   private readonly users: ReadonlyMap<string, User>;
   private readonly byHash: Map<string, { user: User; hash: Buffer }>;
-  private readonly amiUsername: string;
+  private readonly amiUsernames: ReadonlySet<string>;
   private readonly limiter: AuthLimiter | undefined;
   /** The delay of an ordinary failure (a failed Login's, default 1 s). */
   readonly failDelayMs: number;
@@ -61,7 +61,7 @@ export class StatelessAuth {
   constructor(opts: StatelessAuthOptions) {
     this.allowBasic = opts.allowBasic;
     this.users = opts.users;
-    this.amiUsername = opts.amiUsername.toLowerCase();
+    this.amiUsernames = new Set(opts.amiUsernames.filter((n) => n !== '').map((n) => n.toLowerCase()));
     this.limiter = opts.limiter;
     this.failDelayMs = opts.failDelayMs ?? 1000;
     this.byHash = new Map();
@@ -146,6 +146,6 @@ export class StatelessAuth {
   }
 
   private reserved(user: User): boolean {
-    return this.amiUsername !== '' && user.name.toLowerCase() === this.amiUsername;
+    return this.amiUsernames.has(user.name.toLowerCase());
   }
 }

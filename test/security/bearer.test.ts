@@ -9,6 +9,9 @@ import { AjamClient, field, messages, startTestApp, USERS } from '../helpers/app
 import type { TestApp } from '../helpers/app.ts';
 import { newToken, tokenLine } from '../../lib/auth/tokens.ts';
 import { hashSecret } from '../../lib/auth/secret.ts';
+import { StatelessAuth } from '../../lib/auth/stateless.ts';
+import { usersFromSections } from '../../lib/auth/users.ts';
+import { parseConf } from '../../lib/config/conf.ts';
 
 const admin = newToken();
 const admin2 = newToken();
@@ -151,6 +154,21 @@ t.test("the proxy's own AMI username is never an HTTP login, even with a token l
   const b = await rawRequest(basic.port, get('/rawman?action=Ping&Marker=own-basic', basicAuth('proxy', 'proxypw')));
   t.equal(b.status, 401);
   t.same(receivedWith(basic, 'own-basic'), []);
+});
+
+t.test("every server's AMI username is reserved (several [asterisk:NAME] sections)", async (t) => {
+  const one = newToken();
+  const two = newToken();
+  const users = usersFromSections(
+    parseConf(`[pbx1]\nsecret = a\nread = all\nwrite = all\n${one.line}\n[PBX2]\nsecret = b\nread = all\nwrite = all\n${two.line}\n[ok]\nsecret = c\nread = all\nwrite = all\n`, 'u.conf'),
+  );
+  const auth = new StatelessAuth({ users, allowBasic: true, amiUsernames: ['pbx1', 'pbx2'], failDelayMs: 0 });
+  const basicOf = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  t.equal(auth.authenticateHeader(`Bearer ${one.token}`, '127.0.0.1'), 'invalid');
+  t.equal(auth.authenticateHeader(`Bearer ${two.token}`, '127.0.0.1'), 'invalid', 'case-insensitive');
+  t.equal(auth.authenticateHeader(basicOf('pbx2', 'b'), '127.0.0.1'), 'invalid');
+  t.equal((auth.authenticateHeader(basicOf('ok', 'c'), '127.0.0.1') as { name: string }).name, 'ok');
+  t.equal(auth.authenticateHeader('Digest username="ok"', '127.0.0.1'), undefined, 'other schemes are not ours');
 });
 
 t.test('Login/Logoff on a stateless request: nothing to log in or out', async (t) => {
