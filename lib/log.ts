@@ -29,6 +29,47 @@ export interface LogOptions {
   stream?: { write(line: string): unknown };
 }
 
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** Turns pino's JSON lines into `HH:MM:SS.mmm LEVEL msg key=value …` (+ the error's stack). */
+export class PrettyStream {
+  private readonly out: { write(line: string): unknown };
+
+  constructor(out: { write(line: string): unknown }) {
+    this.out = out;
+  }
+
+  write(line: string): void {
+    this.out.write(prettyLine(line));
+  }
+}
+
+export function prettyLine(line: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { time, level, msg, pid: _pid, hostname: _h, err, ...rest } = rec;
+  const when = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
+  let text = `${when} ${LEVEL_NAMES[level as number] ?? String(level)} ${String(msg ?? '')}`;
+  for (const k in rest) text += ` ${k}=${fmtValue(rest[k])}`;
+  if (err !== undefined && err !== null && typeof err === 'object') {
+    const e = err as { message?: unknown; code?: unknown; stack?: unknown };
+    text += ` err=${fmtValue(e.message)}`;
+    if (e.code !== undefined) text += ` code=${fmtValue(e.code)}`;
+    if (typeof e.stack === 'string') text += '\n    ' + e.stack.split('\n').slice(1).join('\n    ').trim();
+  }
+  return text + '\n';
+}
+
+function fmtValue(v: unknown): string {
+  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
 function create(opts: LogOptions): Logger {
   const target = opts.stream ?? pino.destination({ fd: 2, sync: true });
   const pretty = opts.pretty ?? (opts.stream === undefined && process.stderr.isTTY === true);
@@ -70,44 +111,3 @@ export const log = {
   info: (msg: string, fields?: LogFields): void => root.info(fields ?? {}, msg),
   debug: (msg: string, fields?: LogFields): void => root.debug(fields ?? {}, msg),
 };
-
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-
-/** Turns pino's JSON lines into `HH:MM:SS.mmm LEVEL msg key=value …` (+ the error's stack). */
-export class PrettyStream {
-  private readonly out: { write(line: string): unknown };
-
-  constructor(out: { write(line: string): unknown }) {
-    this.out = out;
-  }
-
-  write(line: string): void {
-    this.out.write(prettyLine(line));
-  }
-}
-
-export function prettyLine(line: string): string {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return line;
-  }
-  const { time, level, msg, pid: _pid, hostname: _h, err, ...rest } = rec;
-  const when = typeof time === 'number' ? new Date(time).toISOString().slice(11, 23) : '';
-  let text = `${when} ${LEVEL_NAMES[level as number] ?? String(level)} ${String(msg ?? '')}`;
-  for (const k in rest) text += ` ${k}=${fmtValue(rest[k])}`;
-  if (err !== undefined && err !== null && typeof err === 'object') {
-    const e = err as { message?: unknown; code?: unknown; stack?: unknown };
-    text += ` err=${fmtValue(e.message)}`;
-    if (e.code !== undefined) text += ` code=${fmtValue(e.code)}`;
-    if (typeof e.stack === 'string') text += '\n    ' + e.stack.split('\n').slice(1).join('\n    ').trim();
-  }
-  return text + '\n';
-}
-
-function fmtValue(v: unknown): string {
-  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
-  if (v !== null && typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}

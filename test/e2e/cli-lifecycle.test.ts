@@ -3,7 +3,8 @@
 //   turned away, the proxy logs off from Asterisk and exits 0;
 // - SIGHUP re-reads the users file: a removed user's session ends, a changed secret ends that
 //   user's sessions, an unchanged user's session lives on, a new user can log in; a broken file is
-//   reported with file:line and the old users stay.
+//   reported with file:line and the old users stay;
+// - on a terminal (a pseudo-terminal from `script`) the log is readable text.
 import t from 'tap';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AjamClient } from '../helpers/app.ts';
+import { systemPackageOrFail } from '../helpers/system.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ajam-proxy.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ajam-life-'));
@@ -154,4 +156,29 @@ t.test('SIGHUP re-reads the users file', async (t) => {
   t.match(m, /^ajam_users_reloads_total\{result="error"\} 1$/m);
   t.match(m, /^ajam_sessions_ended_total\{reason="reload"\} 2$/m);
   t.notMatch(JSON.stringify(proxy.records), /"b2"|secret = /, 'no secret in the logs');
+});
+
+t.test('on a terminal the log is readable text, not JSON', async (t) => {
+  // `script` gives the child a pseudo-terminal (util-linux, Debian's bsdutils).
+  const script = systemPackageOrFail(t, 'script', 'bsdutils');
+  if (script === undefined) return;
+  const conf = join(dir, 'tty.conf');
+  writeFileSync(join(dir, 'tty.users.conf'), ADMIN);
+  writeFileSync(conf, `[general]\nusers = tty.users.conf\n[asterisk]\nsimulate = yes\n`);
+  const port = await freePort();
+  const command = `${process.execPath} ${BIN} --config ${conf} --listen 127.0.0.1:${port} --log-level info`;
+  const p = spawn(script, ['-qfec', command, '/dev/null'], { env: { ...process.env, AJAM_LOG: '' } });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('action table read from ListCommands')) resolve();
+    });
+    void exited.then(() => reject(new Error(`exited early: ${out}`)));
+  });
+  t.match(out, /^\d\d:\d\d:\d\d\.\d{3} INFO http listening host=127\.0\.0\.1 port=\d+ /m, 'time, level, message, fields');
+  t.notMatch(out, /"level":/, 'no JSON on a terminal');
+  p.kill('SIGTERM');
+  await exited;
 });
