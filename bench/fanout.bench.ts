@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     max: { type: 'string', default: '10000' },
     transports: { type: 'string', default: 'longpoll,websocket,sse' },
+    /** WebSocket clients that stop reading, beside 10 that read (0: skip that part). */
+    stalled: { type: 'string', default: '1000' },
     save: { type: 'boolean', default: false },
   },
   strict: true,
@@ -111,12 +113,13 @@ class Sim {
   }
 }
 
-async function startProxy(simPort: number, dir: string, port: number): Promise<ChildProcess> {
+async function startProxy(simPort: number, dir: string, port: number, extra = ''): Promise<ChildProcess> {
   writeFileSync(join(dir, 'users.conf'), `[general]\nallowmultiplelogin = yes\n\n[${USER}]\nsecret = ${SECRET}\nread = all\nwrite = all\n`);
   writeFileSync(
     join(dir, 'ajam-proxy.conf'),
     `[general]\nbindaddr = 127.0.0.1\nbindport = ${port}\nusers = users.conf\nhttptimeout = 120\nloglevel = warn\n` +
       'maxsessions = 100000\nmaxsessionsperuser = 100000\npushmaxclients = 100000\n' +
+      extra +
       `\n[asterisk]\nhost = 127.0.0.1\nport = ${simPort}\nusername = admin\nsecret = admin\nconnections = 2\n`,
   );
   const p = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', join(dir, 'ajam-proxy.conf')], {
@@ -239,6 +242,110 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
   }
 }
 
+interface StalledResult {
+  stalled: number;
+  readers: number;
+  bufferLimit: number;
+  eventBytes: number;
+  ratePerClient: number;
+  seconds: number;
+  slowClosed: number;
+  readersLost: number;
+  readersP99ms: number;
+  rssBaseMB: number;
+  rssConnectedMB: number;
+  rssMaxMB: number;
+  rssEndMB: number;
+  proxyCpuPct: number;
+  loadCpuPct: number;
+}
+
+const STALL_LIMIT = 65536;
+const STALL_PAD = 2000;
+const STALL_RATE = 200;
+
+/**
+ * Clients that stop reading: `stalled` WebSockets that never read after the upgrade, beside 10 that
+ * do, under 200 events/s of ~2 KB. The stalled ones must be closed (slow consumer) while the proxy's
+ * memory stays bounded and the readers lose nothing. The buffer limit is 64 KiB here so that the
+ * run is short (loopback's kernel buffers take megabytes per socket before the proxy holds any).
+ */
+async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ajam-fanout-'));
+  const port = await freePort();
+  const proxy = await startProxy(sim.port, dir, port, `pushbufferlimit = ${STALL_LIMIT}\n`);
+  const pid = proxy.pid!;
+  const ctx: LoadContext = { port, lat: new Latencies(), measuring: false };
+  const clients: PushClient[] = [];
+  try {
+    await sleep(1000);
+    const rssBase = rssBytes(pid);
+    const c = await cookie(port);
+    const readers: PushClient[] = [];
+    for (let i = 0; i < 10; i++) readers.push(await wsClient(ctx, c));
+    for (let i = 0; i < stalled; i += 100) {
+      const batch = await Promise.all(Array.from({ length: Math.min(100, stalled - i) }, () => wsClient(ctx, c, true)));
+      clients.push(...batch);
+    }
+    clients.push(...readers);
+    await sleep(1000);
+    const rssConnected = rssBytes(pid);
+    const sentBefore = await sim.stop();
+    ctx.measuring = true;
+    const t0 = performance.now();
+    const cpu0 = { proxy: cpuTicks(pid), load: process.cpuUsage() };
+    let rssMax = 0;
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(pid))), 200);
+    sim.send(`rate ${STALL_RATE} ${STALL_PAD}`);
+    let slowClosed = 0;
+    const end = performance.now() + SECONDS * 1000;
+    const deadline = performance.now() + Math.max(SECONDS, 60) * 1000;
+    // Run at least --seconds, and until every stalled client was closed (or a minute passed).
+    while (performance.now() < end || (slowClosed < stalled && performance.now() < deadline)) {
+      await sleep(500);
+      const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { push: { slowClosed: number } };
+      slowClosed = h.push.slowClosed;
+    }
+    const sent = (await sim.stop()) - sentBefore;
+    const drainUntil = performance.now() + 10_000;
+    while (readers.some((r) => r.received < sent) && performance.now() < drainUntil) await sleep(20);
+    clearInterval(sampler);
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu1 = { proxy: cpuTicks(pid), load: process.cpuUsage(cpu0.load) };
+    const rssEnd = rssBytes(pid);
+    const mb = (b: number): number => Math.round(b / 1024 / 102.4) / 10;
+    return {
+      stalled,
+      readers: readers.length,
+      bufferLimit: STALL_LIMIT,
+      eventBytes: STALL_PAD + 60,
+      ratePerClient: STALL_RATE,
+      seconds: Math.round(elapsed * 10) / 10,
+      slowClosed,
+      readersLost: readers.reduce((n, r) => n + (sent - r.received), 0),
+      readersP99ms: Math.round(ctx.lat.percentiles().p99 * 100) / 100,
+      rssBaseMB: mb(rssBase),
+      rssConnectedMB: mb(rssConnected),
+      rssMaxMB: mb(Math.max(rssMax, rssEnd)),
+      rssEndMB: mb(rssEnd),
+      proxyCpuPct: Math.round(((cpu1.proxy - cpu0.proxy) / CLK_TCK / elapsed) * 1000) / 10,
+      loadCpuPct: Math.round(((cpu1.load.user + cpu1.load.system) / 1e6 / elapsed) * 1000) / 10,
+    };
+  } finally {
+    for (const x of clients) x.close();
+    proxy.kill('SIGKILL');
+    await new Promise((r) => proxy.once('exit', r));
+  }
+}
+
+function stalledTable(s: StalledResult): string {
+  return [
+    '| stalled WebSockets | readers | limit | events/s × bytes | run s | closed as slow | readers lost | readers p99 ms | proxy RSS MB: start / connected / max / end | proxy CPU % | load generator CPU % |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    `| ${s.stalled.toLocaleString('en')} | ${s.readers} | ${s.bufferLimit} | ${s.ratePerClient} × ${s.eventBytes} | ${s.seconds} | ${s.slowClosed} | ${s.readersLost} | ${s.readersP99ms} | ${s.rssBaseMB} / ${s.rssConnectedMB} / ${s.rssMaxMB} / ${s.rssEndMB} | ${s.proxyCpuPct} | ${s.loadCpuPct} |`,
+  ].join('\n');
+}
+
 function table(cells: Cell[]): string {
   const rows = cells.map(
     (c) =>
@@ -256,6 +363,7 @@ const sim = new Sim();
 await sim.start();
 const cells: Cell[] = [];
 const stoppedAt: string[] = [];
+let stalledResult: StalledResult | undefined;
 try {
   for (const transport of TRANSPORTS) {
     for (const n of SIZES) {
@@ -270,13 +378,25 @@ try {
       }
     }
   }
+  const nStalled = Number(args.stalled);
+  if (nStalled > 0) {
+    process.stderr.write(`fanout: ${nStalled} stalled WebSockets …\n`);
+    try {
+      stalledResult = await runStalled(sim, nStalled);
+      process.stderr.write(`  ${JSON.stringify(stalledResult)}\n`);
+    } catch (err) {
+      stoppedAt.push(`${nStalled} stalled: ${(err as Error).message}`);
+      process.stderr.write(`  failed: ${(err as Error).message}\n`);
+    }
+  }
 } finally {
   sim.send('quit');
 }
 
-const result = { machine: machineLine(), seconds: SECONDS, sizes: SIZES, cells, failed: stoppedAt };
+const result = { machine: machineLine(), seconds: SECONDS, sizes: SIZES, cells, stalled: stalledResult ?? null, failed: stoppedAt };
 const svg = p99Chart(cells.map((c) => ({ series: c.transport, x: c.clients, y: c.p99ms })));
 process.stdout.write(table(cells) + '\n');
+if (stalledResult !== undefined) process.stdout.write('\n' + stalledTable(stalledResult) + '\n');
 if (args.save) {
   writeJson('fanout', result);
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
@@ -286,6 +406,9 @@ if (args.save) {
     `\`npm run bench:fanout -- --seconds ${SECONDS} --max ${MAX} --save\` on ${result.machine}. Proxy, simulator and load ` +
       'generator in three processes on the same 2 cores (shared with other work). Every client receives every event; ' +
       `CPU in % of one core over the measured interval.\n\n${table(cells)}\n\n![p99 against N per transport](results/fanout-p99.svg)\n` +
+      (stalledResult === undefined
+        ? ''
+        : `\nClients that stop reading (WebSockets that never read after the upgrade, \`pushbufferlimit = ${STALL_LIMIT}\` for a short run):\n\n${stalledTable(stalledResult)}\n`) +
       (stoppedAt.length > 0 ? `\nNot measured: ${stoppedAt.join('; ')}.\n` : ''),
   );
   process.stderr.write('saved to bench/results/fanout.json, bench/results/fanout-p99.svg and bench/RESULTS.md\n');

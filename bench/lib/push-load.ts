@@ -98,12 +98,16 @@ function stamps(ctx: LoadContext, buf: Buffer, needle: Buffer, from: number, to:
   return n;
 }
 
-/** A WebSocket client: upgrade with the cookie, then count text frames' stamps. */
-export function wsClient(ctx: LoadContext, cookie: string): Promise<PushClient> {
+/**
+ * A WebSocket client: upgrade with the cookie, then count text frames' stamps. `stall`: stop
+ * reading right after the upgrade (a client that hangs), and report the close frame's code when it
+ * is read at the end (`closeCode`).
+ */
+export function wsClient(ctx: LoadContext, cookie: string, stall = false): Promise<PushClient & { closeCode?: number }> {
   return new Promise((resolve, reject) => {
     let rest: Buffer = EMPTY;
     let open = false;
-    const client: PushClient = { received: 0, close: () => sock.destroy() };
+    const client: PushClient & { closeCode?: number } = { received: 0, close: () => sock.destroy() };
     const sock = connect(ctx.port, (chunk) => {
       let buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
       let at = 0;
@@ -121,6 +125,7 @@ export function wsClient(ctx: LoadContext, cookie: string): Promise<PushClient> 
         open = true;
         at = end + 4;
         resolve(client);
+        if (stall) sock.pause();
       }
       // Server frames: FIN+opcode, unmasked length (7 bits, or 126 + 16 bits, or 127 + 64 bits).
       while (buf.length - at >= 2) {
@@ -139,6 +144,7 @@ export function wsClient(ctx: LoadContext, cookie: string): Promise<PushClient> 
         if (buf.length - at < head + len) break;
         const op = buf[at]! & 15;
         if (op === 1) client.received += stamps(ctx, buf, WS_STAMP, at + head, at + head + len);
+        else if (op === 8 && len >= 2) client.closeCode = buf.readUInt16BE(at + head);
         at += head + len;
       }
       rest = at >= buf.length ? EMPTY : Buffer.from(buf.subarray(at));
