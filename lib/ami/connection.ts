@@ -11,7 +11,9 @@
 // actions is answered late, not never). Probes go out from the keepalive timer and from probe() (the
 // pool probes a connection that has actions in flight and went silent), never while `longActions`
 // > 0: Asterisk runs one connection's actions one after another, so a synchronous Originate holds the
-// Ping behind it for up to its ring timeout without anything being wrong.
+// Ping behind it for up to its ring timeout without anything being wrong. Nor does a slow action of
+// normal length: while Asterisk answers on another connection (`aliveElsewhere`, from the pool), a
+// silent connection with an unanswered probe gets up to busyTimeoutMs (the action timeout).
 //
 // Events on or off is a role the pool may move between connections (event failover): setEvents()
 // sends `Action: Events` on a ready connection and sets what the next login asks for.
@@ -47,6 +49,11 @@ export interface AmiConnectionOptions {
   keepaliveMs?: number;
   /** A probe (Ping) outstanding with no byte received for half of this means Asterisk has stalled. */
   stallTimeoutMs?: number;
+  /**
+   * How long a probe may stay unanswered while `aliveElsewhere` says Asterisk answers on other
+   * connections (this one is then only busy with a slow action); default: stallTimeoutMs / 2.
+   */
+  busyTimeoutMs?: number;
   /** Bound on connect + banner + login + FullyBooted. */
   bootTimeoutMs?: number;
   backoff?: BackoffOptions;
@@ -96,6 +103,9 @@ export class AmiConnection extends EventEmitter {
   events: boolean;
   readonly keepaliveMs: number;
   readonly stallTimeoutMs: number;
+  readonly busyTimeoutMs: number;
+  /** Set by the pool: whether Asterisk answered recently on another connection. */
+  aliveElsewhere: (() => boolean) | null;
   readonly bootTimeoutMs: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
@@ -120,6 +130,8 @@ export class AmiConnection extends EventEmitter {
   private pingId: string | null;
   /** `rx` when the outstanding probe was sent or last heard from. */
   private pingRx: number;
+  /** When the outstanding probe was sent or last heard from. */
+  private pingAt: number;
   /** Id of our own outstanding `Action: Events` (its Response is consumed here). */
   private eventsId: string | null;
   /** Events on/off as Asterisk has it for the current session (set at login and by setEvents). */
@@ -164,6 +176,8 @@ export class AmiConnection extends EventEmitter {
     this.events = opts.events === true;
     this.keepaliveMs = nonNegative('keepaliveMs', opts.keepaliveMs, d.keepaliveMs);
     this.stallTimeoutMs = positive('stallTimeoutMs', opts.stallTimeoutMs, d.stallTimeoutMs);
+    this.busyTimeoutMs = positive('busyTimeoutMs', opts.busyTimeoutMs, this.stallTimeoutMs / 2);
+    this.aliveElsewhere = null;
     this.bootTimeoutMs = positive('bootTimeoutMs', opts.bootTimeoutMs, d.bootTimeoutMs);
     this.backoffInitialMs = positive('backoff.initialMs', opts.backoff?.initialMs, d.backoffInitialMs);
     this.backoffMaxMs = Math.max(this.backoffInitialMs, positive('backoff.maxMs', opts.backoff?.maxMs, d.backoffMaxMs));
@@ -188,6 +202,7 @@ export class AmiConnection extends EventEmitter {
     this.handshakeId = '';
     this.pingId = null;
     this.pingRx = 0;
+    this.pingAt = 0;
     this.eventsId = null;
     this.sessionEvents = false;
     this.rx = 0;
@@ -259,6 +274,7 @@ export class AmiConnection extends EventEmitter {
     }
     this.pingId = this.idPrefix + 'ping.' + ++this.seq;
     this.pingRx = this.rx;
+    this.pingAt = Date.now();
     this.send(`Action: Ping\r\nActionID: ${this.pingId}\r\n\r\n`);
     this.pingTimer = setTimeout(onPingTimeout, this.stallTimeoutMs / 2, this);
   }
@@ -469,18 +485,33 @@ export class AmiConnection extends EventEmitter {
   }
 
   /** @internal timer */
-  handlePingTimeout(): void {
+  handlePingTimeout(verdict = false): void {
     this.pingTimer = null;
-    if (this.state !== READY) return;
+    if (this.state !== READY || this.pingId === null) return;
+    const half = this.stallTimeoutMs / 2;
     if (this.rx !== this.pingRx) {
       // Bytes arrived: Asterisk is alive, the Ping is only queued behind other work.
       this.pingRx = this.rx;
-      this.pingTimer = setTimeout(onPingTimeout, this.stallTimeoutMs / 2, this);
+      this.pingAt = Date.now();
+      this.pingTimer = setTimeout(onPingTimeout, half, this);
+      return;
+    }
+    const silentFor = Date.now() - this.pingAt;
+    if (silentFor < this.busyTimeoutMs && this.aliveElsewhere !== null && this.aliveElsewhere()) {
+      // Asterisk answers on the other connections: this one is busy with a slow action, which may
+      // take up to busyTimeoutMs (the action timeout) before this counts as a dead connection.
+      this.pingTimer = setTimeout(onPingTimeout, Math.min(half, this.busyTimeoutMs - silentFor), this);
+      return;
+    }
+    if (!verdict) {
+      // Timers run before the socket reads of the same loop turn: after a long block of the event
+      // loop (GC, CPU starvation) the answer may be waiting unread. Decide after this turn's I/O.
+      setImmediate(onStallVerdict, this);
       return;
     }
     this.fail(
       ErrorCodes.AMI_ERR_KEEPALIVE,
-      `${this.name}: ${this.host}:${this.port} stalled: a Ping unanswered and not one byte received for ${this.stallTimeoutMs / 2} ms`,
+      `${this.name}: ${this.host}:${this.port} stalled: a Ping unanswered and not one byte received for ${silentFor} ms`,
     );
   }
 
@@ -611,6 +642,9 @@ function onKeepaliveTimer(c: AmiConnection): void {
 }
 function onPingTimeout(c: AmiConnection): void {
   c.handlePingTimeout();
+}
+function onStallVerdict(c: AmiConnection): void {
+  c.handlePingTimeout(true);
 }
 function onHandshakeTimeout(c: AmiConnection): void {
   c.handleHandshakeTimeout();

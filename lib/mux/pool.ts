@@ -6,10 +6,12 @@
 // socket is already destroyed, so nothing arrives twice); if none is ready, the first to become
 // ready takes over. The gap is reported as 'eventsGap' (never hidden): the app turns it into an
 // `EventsLost` notice with `Count: unknown` for every session.
-// Stall detection (see ami/connection.ts): every stallTimeoutMs / 4 a connection with actions in
-// flight that received nothing since the previous look gets a Ping probe; no byte for
-// stallTimeoutMs / 2 after it ends the connection and answers its actions. So an action sent to a
-// stalled Asterisk is answered with an error within stallTimeoutMs. Long actions (a synchronous
+// Stall detection (see ami/connection.ts): every stallTimeoutMs / 4 the pool looks for a connection
+// with actions in flight that received nothing since the previous look; then it and every other
+// silent connection get a Ping probe. No byte for stallTimeoutMs / 2 after it ends a connection and
+// answers its actions, so an action sent to a stalled Asterisk is answered with an error within
+// stallTimeoutMs. But if another connection answered meanwhile, Asterisk is alive and the silent one
+// is only busy with a slow action: it gets up to actionTimeoutMs. Long actions (a synchronous
 // Originate, anything given more than the default timeout) exempt their connection from probes,
 // and new actions avoid a connection holding one.
 // Actions go to the ready connection with the fewest in flight (a slow action holds up the ones
@@ -52,6 +54,8 @@ class Slot implements Owner {
   counted: boolean;
   /** conn.rx at the previous stall check. */
   lastRx: number;
+  /** Time of the stall check that last saw bytes arrive on it. */
+  heardAt: number;
   constructor(conn: AmiConnection, index: number, events: boolean) {
     this.conn = conn;
     this.index = index;
@@ -59,6 +63,7 @@ class Slot implements Owner {
     this.inflight = 0;
     this.counted = false;
     this.lastRx = 0;
+    this.heardAt = 0;
   }
 
   /** Load for picking: actions in flight, and a long action counts as a wall. */
@@ -104,9 +109,11 @@ export class AmiPool extends EventEmitter {
     const prefix = this.mux.ids.prefix;
     const { connections: _n, actionTimeoutMs: _t, instanceId: _i, ...connOpts } = opts;
     const slots: Slot[] = [];
+    const busyTimeoutMs = opts.actionTimeoutMs ?? DEFAULTS.actionTimeoutMs;
     for (let i = 0; i < n; i++) {
-      const conn = new AmiConnection({ ...connOpts, events: i === 0, idPrefix: `${prefix}c${i}.`, name: `ami#${i}` });
+      const conn = new AmiConnection({ ...connOpts, busyTimeoutMs: connOpts.busyTimeoutMs ?? busyTimeoutMs, events: i === 0, idPrefix: `${prefix}c${i}.`, name: `ami#${i}` });
       const slot = new Slot(conn, i, i === 0);
+      conn.aliveElsewhere = () => this.aliveElsewhere(slot);
       // One listener per connection, made once: the hot path is mux.route.
       conn.on('message', (msg: AmiMessage) => this.mux.route(slot, msg, slot.events));
       conn.on('ready', () => this.onConnReady(slot));
@@ -255,13 +262,33 @@ export class AmiPool extends EventEmitter {
     this.emit('event', msg);
   }
 
-  /** @internal timer: probes the connections that have actions in flight and went silent. */
+  /**
+   * @internal timer: when a connection with actions in flight went silent, probes it and every
+   * other silent one, so that an answer elsewhere tells a slow action from a stalled Asterisk.
+   */
   checkStalls(): void {
+    const now = Date.now();
+    let silentBusy = false;
     for (const s of this.slots) {
       const rx = s.conn.rx;
-      if (s.inflight > 0 && rx === s.lastRx) s.conn.probe();
+      if (rx !== s.lastRx) s.heardAt = now;
+      // Actions waiting behind a long one (a synchronous Originate) are expected to be silent.
+      else if (s.inflight > 0 && s.conn.longActions === 0) silentBusy = true;
       s.lastRx = rx;
     }
+    if (!silentBusy) return;
+    for (const s of this.slots) if (s.heardAt !== now) s.conn.probe();
+  }
+
+  /** Asterisk answered on another ready connection within the last stallTimeoutMs / 2. */
+  private aliveElsewhere(slot: Slot): boolean {
+    const now = Date.now();
+    const window = this.stallCheckMs * 2;
+    for (const s of this.slots) {
+      if (s === slot || !s.conn.ready) continue;
+      if (s.conn.rx !== s.lastRx || now - s.heardAt <= window) return true;
+    }
+    return false;
   }
 
   private onConnReady(slot: Slot): void {

@@ -85,6 +85,8 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   actionDelayMs: number;
   /** An Originate's call starts this long after the action (the phone rings); 0 by default. */
   ringMs: number;
+  /** Lower-case action name → ms it takes to run (blocking its session, as in Asterisk). */
+  private readonly slow: Map<string, number>;
 
   // observation
   /** Every action received, all connections, in order. */
@@ -127,6 +129,7 @@ export class AmiSimulator extends EventEmitter implements SimHost {
     this.isRefusing = false;
     this.actionDelayMs = 0;
     this.ringMs = 0;
+    this.slow = new Map();
     this.received = [];
     this.receivedChunks = [];
     this.totalConnections = 0;
@@ -373,6 +376,18 @@ export class AmiSimulator extends EventEmitter implements SimHost {
       }
     }
     return n;
+  }
+
+  /** Every action named `action` takes `ms` to run (0 removes it); its session's later actions wait. */
+  slowAction(action: string, ms: number): void {
+    if (ms > 0) this.slow.set(action.toLowerCase(), ms);
+    else this.slow.delete(action.toLowerCase());
+  }
+
+  /** How long this action is held before it runs (delayActions and slowAction). */
+  delayFor(msg: AmiMessage): number {
+    if (this.slow.size === 0) return this.actionDelayMs;
+    return Math.max(this.actionDelayMs, this.slow.get((msg.get('Action') ?? '').toLowerCase()) ?? 0);
   }
 
   /** Every Originate rings `ms` before its call starts (a synchronous one is answered only then). */

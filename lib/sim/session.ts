@@ -107,7 +107,7 @@ export class SimSession implements ActionSession {
 
   private enqueue(msg: AmiMessage): void {
     this.sim.recordAction(msg);
-    const delay = this.sim.actionDelayMs;
+    const delay = this.sim.delayFor(msg);
     this.queue.push({ msg, at: delay === 0 ? 0 : Date.now() + delay });
     this.pump();
   }

@@ -142,3 +142,24 @@ t.test('a synchronous Originate holding its connection past the stall bound is n
   t.equal(p!.get('Ping'), 'Pong');
   await s.done();
 });
+
+t.test('a slow action while Asterisk answers on the other connection is not a stall', async (t) => {
+  const s = await setup({ keepaliveMs: 0, stallTimeoutMs: 200, actionTimeoutMs: 5000 });
+  const downs: AjamError[] = [];
+  s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
+  s.sim.slowAction('Status', 1000); // five stall bounds of silence on its connection
+  const [r] = await s.pool.send([['Action', 'Status'], ['ActionID', 'slow']]);
+  t.equal(r!.response, 'Success', r!.raw.toString());
+  t.same(downs.map((e) => e.message), [], 'no connection was declared stalled');
+  const probes = s.sim.received.filter((m) => m.get('Action') === 'Ping');
+  t.ok(probes.length >= 2, 'the silent connection and the other one were probed');
+  await s.done();
+});
+
+t.test('with one connection only, a silent Asterisk is a stall', async (t) => {
+  const s = await setup({ connections: 1, keepaliveMs: 0, stallTimeoutMs: 200, actionTimeoutMs: 60_000 });
+  s.sim.slowAction('Status', 5000);
+  const [r] = await s.pool.send([['Action', 'Status'], ['ActionID', 'alone']]);
+  t.equal(r!.get('Message'), 'AMI connection stalled (Asterisk answered nothing)', 'nothing tells a slow action from a stall here');
+  await s.done();
+});
