@@ -5,6 +5,8 @@ import { AjamClient, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { SseClient, until } from '../helpers/push.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
+import { DigestClient } from '../helpers/digest-client.ts';
+import { header } from '../helpers/http.ts';
 import { USERS } from '../helpers/app.ts';
 
 const wallToken = newToken();
@@ -152,4 +154,16 @@ t.test('bearer token; a wrong one gets 401', async (t) => {
   await bad.ready();
   t.equal(bad.status, 401);
   bad.close();
+});
+
+t.test('/ajson: HTTP Digest, the same JSON, no cookie', async (t) => {
+  const d = new DigestClient(ta.port, 'admin', 'adminpw');
+  const r = await d.get('/ajson?action=Ping&ActionID=d1');
+  t.equal(r.status, 200);
+  t.equal(header(r, 'content-type'), 'application/json');
+  t.equal(header(r, 'set-cookie'), undefined);
+  const body = JSON.parse(r.body.toString()) as Array<Record<string, string>>;
+  t.equal(body[0]!.Ping, 'Pong');
+  t.equal(body[0]!.ActionID, 'd1');
+  d.close();
 });
