@@ -222,11 +222,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     }),
     delivered: () => events.delivered,
     amiConnections: () => servers.list.flatMap((x) => x.pool.connections.map((c) => ({ server: x.name, state: c.stateName }))),
-    actionsInFlight: () => servers.list.reduce((n, x) => n + x.pool.pendingCount, 0),
-    actionFailures: () => ({
-      timeout: servers.list.reduce((n, x) => n + x.pool.stats.timeouts, 0),
-      lost: servers.list.reduce((n, x) => n + x.pool.stats.lost, 0),
-    }),
+    actionsInFlight: () => Object.fromEntries(servers.list.map((x) => [x.name, x.pool.pendingCount])),
+    actionFailures: () => servers.list.map((x) => ({ server: x.name, timeout: x.pool.stats.timeouts, lost: x.pool.stats.lost })),
     auth: () => limiter.totals,
     push: () => push.counters,
     refusals: () => ({ ...store.refusals, pushmaxclients: push.counters.refusedFull }),

@@ -35,16 +35,16 @@ export interface MetricSources {
   delivered?: () => { events: number; lost: number };
   /** AMI connections by state name (ready, connecting, waiting to reconnect, …), per server. */
   amiConnections?: () => Array<{ server: string; state: string }>;
-  /** Actions sent to Asterisk and not answered yet. */
-  actionsInFlight?: () => number;
+  /** Actions sent to Asterisk and not answered yet, by server name. */
+  actionsInFlight?: () => Record<string, number>;
   /** WebSocket/SSE: clients closed as too slow since start. */
   push?: () => { slowClosed: number };
   /** Refusals at a configured bound since start, by the setting's name. */
   refusals?: () => Record<string, number>;
   /** The brute-force limiter: wrong credentials and lockouts since start. */
   auth?: () => { failures: number; lockouts: number };
-  /** Actions answered with an error by the proxy: timeouts and lost connections, since start. */
-  actionFailures?: () => { timeout: number; lost: number };
+  /** Actions answered with an error by the proxy: timeouts and lost connections, since start, per server. */
+  actionFailures?: () => Array<{ server: string; timeout: number; lost: number }>;
 }
 
 export interface MetricsOptions {
@@ -312,24 +312,28 @@ export class Metrics {
     });
     new Gauge({
       name: 'ajam_actions_in_flight',
-      help: 'Actions sent to Asterisk and not yet answered',
+      help: 'Actions sent to Asterisk and not yet answered, by server',
+      labelNames: ['server'],
       registers,
       collect() {
         const n = src().actionsInFlight?.();
-        if (n !== undefined) this.set(n);
+        if (n === undefined) return;
+        for (const [server, v] of Object.entries(n)) this.set({ server }, v);
       },
     });
     new Counter({
       name: 'ajam_action_failures_total',
       help: 'Actions the proxy answered with an error itself, by reason (timeout, lost: connection dropped)',
-      labelNames: ['reason'],
+      labelNames: ['server', 'reason'],
       registers,
       collect() {
-        const f = src().actionFailures?.();
-        if (f === undefined) return;
+        const list = src().actionFailures?.();
+        if (list === undefined) return;
         this.reset();
-        this.inc({ reason: 'timeout' }, f.timeout);
-        this.inc({ reason: 'lost' }, f.lost);
+        for (const f of list) {
+          this.inc({ server: f.server, reason: 'timeout' }, f.timeout);
+          this.inc({ server: f.server, reason: 'lost' }, f.lost);
+        }
       },
     });
 

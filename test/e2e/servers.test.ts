@@ -152,6 +152,11 @@ t.test('one server stopped: the other keeps answering and delivering events', as
     marks = marks.concat(messages(r.body).filter((x) => field(x, 'Event') === 'TestMark').map((x) => field(x, 'N')!));
   }
   t.ok(ta.app.servers.list[1]!.pool.eventsReady, 'west untouched');
+  const metrics = await (await fetch(`${ta.base}/metrics`)).text();
+  t.match(metrics, /^ajam_ami_connections\{server="west",state="ready"\} 2$/m, 'per-server metrics');
+  t.notMatch(metrics, /^ajam_ami_connections\{server="east",state="ready"\}/m);
+  t.match(metrics, /^ajam_actions_in_flight\{server="east"\} 0$/m);
+  t.match(metrics, /^ajam_ami_reconnects_total\{server="east"\} [1-9]/m);
   const ready = await fetch(`${ta.base}/readyz`);
   t.equal(ready.status, 200, 'still ready: one server is up');
 });
