@@ -435,6 +435,13 @@ export class AmiConnection extends EventEmitter {
   /** @internal parser callback */
   handleParseError(code: ErrorCode, text: string): void {
     this.emit('parseError', code, text);
+    if (code === ErrorCodes.AMI_ERR_MESSAGE_TOO_LARGE) {
+      // Skipping to the next blank line could take forever (50 MB without one) and whatever it
+      // swallowed may have been a reply: drop the connection, so its actions in flight are answered
+      // at once and the next connection starts in sync. The parser stops with this chunk.
+      this.parser.reset(false);
+      this.fail(ErrorCodes.AMI_ERR_MESSAGE_TOO_LARGE, `${this.name}: ${text}; connection reset`);
+    }
   }
 
   private loginFailed(why: string): void {
