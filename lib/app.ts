@@ -98,7 +98,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Checked before anything starts, so a bad value stops the start like any config error.
   const metricsAcl = allowList(g.metricspermit, g.metricspermitAt === '' ? 'metricspermit' : `${g.metricspermitAt}: metricspermit`);
   const metrics = new Metrics({ processMetrics: opts.processMetrics });
-  const events = new EventLog({ capacity: config.general.eventBuffer });
+  const events = new EventLog({ capacity: config.general.eventBuffer, maxBytes: config.general.eventBufferBytes });
   const permissions = new ActionPermissions();
   let tableRead = false;
   let readyWaiters: Array<() => void> = [];
@@ -108,7 +108,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     for (const server of config.servers) {
       const simulator = server.simulate ? await startSimulator(server, opts) : undefined;
       if (simulator !== undefined) sims.push(simulator);
-      const pool = serverPool(server, simulator, metrics);
+      const pool = serverPool(server, simulator, metrics, config.general.maxActionReplyBytes);
       named.push({ name: server.name, pool });
       pool.on('ready', () => {
         // The action table from the first server that answers (the classes of an action are
@@ -153,6 +153,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   });
   const dispatcher = new Dispatcher({
     limiter,
+    maxReplyBytes: config.general.maxReplyBytes,
     store,
     users,
     permissions,
@@ -413,7 +414,7 @@ async function startSimulator(a: AsteriskConfig, opts: StartOptions): Promise<Am
 }
 
 /** One server's pool, with its state changes logged and counted under its name. */
-function serverPool(a: AsteriskConfig, sim: AmiSimulator | undefined, metrics: Metrics): AmiPool {
+function serverPool(a: AsteriskConfig, sim: AmiSimulator | undefined, metrics: Metrics, maxReplyBytes: number): AmiPool {
   const server = a.name;
   const host = sim === undefined ? a.host : '127.0.0.1';
   const port = sim === undefined ? a.port : sim.port;
@@ -427,6 +428,7 @@ function serverPool(a: AsteriskConfig, sim: AmiSimulator | undefined, metrics: M
     actionTimeoutMs: a.actionTimeout * 1000,
     keepaliveMs: a.keepalive * 1000,
     stallTimeoutMs: a.stallTimeout * 1000,
+    maxReplyBytes,
   });
   pool.on('eventsMoved', (index: number) => {
     metrics.eventFailovers.inc({ server });

@@ -40,6 +40,12 @@ export interface GeneralConfig {
   metricspermitAt: string;
   /** Seconds a shutdown waits for in-flight actions before closing anyway. */
   shutdowntimeout: number;
+  /** Bytes the event ring may hold (raw events plus cached formats). */
+  eventBufferBytes: number;
+  /** Most bytes of events in one WaitEvent reply. */
+  maxReplyBytes: number;
+  /** Most bytes of one action's collected reply. */
+  maxActionReplyBytes: number;
   /** Sessions kept in all / logged-in sessions per user / unauthenticated (Challenge) per address. */
   maxSessions: number;
   maxSessionsPerUser: number;
@@ -170,6 +176,9 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     authLimit: g.authlimit === undefined ? DEFAULTS.authLimit : intValue(g.authlimit, 1, 1_000_000),
     authWindow: g.authwindow === undefined ? DEFAULTS.authWindowMs / 1000 : intValue(g.authwindow, 1, 86400),
     authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLockMs / 1000 : intValue(g.authmaxlock, 1, 7 * 86400),
+    eventBufferBytes: g.eventbufferbytes === undefined ? DEFAULTS.eventBufferBytes : intValue(g.eventbufferbytes, 65536, 2 ** 40),
+    maxReplyBytes: g.maxreplybytes === undefined ? DEFAULTS.maxReplyBytes : intValue(g.maxreplybytes, 1024, 2 ** 32),
+    maxActionReplyBytes: g.maxactionreplybytes === undefined ? DEFAULTS.maxActionReplyBytes : intValue(g.maxactionreplybytes, 1024, 2 ** 34),
     maxSessions: g.maxsessions === undefined ? DEFAULTS.maxSessions : intValue(g.maxsessions, 1, 10_000_000),
     maxSessionsPerUser: g.maxsessionsperuser === undefined ? DEFAULTS.maxSessionsPerUser : intValue(g.maxsessionsperuser, 1, 10_000_000),
     maxUnauthPerAddress: g.maxunauthperaddress === undefined ? DEFAULTS.maxUnauthPerAddress : intValue(g.maxunauthperaddress, 1, 10_000_000),
@@ -279,6 +288,7 @@ export function parseListen(text: string): { host: string | undefined; port: num
 const GENERAL_KEYS = [
   'bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer',
   'authlimit', 'authwindow', 'authmaxlock', 'maxsessions', 'maxsessionsperuser', 'maxunauthperaddress',
+  'eventbufferbytes', 'maxreplybytes', 'maxactionreplybytes',
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
   'loglevel', 'metricspermit', 'shutdowntimeout',
   'pushbufferlimit', 'wsmaxframe', 'wsmaxinflight', 'pushmaxclients',

@@ -18,6 +18,12 @@ export const DEFAULTS = {
   users: 'users.conf',
   /** Capacity of the shared event ring (events). */
   eventBuffer: 10_000,
+  /** ... and its bound in bytes (raw events plus their cached formats). */
+  eventBufferBytes: 64 * 1024 * 1024,
+  /** Most bytes of events in one WaitEvent reply; the rest wait, in order, for the next one. */
+  maxReplyBytes: 1024 * 1024,
+  /** Most bytes of one action's reply (an EventList collected whole); over it: an error. */
+  maxActionReplyBytes: 32 * 1024 * 1024,
   /** Failed logins from one address within authwindow before it is locked out. */
   authLimit: 5,
   authWindowMs: 60_000,

@@ -36,6 +36,10 @@ export class LogEntry {
   readonly serverBit: number;
   /** Allocated on the first format request only: most entries are only ever sent as rawman. */
   cache: FormatSlots | undefined;
+  /** Bytes this entry holds (raw, plus each cached format), counted against the log's byte bound. */
+  size: number;
+  /** The log that counts this entry's bytes (null once it left the ring). */
+  owner: EventLog | null;
 
   constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string, notice = false, serverBit = -1) {
     this.seq = seq;
@@ -45,12 +49,20 @@ export class LogEntry {
     this.notice = notice;
     this.serverBit = serverBit;
     this.cache = undefined;
+    this.size = msg.raw.length;
+    this.owner = null;
   }
 
   /** The event in `format`, formatted once by `fn` on first use, then shared. */
   bytes(format: FormatName, fn: (msg: AmiMessage) => Buffer): Buffer {
     const cache = this.cache ?? (this.cache = new FormatSlots());
-    return cache[format] ?? (cache[format] = fn(this.msg));
+    let b = cache[format];
+    if (b === undefined) {
+      b = cache[format] = fn(this.msg);
+      this.size += b.length;
+      if (this.owner !== null) this.owner.charge(b.length);
+    }
+    return b;
   }
 }
 
@@ -63,10 +75,20 @@ export interface LogWaiter {
 export interface EventLogOptions {
   /** Entries kept; older ones are overwritten and readers that had not reached them are told. */
   capacity?: number;
+  /**
+   * Bytes kept (raw events plus their cached formats); past it the oldest entries are dropped,
+   * as past `capacity`, and readers that had not reached them are told.
+   */
+  maxBytes?: number;
 }
 
 export class EventLog {
   readonly capacity: number;
+  readonly maxBytes: number;
+  /** Bytes held by the entries in the ring (see LogEntry.size). */
+  private held: number;
+  /** Oldest sequence number still held when the byte bound dropped entries (else 1). */
+  private first: number;
   /** Entries handed to clients and EventsLost counts told since start (readers add; for metrics). */
   readonly delivered: { events: number; lost: number } = { events: 0, lost: 0 };
   private readonly ring: (LogEntry | undefined)[];
@@ -78,6 +100,10 @@ export class EventLog {
     const capacity = opts.capacity ?? DEFAULTS.eventBuffer;
     if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('EventLog capacity must be a positive integer');
     this.capacity = capacity;
+    this.maxBytes = opts.maxBytes ?? DEFAULTS.eventBufferBytes;
+    if (!(this.maxBytes > 0)) throw invalidArgument('EventLog maxBytes must be positive');
+    this.held = 0;
+    this.first = 1;
     this.ring = new Array<LogEntry | undefined>(capacity).fill(undefined);
     // Sequence numbers start at 1 so that 0 can never be a valid position.
     this.next = 1;
@@ -93,7 +119,17 @@ export class EventLog {
   /** Sequence number of the oldest entry still held (== nextSeq when empty). */
   get oldestSeq(): number {
     const oldest = this.next - this.capacity;
-    return oldest > 1 ? oldest : 1;
+    return oldest > this.first ? oldest : this.first;
+  }
+
+  /** Bytes currently held (raw events and their cached formats). */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** @internal an entry cached a format: its bytes count too (trimmed at the next append). */
+  charge(n: number): void {
+    this.held += n;
   }
 
   /** Entries currently held. */
@@ -115,12 +151,36 @@ export class EventLog {
   private add(msg: AmiMessage, classes: ClassMask, notice: boolean, serverBit: number): LogEntry {
     const seq = this.next++;
     const entry = new LogEntry(seq, msg, classes, msg.event ?? '', notice, serverBit);
-    this.ring[seq % this.capacity] = entry;
+    const slot = seq % this.capacity;
+    const old = this.ring[slot];
+    if (old !== undefined) this.release(old);
+    this.ring[slot] = entry;
+    entry.owner = this;
+    this.held += entry.size;
+    // The byte bound: drop the oldest until it fits (the newest entry always stays).
+    if (this.held > this.maxBytes) {
+      let oldest = this.oldestSeq;
+      while (this.held > this.maxBytes && oldest < seq) {
+        const s = oldest % this.capacity;
+        const e = this.ring[s];
+        if (e !== undefined) this.release(e);
+        this.ring[s] = undefined;
+        oldest++;
+      }
+      this.first = oldest;
+    }
     if (!this.flushScheduled && this.waiters.size > 0) {
       this.flushScheduled = true;
       setImmediate(flushWaiters, this);
     }
     return entry;
+  }
+
+  private release(e: LogEntry): void {
+    if (e.owner === this) {
+      this.held -= e.size;
+      e.owner = null;
+    }
   }
 
   /** The entry with this sequence number, or undefined if it is not (or no longer) held. */

@@ -17,6 +17,7 @@ import { encodeAction, astTrue, type Headers } from './encode.ts';
 import { IdSpace } from './ids.ts';
 import { restoreActionId } from './rewrite.ts';
 import { PendingTable } from './table.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 import { ErrorCodes, failureText, invalidArgument, type FailureCode } from '../errors.ts';
 
 export interface Owner {
@@ -49,6 +50,8 @@ export class Pending {
   readonly deadline: number;
   readonly timeoutMs: number;
   readonly echo: number;
+  /** Bytes of the reply collected so far; -1 once it went over the cap (then only the end counts). */
+  bytes: number;
 
   constructor(id: string, key: number, callerId: string | undefined, deadline: number, timeoutMs: number, echo: number) {
     this.id = id;
@@ -61,6 +64,7 @@ export class Pending {
     this.deadline = deadline;
     this.timeoutMs = timeoutMs;
     this.echo = echo;
+    this.bytes = 0;
   }
 }
 
@@ -97,6 +101,8 @@ export interface MuxStats {
 export class Mux {
   readonly ids: IdSpace;
   readonly timeoutMs: number;
+  /** Most bytes of one collected reply. */
+  readonly maxReplyBytes: number;
   /** By id counter (IdSpace.parse). */
   readonly pending: PendingTable<Pending>;
   readonly echoes: Map<number, Echo>;
@@ -106,10 +112,11 @@ export class Mux {
   private sweepTimer: NodeJS.Timeout | null;
   private readonly sweepEveryMs: number;
 
-  constructor(opts: { instanceId?: string; timeoutMs: number; onEvent: (msg: AmiMessage) => void }) {
+  constructor(opts: { instanceId?: string; timeoutMs: number; maxReplyBytes?: number | undefined; onEvent: (msg: AmiMessage) => void }) {
     if (!(opts.timeoutMs > 0)) throw invalidArgument(`actionTimeoutMs must be positive, got ${opts.timeoutMs}`);
     this.ids = new IdSpace(opts.instanceId);
     this.timeoutMs = opts.timeoutMs;
+    this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULTS.maxActionReplyBytes;
     this.pending = new PendingTable();
     this.echoes = new Map();
     this.stats = { routed: 0, dropped: 0, timeouts: 0, lost: 0 };
@@ -183,6 +190,20 @@ export class Mux {
     }
     const name = msg.event;
     if (e !== undefined && e.mode !== MODE_SINGLE && e.owner === owner && e.echo === ECHO_NONE) {
+      if (e.bytes === -1) {
+        // Over the cap: keep reading (the connection stays in sync), keep nothing, answer at the end.
+        this.stats.dropped++;
+        if (isListEnd(msg, name)) this.finish(e, [errorReply(e.callerId, replyTooLarge(this.maxReplyBytes))]);
+        return;
+      }
+      e.bytes += msg.raw.length;
+      if (e.bytes > this.maxReplyBytes) {
+        e.bytes = -1;
+        e.messages = [];
+        this.stats.dropped++;
+        if (isListEnd(msg, name)) this.finish(e, [errorReply(e.callerId, replyTooLarge(this.maxReplyBytes))]);
+        return;
+      }
       e.messages.push(restoreActionId(msg, e.callerId));
       this.stats.routed++;
       if (isListEnd(msg, name)) this.finish(e, e.messages);
@@ -318,6 +339,11 @@ function onSweep(m: Mux): void {
 export const SESSION_ACTIONS: ReadonlySet<string> = new Set(['login', 'logoff', 'challenge', 'events', 'filter', 'waitevent']);
 
 /** The `Response: Error` a caller gets when Asterisk could not answer (lost, timeout, not connected). */
+/** The error for a collected reply over the cap. */
+export function replyTooLarge(max: number): string {
+  return `Reply too large: more than ${max} bytes (maxactionreplybytes); ask for less, e.g. with a filter`;
+}
+
 export function errorReply(callerId: string | undefined, message: string): AmiMessage {
   return callerId === undefined
     ? AmiMessage.from([['Response', 'Error'], ['Message', message]])

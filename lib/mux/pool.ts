@@ -35,6 +35,8 @@ export interface AmiPoolOptions extends Omit<AmiConnectionOptions, 'events' | 'i
   actionTimeoutMs?: number;
   /** Prefix of every proxy ActionID (default: 8 random hex digits per process). */
   instanceId?: string;
+  /** Most bytes of one action's reply (a collected EventList); over it the caller gets an error. */
+  maxReplyBytes?: number;
 }
 
 /** How much busier than the least busy connection the one already written this turn may get. */
@@ -104,10 +106,11 @@ export class AmiPool extends EventEmitter {
     this.mux = new Mux({
       instanceId: opts.instanceId,
       timeoutMs: opts.actionTimeoutMs ?? DEFAULTS.actionTimeoutMs,
+      maxReplyBytes: opts.maxReplyBytes,
       onEvent: this.emitEvent.bind(this),
     });
     const prefix = this.mux.ids.prefix;
-    const { connections: _n, actionTimeoutMs: _t, instanceId: _i, ...connOpts } = opts;
+    const { connections: _n, actionTimeoutMs: _t, instanceId: _i, maxReplyBytes: _m, ...connOpts } = opts;
     const slots: Slot[] = [];
     const busyTimeoutMs = opts.actionTimeoutMs ?? DEFAULTS.actionTimeoutMs;
     for (let i = 0; i < n; i++) {

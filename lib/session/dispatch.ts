@@ -30,6 +30,8 @@ export interface DispatcherOptions {
   bootInfo?: () => BootInfo;
   /** Brute-force limits shared by every way of logging in (default: the default limits). */
   limiter?: AuthLimiter;
+  /** Most bytes of events in one WaitEvent reply (default DEFAULTS.maxReplyBytes). */
+  maxReplyBytes?: number;
   /** Action latency and login counts go here when given. */
   metrics?: Metrics;
 }
@@ -41,6 +43,7 @@ export class Dispatcher {
   readonly servers: ServerRouter | undefined;
   readonly log: EventLog;
   readonly limiter: AuthLimiter;
+  readonly maxReplyBytes: number;
   readonly metrics: Metrics | undefined;
   private readonly ctx: LocalContext;
 
@@ -51,6 +54,7 @@ export class Dispatcher {
     this.servers = opts.servers;
     this.log = opts.log;
     this.limiter = opts.limiter ?? new AuthLimiter();
+    this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULTS.maxReplyBytes;
     this.metrics = opts.metrics;
     this.ctx = {
       limiter: this.limiter,
@@ -108,7 +112,7 @@ export class Dispatcher {
       case 'filter':
         return Promise.resolve(filter(session, req));
       case 'waitevent':
-        return Promise.resolve(waitEvent(this.log, session, req));
+        return Promise.resolve(waitEvent(this.log, session, req, this.maxReplyBytes));
     }
 
     // Deny by default (Asterisk's process_message order): an action the table does not know is

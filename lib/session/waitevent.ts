@@ -11,13 +11,19 @@ import type { ParkedWait, Session } from './session.ts';
 import type { ActionRequest } from './request.ts';
 import type { ActionResult } from './types.ts';
 import { MSG, success } from './replies.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 /** Asterisk keeps 10 s of the session's life in reserve (spec §4.1). */
 const RESERVE_MS = 10_000;
 
 const TAIL = Buffer.from('Event: WaitEventComplete\r\n\r\n');
 
-export function waitEvent(log: EventLog, s: Session, req: ActionRequest): ActionResult | Promise<ActionResult> {
+export function waitEvent(
+  log: EventLog,
+  s: Session,
+  req: ActionRequest,
+  maxReplyBytes: number = DEFAULTS.maxReplyBytes,
+): ActionResult | Promise<ActionResult> {
   let timeout = parseCInt(req.get('Timeout')) ?? -1;
   if (timeout < -1) timeout = -1;
   const maxMs = Math.max(0, s.expiresAt - Date.now() - RESERVE_MS);
@@ -33,35 +39,49 @@ export function waitEvent(log: EventLog, s: Session, req: ActionRequest): Action
   const previous = s.wait;
   if (previous !== null) previous.supersede();
 
-  if (s.destroyed || timeoutMs === 0 || s.cursor!.pending(s.accept)) return complete(s, req.actionId);
+  if (s.destroyed || timeoutMs === 0 || s.cursor!.pending(s.accept)) return complete(s, req.actionId, maxReplyBytes);
   return new Promise<ActionResult>((resolve) => {
-    const w = new ParkedWaitEvent(log, s, req.actionId, resolve);
+    const w = new ParkedWaitEvent(log, s, req.actionId, maxReplyBytes, resolve);
     s.wait = w;
     log.watch(w);
     w.timer = setTimeout(onTimeout, timeoutMs, w);
   });
 }
 
-/** The reply with everything the session may see now; the cursor moves on `commit()`. */
-function complete(s: Session, actionId: string): ActionResult {
+/**
+ * The reply with what the session may see now, at most `maxBytes` of events (AMI bytes; at least
+ * one event, so a reply always makes progress): the rest stay pending, in order, for the next
+ * WaitEvent. The cursor moves on `commit()`, to just after the last event sent.
+ */
+function complete(s: Session, actionId: string, maxBytes: number): ActionResult {
   const cursor = s.cursor!;
   const read = cursor.read(s.accept);
-  const { entries, lost, end } = read;
+  const { entries, lost } = read;
+  let end = read.end;
   const output: Buffer[] = [success(actionId, MSG.WAITEVENT_COMPLETED)];
   if (lost > 0) output.push(eventsLostMessage(lost));
   const cached: Array<LogEntry | undefined> = new Array<LogEntry | undefined>(output.length).fill(undefined);
-  for (let i = 0; i < entries.length; i++) {
-    output.push(entries[i]!.msg.raw);
-    cached.push(entries[i]);
+  let bytes = 0;
+  let n = 0;
+  for (; n < entries.length; n++) {
+    const raw = entries[n]!.msg.raw;
+    if (n > 0 && bytes + raw.length > maxBytes) {
+      end = entries[n]!.seq;
+      break;
+    }
+    bytes += raw.length;
+    output.push(raw);
+    cached.push(entries[n]);
   }
   output.push(actionId ? Buffer.from(`Event: WaitEventComplete\r\nActionID: ${actionId}\r\n\r\n`) : TAIL);
   const counts = cursor.log.delivered;
+  const sent = n;
   return {
     output,
     entries: entries.length > 0 ? cached : undefined,
     commit: () => {
       cursor.commit(end);
-      counts.events += entries.length;
+      counts.events += sent;
       counts.lost += lost;
     },
   };
@@ -71,14 +91,16 @@ class ParkedWaitEvent implements LogWaiter, ParkedWait {
   readonly log: EventLog;
   readonly session: Session;
   readonly actionId: string;
+  readonly maxBytes: number;
   readonly resolve: (r: ActionResult) => void;
   timer: NodeJS.Timeout | undefined;
   done: boolean;
 
-  constructor(log: EventLog, session: Session, actionId: string, resolve: (r: ActionResult) => void) {
+  constructor(log: EventLog, session: Session, actionId: string, maxBytes: number, resolve: (r: ActionResult) => void) {
     this.log = log;
     this.session = session;
     this.actionId = actionId;
+    this.maxBytes = maxBytes;
     this.resolve = resolve;
     this.timer = undefined;
     this.done = false;
@@ -104,7 +126,7 @@ class ParkedWaitEvent implements LogWaiter, ParkedWait {
     clearTimeout(this.timer);
     this.log.unwatch(this);
     if (this.session.wait === this) this.session.wait = null;
-    this.resolve(empty ? { output: [] } : complete(this.session, this.actionId));
+    this.resolve(empty ? { output: [] } : complete(this.session, this.actionId, this.maxBytes));
   }
 }
 

@@ -12,7 +12,7 @@ if (process.env.AJAM_LOG === undefined) setLogLevel('silent');
 
 const plain = asteriskLike();
 
-async function setup(fake: FakeAmi): Promise<AmiPool> {
+async function setup(fake: FakeAmi, maxReplyBytes?: number): Promise<AmiPool> {
   const port = await fake.listen();
   const pool = new AmiPool({
     host: '127.0.0.1',
@@ -24,6 +24,7 @@ async function setup(fake: FakeAmi): Promise<AmiPool> {
     actionTimeoutMs: 120_000,
     keepaliveMs: 0,
     backoff: { initialMs: 10, maxMs: 50 },
+    maxReplyBytes,
   });
   pool.start();
   await once(pool, 'ready');
@@ -99,4 +100,35 @@ t.test('a message of 100,000 headers is bounded; the connection stays usable', a
   const ping2 = await pool.send([['Action', 'Ping'], ['ActionID', 'p2']]);
   t.equal(ping2[0]!.get('ActionID'), 'p2', 'nothing swallowed: the next reply is the next reply');
   t.equal(ping2[0]!.get('Ping'), 'Pong');
+});
+
+t.test('an action reply over maxactionreplybytes is a clear error; the connection stays in sync', async (t) => {
+  const fake = new FakeAmi((c, m) => {
+    if (m.get('Action')?.toLowerCase() === 'biglist') {
+      const id = m.actionId;
+      let out = `Response: Success\r\nActionID: ${id}\r\nEventList: start\r\nMessage: Items will follow\r\n\r\n`;
+      for (let i = 0; i < 1000; i++) out += `Event: Item\r\nActionID: ${id}\r\nN: ${i}\r\nPad: ${'p'.repeat(100)}\r\n\r\n`;
+      out += `Event: BigListComplete\r\nActionID: ${id}\r\nEventList: Complete\r\nListItems: 1000\r\n\r\n`;
+      c.write(out);
+      return;
+    }
+    plain(c, m);
+  });
+  const pool = await setup(fake, 20_000);
+  t.teardown(async () => {
+    await pool.close();
+    await fake.close();
+  });
+  const [big, ping] = await Promise.all([
+    pool.send([['Action', 'BigList'], ['ActionID', 'b1']]),
+    pool.send([['Action', 'Ping'], ['ActionID', 'p1']]),
+  ]);
+  t.equal(big.length, 1, 'one message, not the list');
+  t.equal(big[0]!.get('Response'), 'Error');
+  t.equal(big[0]!.get('ActionID'), 'b1');
+  t.match(big[0]!.get('Message'), /Reply too large: more than 20000 bytes/);
+  t.equal(ping[0]!.get('ActionID'), 'p1', 'the Ping sent beside it gets its own reply');
+  const after = await pool.send([['Action', 'Ping'], ['ActionID', 'p2']]);
+  t.equal(after[0]!.get('ActionID'), 'p2', 'and the next one too: in sync');
+  t.equal(fake.clients.length, 1, 'no reconnect needed');
 });
