@@ -2,7 +2,7 @@
 // - Upgrade: authenticated by the `mansession_id` cookie of a logged-in session (or a bearer token,
 //   when the server has a bearer check); otherwise the first frame must be a Login action (any other
 //   first frame closes with 1008). `events=` and `since=` as in lib/http/push.ts.
-// - Each socket has its own session in the store (so session caps and single-login rules apply),
+// - Each socket has its own session in the store, admitted as a login (so the session caps apply),
 //   and its actions go through the same dispatcher as AJAM: permissions, guard rails, and the
 //   session-local actions (Events, Filter, Logoff) acting on this socket. Reply frames go out in the
 //   order the actions were sent.
@@ -331,6 +331,12 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
       const id = d.identity;
       d.identity = undefined;
       if (id !== undefined) {
+        // Kept and counted as a login of this user: the session caps apply as to any login.
+        const full = ctx.store.admitLogin(session, id.user.name);
+        if (full !== undefined) {
+          c.end(WS_POLICY, full);
+          return;
+        }
         session.user = id.user;
         session.authenticated = true;
         session.readPerm = id.readPerm;

@@ -129,3 +129,25 @@ t.test('resuming from beyond the ring: EventsLost first, then the oldest held', 
   t.equal(lost.id, String(oldest - 1));
   s.close();
 });
+
+t.test('a WebSocket session counts toward the session caps', async (t) => {
+  const small = await startTestApp({ general: 'maxsessionsperuser = 2' });
+  t.teardown(() => small.close());
+  const c = new AjamClient(small.base);
+  await c.login();
+  const wsUrl = `ws://127.0.0.1:${small.port}/ws`;
+  const one = await WsClient.open(wsUrl, { cookie: c.cookie! });
+  one.send({ Action: 'Ping', ActionID: 'p' });
+  await one.reply('p');
+  const two = await WsClient.open(wsUrl, { cookie: c.cookie! });
+  const closed = await two.closed;
+  t.equal(closed.code, 1008);
+  t.match(closed.reason, /session|limit|too many/i);
+  one.close();
+  await one.closed;
+  // Its session is gone with it: there is room again.
+  const three = await WsClient.open(wsUrl, { cookie: c.cookie! });
+  three.send({ Action: 'Ping', ActionID: 'q' });
+  t.equal((await three.reply('q')).messages![0]!.Ping, 'Pong');
+  three.close();
+});
