@@ -1,7 +1,7 @@
 import t from 'tap';
 import { AmiParser } from '../../lib/ami/parser.ts';
 import { AmiMessage, parseOne } from '../../lib/ami/message.ts';
-import { restoreActionId } from '../../lib/mux/rewrite.ts';
+import { insertHeader, restoreActionId } from '../../lib/mux/rewrite.ts';
 import { readCorpus } from '../helpers/fixtures.ts';
 
 function parseAll(bytes: Buffer): AmiMessage[] {
@@ -71,4 +71,23 @@ t.test('repeated ActionID lines and bare LF', (t) => {
   t.equal(gone.raw.toString(), 'Response: Success\nX: y\n\n');
   t.equal(gone.count, 2);
   t.end();
+});
+
+t.test('insertHeader: a second line in the message own line ending, offsets as the parser, body kept', async (t) => {
+  const msgs = parseAll(readCorpus('asterisk22-sample.ami'));
+  let bad = 0;
+  for (const m of msgs) {
+    const r = insertHeader(m, 'Server', 'east');
+    const ref = parseAll(r.raw)[0]!;
+    const lines = r.raw.toString('latin1').split('\r\n');
+    if (lines[1] !== 'Server: east' || r.get('Server') !== 'east' || r.count !== m.count + 1 || ref.count !== r.count) bad++;
+    for (let i = 0; i < r.count; i++) if (r.key(i) !== ref.key(i) || r.value(i) !== ref.value(i)) bad++;
+  }
+  t.equal(bad, 0);
+  const lf = insertHeader(parseOne(Buffer.from('Event: X\nA: 1\n\n')), 'Server', 'w');
+  t.equal(lf.raw.toString(), 'Event: X\nServer: w\nA: 1\n\n');
+  const follows = parseAll(Buffer.from('Response: Follows\r\nActionID: 1\r\nline one\n--END COMMAND--\r\n\r\n'))[0]!;
+  const f = insertHeader(follows, 'Server', 'w');
+  t.equal(f.raw.toString(), 'Response: Follows\r\nServer: w\r\nActionID: 1\r\nline one\n--END COMMAND--\r\n\r\n');
+  t.equal(f.raw.subarray(f.bodyStart, f.bodyEnd).toString(), follows.raw.subarray(follows.bodyStart, follows.bodyEnd).toString());
 });
