@@ -116,6 +116,7 @@ export abstract class PushClient {
         const oldest = logRef.oldestSeq;
         if (this.position < oldest) {
           this.write(this.lostFrame(oldest - 1, oldest - this.position));
+          logRef.delivered.lost += oldest - this.position;
           this.position = oldest;
           continue;
         }
@@ -123,6 +124,7 @@ export abstract class PushClient {
         if (v.accepts(e)) {
           this.write(this.frame(e));
           this.ctx.counters.replayed++;
+          logRef.delivered.events++;
         }
       }
     });
@@ -211,6 +213,10 @@ export class PushContext implements ViewSink<PushClient> {
     // does not cost a client that reads.
     const limit = this.limits.bufferLimit;
     for (const c of view.live) if (c.buffered() > limit) c.slow();
+    // For /metrics: one delivery per entry per live client (what ajam_events_out_total counts).
+    const d = this.log.delivered;
+    d.events += entries.length * view.live.size;
+    d.lost += lost * view.live.size;
     let ws = false;
     let sse = false;
     for (const c of view.live) {

@@ -78,6 +78,13 @@ t.test('WebSockets get 1001 Going Away, SSE streams end', { skip: uwsNative ? fa
   const third = new SseClient(ta.port, '/events', headers);
   await third.ready();
   t.equal(third.status, 503);
+  // One event reaches both clients: two deliveries.
+  const out = async (): Promise<number> => Number(/^ajam_events_out_total (\S+)$/m.exec(await (await fetch(`${ta.base}/metrics`)).text())![1]);
+  const before = await out();
+  ta.app.sim!.emitEvent([['Event', 'PushMark']], 'call');
+  await ws.event('PushMark');
+  await sse.record((r) => r.event === 'PushMark', 'the SSE record');
+  t.equal((await out()) - before, 2, 'ajam_events_out_total counts each push delivery');
   const metrics = await (await fetch(`${ta.base}/metrics`)).text();
   t.match(metrics, /^ajam_event_clients\{kind="websocket"\} 1$/m);
   t.match(metrics, /^ajam_event_clients\{kind="sse"\} 1$/m);
