@@ -9,7 +9,8 @@ import { AmiSimulator } from './sim/index.ts';
 import { EventLog } from './events/event-log.ts';
 import { eventsGapNotice } from './events/notices.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
-import { limitToServers, loadUsers } from './auth/users.ts';
+import { limitToServers } from './auth/users.ts';
+import { effectiveHttptimeout, loadHttpUsers, type HttpUsers } from './auth/http-users.ts';
 import type { User } from './auth/types.ts';
 import { SessionStore } from './session/store.ts';
 import { Dispatcher } from './session/dispatch.ts';
@@ -91,7 +92,9 @@ export interface RunningApp {
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<RunningApp> {
   const a = config.asterisk;
   // Read before anything starts: a broken users file stops the start with its file:line.
-  const users = readUsers(config);
+  const httpUsers = readUsers(config);
+  const users = httpUsers.users;
+  announceUsersFile(config, httpUsers);
   const g = config.general;
   // Built before anything starts: a bad trustproxy value is a config error naming file and line.
   const trustProxy = g.trustProxy === undefined ? undefined : new TrustedProxies(g.trustProxy.value, g.trustProxy.where);
@@ -239,6 +242,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await Promise.all(sims.map((x) => x.close()));
     throw err;
   }
+  // Logged only now: a start that fails on the HTTP port must not look as if it had worked.
+  const simulated = config.servers.filter((x) => x.simulate);
+  sims.forEach((sim, i) => log.info('simulator listening', { server: simulated[i]!.name, port: sim.port }));
   servers.start();
 
   let closing: Promise<void> | undefined;
@@ -313,11 +319,41 @@ function readiness(servers: AsteriskServers): { ready: boolean; reason?: string 
   return { ready: false, reason: one ? 'the AMI events connection is not logged in and FullyBooted' : 'no server has its AMI events connection logged in and FullyBooted' };
 }
 
-/** The users file, with each user's `servers = …` resolved against the configured servers. */
-function readUsers(config: Config): Map<string, User> {
-  const users = loadUsers(config.general.users);
-  limitToServers(users, config.servers.map((x) => x.name));
-  return users;
+/**
+ * The users file without the proxy's own AMI accounts (never HTTP logins, lib/auth/http-users.ts),
+ * with each user's `servers = …` resolved against the configured servers.
+ */
+function readUsers(config: Config): HttpUsers {
+  const loaded = loadHttpUsers(config.general.users, config.servers.map((x) => x.username));
+  limitToServers(loaded.users, config.servers.map((x) => x.name));
+  return loaded;
+}
+
+/**
+ * Start-up lines about the users file: a proxy AMI account found in it (never an HTTP login),
+ * which httptimeout applies and why, and the `[general]` keys that do nothing here. Sets
+ * config.general.httptimeout to the one that applies.
+ */
+function announceUsersFile(config: Config, u: HttpUsers): void {
+  const file = config.general.users;
+  for (const account of u.proxyAccounts) warnProxyAccount(account, file);
+  const t = effectiveHttptimeout(config, u.general);
+  config.general.httptimeout = t.seconds;
+  if (t.overridden !== undefined) {
+    log.warn('httptimeout: ajam-proxy.conf sets its own; the users file value is not used', { seconds: t.seconds, at: t.from, ignored: t.overridden });
+  } else if (t.from !== 'default' && t.from !== config.general.httptimeoutAt) {
+    log.info("httptimeout from the users file's [general]", { seconds: t.seconds, at: t.from });
+  }
+  if (u.general.ignored.length > 0) {
+    log.info("users file [general]: keys for Asterisk's own AMI listener, ignored by the proxy", { file, keys: u.general.ignored.join(',') });
+  }
+}
+
+function warnProxyAccount(account: User, file: string): void {
+  log.warn("the users file holds the proxy's own AMI account: it is never accepted as an HTTP login (keep HTTP users apart, README)", {
+    user: account.name,
+    at: `${account.file ?? file}:${account.line ?? 0}`,
+  });
 }
 
 /** Bytes of the events held (their AMI bytes), summed at scrape time: one pass over the ring. */
@@ -347,7 +383,9 @@ function waitingCount(store: SessionStore): number {
 function reloadUsers(config: Config, users: Map<string, User>, store: SessionStore, metrics: Metrics, stateless: StatelessAuth): ReloadResult {
   let next: Map<string, User>;
   try {
-    next = readUsers(config);
+    const loaded = readUsers(config);
+    next = loaded.users;
+    for (const account of loaded.proxyAccounts) warnProxyAccount(account, config.general.users);
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     metrics.usersReloads.inc({ result: 'error' });
@@ -402,14 +440,13 @@ async function startSimulator(a: AsteriskConfig, opts: StartOptions): Promise<Am
     // Long runs would keep every received action otherwise.
     record: opts.recordSim === true,
   });
-  const port = await sim.listen();
+  await sim.listen();
   if (opts.simulateCalls !== false) {
     sim.startCalls({ cps: opts.callsPerSecond ?? DEFAULTS.simCallsPerSecond, concurrency: opts.callConcurrency ?? DEFAULTS.simCallConcurrency });
     // The wallboard's demo: agents log in to two queues and callers arrive (lib/sim/queue-traffic.ts).
     const qcps = opts.queueCallsPerSecond ?? 0.2;
     if (qcps > 0) sim.startQueueCalls({ cps: qcps });
   }
-  log.info('simulator listening', { server: a.name, port });
   return sim;
 }
 

@@ -1,6 +1,8 @@
 // ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate] [--log-level LEVEL]
 // ajam-proxy token                 (prints a fresh bearer token and its users-file line)
 //
+// Once up it prints a banner on stdout: the page to open, the endpoints, and the demo logins when
+// simulating; a taken port is one line naming the reason and the exact command with a free port.
 // A config or argument error prints one line (`ajam-proxy: file:line: what`) and exits 1 (2 for
 // bad arguments). SIGINT / SIGTERM shut down gracefully (app.shutdown: stop accepting, answer
 // parked long-polls, let running actions finish within shutdowntimeout, Logoff from Asterisk),
@@ -14,6 +16,8 @@ import { startApp } from './app.ts';
 import type { RunningApp } from './app.ts';
 import { DEFAULTS } from './config/defaults.ts';
 import { newToken } from './auth/tokens.ts';
+import { startBanner } from './banner.ts';
+import { ListenError, findFreePort, hostPort } from './http/listen-error.ts';
 
 import { configureLog, isLogLevel, log, LOG_LEVELS } from './log.ts';
 
@@ -74,8 +78,10 @@ export async function main(argv: string[]): Promise<void> {
     configureLog({ cliLevel, confLevel: config.general.loglevel });
     app = await startApp(config);
   } catch (err) {
+    if (err instanceof ListenError && err.addressInUse) fail(`${err.message}; ${await otherPortHint(err, argv)}`, 1);
     fail(oneLine(err), 1);
   }
+  process.stdout.write(startBanner(app.config, app.users, app.port || app.tlsPort, defaultServerName(), app.port === 0));
   const closeTimeoutMs = app.config.general.shutdowntimeout * 1000 + DEFAULTS.shutdownTimeoutMs;
 
   let stopping = false;
@@ -120,6 +126,25 @@ function printToken(): void {
     'ajam-proxy: line 1 is the token (send it as "Authorization: Bearer <token>"; it is not stored anywhere, keep it secret);\n' +
       "ajam-proxy: add line 2 to the user's section of the users file, then restart the proxy.\n",
   );
+}
+
+/** `start on a free port with: npm start -- --listen 127.0.0.1:8089` (the exact command). */
+async function otherPortHint(err: ListenError, argv: string[]): Promise<string> {
+  const free = await findFreePort(err.host, err.port + 1);
+  const listen = `--listen ${hostPort(err.host, free ?? err.port + 1)}`;
+  let command: string;
+  if (process.env.npm_lifecycle_event === 'start') command = `npm start -- ${listen}`;
+  else {
+    // The same command line with --listen replaced.
+    const kept: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--listen' || a === '-l') i++;
+      else if (!a.startsWith('--listen=') && !a.startsWith('-l=')) kept.push(a);
+    }
+    command = ['ajam-proxy', ...kept, listen].join(' ');
+  }
+  return `start on ${free === undefined ? 'another' : 'a free'} port with: ${command}`;
 }
 
 function parse(argv: string[]) {

@@ -136,6 +136,13 @@ export function maskToString(mask: ClassMask): string {
   return s + 'all';
 }
 
+/** A mask as a users file would write it: `all`, `none`, or the class words (`call,agent`). */
+export function classWords(mask: ClassMask): string {
+  if (mask === ALL) return 'all';
+  if (mask === 0) return 'none';
+  return maskToString(mask).replace(/,all$/, '');
+}
+
 /**
  * The `EventMask` of the Events action (strings_to_mask): all digits → that number (capped at
  * ALL), an ast_false word → 0, an ast_true word → ALL, otherwise a class list. Returns -1 for an

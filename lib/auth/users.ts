@@ -64,8 +64,11 @@ export class ManagerUser implements User {
   }
 }
 
-// [general] keys of manager.conf (§7): read for allowmultiplelogin / displayconnects, the rest
-// accepted so an existing file loads as it is.
+// [general] keys of manager.conf (§7). Read: allowmultiplelogin and displayconnects (defaults for
+// every user), httptimeout (the session lifetime unless ajam-proxy.conf sets its own, lib/app.ts).
+// The rest configure Asterisk's own AMI listener: accepted so an existing manager.conf loads as it
+// is, and listed in `ignored` so the start-up log can say they do nothing here.
+const READ_GENERAL_KEYS = new Set(['allowmultiplelogin', 'displayconnects', 'httptimeout']);
 const GENERAL_KEYS = new Set([
   'enabled', 'webenabled', 'port', 'bindaddr', 'displayconnects', 'timestampevents', 'debug', 'httptimeout',
   'authtimeout', 'authlimit', 'allowmultiplelogin', 'brokeneventsaction', 'channelvars', 'disabledevents',
@@ -76,9 +79,54 @@ function isGeneralKey(key: string): boolean {
   return GENERAL_KEYS.has(key) || key.startsWith('tls') || key.startsWith('ssl');
 }
 
+/** What the users file's `[general]` says beyond the per-user defaults. */
+export interface UsersGeneral {
+  /** `httptimeout` in seconds and where it is written, when it is. */
+  httptimeout: { seconds: number; where: string } | undefined;
+  /** Keys present that the proxy does not use (Asterisk's own AMI listener settings), in order. */
+  ignored: string[];
+}
+
 /** Reads a manager.conf-format file into lower-case name → user. Throws AjamError CONF_ERR_*. */
 export function loadUsers(path: string): Map<string, User> {
   return usersFromSections(readConf(path), path);
+}
+
+/** loadUsers plus what its `[general]` section says (httptimeout, keys ignored here). */
+export function loadUsersFile(path: string): { users: Map<string, User>; general: UsersGeneral } {
+  const sections = readConf(path);
+  return { users: usersFromSections(sections, path), general: usersGeneral(sections) };
+}
+
+/** The `[general]` keys of a users file beyond allowmultiplelogin / displayconnects. */
+export function usersGeneral(sections: readonly ConfSection[]): UsersGeneral {
+  const out: UsersGeneral = { httptimeout: undefined, ignored: [] };
+  for (const s of sections) {
+    if (s.name.toLowerCase() !== 'general') continue;
+    for (const e of s.entries) {
+      const key = e.key.toLowerCase();
+      if (key === 'httptimeout') {
+        // Asterisk reads it with atoi and no bounds; ours are those of ajam-proxy.conf's.
+        const n = /^[0-9]+$/.test(e.value) ? Number(e.value) : NaN;
+        if (!(n >= 1 && n <= 86400)) throw confError(ErrorCodes.CONF_ERR_VALUE, e.file, e.line, `httptimeout: expected seconds from 1 to 86400, got '${e.value}'`);
+        out.httptimeout = { seconds: n, where: `${e.file}:${e.line}` };
+      } else if (!READ_GENERAL_KEYS.has(key) && !out.ignored.includes(key)) out.ignored.push(key);
+    }
+  }
+  return out;
+}
+
+/**
+ * Takes the proxy's own AMI account out of the HTTP users: an HTTP client must never be able to
+ * log in as the account that reads and writes everything on Asterisk (a users file that is
+ * Asterisk's manager.conf holds it). Every way of logging in looks users up in this map, so none
+ * can find it. Returns the removed user, if any.
+ */
+export function removeProxyAccount(users: Map<string, User>, amiUsername: string): User | undefined {
+  const id = amiUsername.toLowerCase();
+  const user = users.get(id);
+  if (user !== undefined) users.delete(id);
+  return user;
 }
 
 /** Builds the users from parsed sections (loadUsers without the file reading). */

@@ -18,6 +18,8 @@ export interface GeneralConfig {
   prefix: string;
   /** Seconds: cookie Max-Age, idle expiry of sessions, WaitEvent cap. */
   httptimeout: number;
+  /** `file:line` of httptimeout in this file, '' when not written (the users file's may apply, lib/auth/http-users.ts). */
+  httptimeoutAt: string;
   /** `Server:` header and error-page signature; '' omits both (as Asterisk). */
   servername: string;
   /** Absolute path of the users file (manager.conf format). */
@@ -169,6 +171,7 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     bindport: g.bindport === undefined ? DEFAULTS.bindport : intValue(g.bindport, 1, 65535),
     prefix: g.prefix === undefined ? DEFAULTS.prefix : prefixValue(g.prefix),
     httptimeout: g.httptimeout === undefined ? DEFAULTS.httptimeoutMs / 1000 : intValue(g.httptimeout, 1, 86400),
+    httptimeoutAt: g.httptimeout === undefined ? '' : `${g.httptimeout.file}:${g.httptimeout.line}`,
     servername: g.servername === undefined ? defaultServerName() : g.servername.value,
     users: resolve(base, g.users === undefined ? DEFAULTS.users : nonEmpty(g.users)),
     static: g.static === undefined ? undefined : folderValue(g.static, base),

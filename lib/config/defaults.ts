@@ -81,9 +81,10 @@ export const DEFAULTS = {
   tcpKeepAliveMs: 30_000,
   /** Bound on one AMI message (headers + body) before the parser gives up on it. */
   amiMaxMessageBytes: 1024 * 1024,
-  /** The simulator's built-in admin, used when simulating without credentials in [asterisk]. */
-  simUsername: 'admin',
-  simSecret: 'admin',
+  /** The proxy's AMI login into the in-process simulator when [asterisk] gives none; not the demo
+   *  HTTP user `admin`, since the proxy's own AMI account is never an HTTP login. */
+  simUsername: 'ajam-proxy',
+  simSecret: 'ajam-proxy',
 
   /** SIGINT/SIGTERM: exit anyway if closing takes this much longer than shutdownDrainMs. */
   shutdownTimeoutMs: 5_000,

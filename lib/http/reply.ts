@@ -12,6 +12,7 @@ export const CACHE_CONTROL = 'no-cache, no-store';
 /** `code title` status lines as Asterisk prints them (the title is the error page's title). */
 export const STATUS = {
   OK: '200 OK',
+  FOUND: '302 Found',
   NOT_MODIFIED: '304 Not Modified',
   BAD_REQUEST: '400 Bad Request',
   ACCESS_DENIED: '403 Access Denied',

@@ -12,8 +12,9 @@
 // - raw non-UTF-8 bytes in a query string reach us as U+FFFD (percent-encoded bytes are exact).
 // `/health` lives under the prefix like every other route and keeps its JSON (unchanged, for
 // existing monitors); `/healthz` (alive) and `/readyz` (AMI events flowing) are the probes to use,
-// `/metrics` the Prometheus scrape (allowed to `metricspermit` addresses only). The digest endpoints (/arawman, /amxml,
-// /amanager) are served when a DigestSessions is given (lib/app.ts always gives one).
+// `/metrics` the Prometheus scrape (allowed to `metricspermit` addresses only). `/` and `<prefix>/`
+// redirect (302) to `<prefix>/static/index.html` when a static folder is served. The digest
+// endpoints (/arawman, /amxml, /amanager) are served when a DigestSessions is given (lib/app.ts always gives one).
 // Listeners: plain HTTP on host:port (unless `plain: false`) and HTTPS (uWS SSLApp) when `tls` is
 // given; both run the same handler, an HTTPS request only differs in its cookie being `Secure`.
 import { realpathSync } from 'node:fs';
@@ -54,6 +55,8 @@ import { sendError } from './error-pages.ts';
 import { STATUS, send } from './reply.ts';
 import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
 import type { DigestSessions } from './digest.ts';
+import { ListenError, probeListen } from './listen-error.ts';
+import { escapeXml } from '../format/escape.ts';
 import type { BearerCheck, PushContext } from './push.ts';
 import { registerWs, WS_GOING_AWAY } from './push-ws.ts';
 import { SseStreams } from './push-sse.ts';
@@ -245,10 +248,17 @@ export class HttpServer {
     return this.listeners.find((l) => l.tls)?.boundPort ?? 0;
   }
 
-  /** Starts every listener; resolves the plain port (0 when plain HTTP is off). */
+  /** Starts every listener; resolves the plain port (0 when plain HTTP is off). Throws ListenError. */
   async listen(): Promise<number> {
     for (const l of this.listeners) {
-      const { socket, port } = await listen(l.app, l.host, l.port);
+      let bound: Awaited<ReturnType<typeof listen>>;
+      try {
+        bound = await listen(l.app, l.host, l.port);
+      } catch {
+        // uWS gives no reason: ListenError names it (address in use, …).
+        throw new ListenError(l.host, l.port, await probeListen(l.host, l.port));
+      }
+      const { socket, port } = bound;
       l.socket = socket;
       l.boundPort = port;
       log.info(l.tls ? 'https listening' : 'http listening', { host: l.host, port, prefix: this.prefix || '/', uwsNative });
@@ -373,10 +383,24 @@ export class HttpServer {
         this.onMetrics(res, head, metrics, start);
         return;
       }
+    } else if (method !== 'POST' && this.staticRoot !== undefined && isFrontPath(path, this.prefix)) {
+      status = this.onFront(res, head);
     } else {
       status = sendError(res, 'notFound', servername, { head });
     }
     if (metrics !== undefined) metrics.request(ENDPOINT_OF_ROUTE[route]!, status, start, performance.now());
+  }
+
+  /** `/` and `<prefix>/`: a first visit lands on the shipped page instead of a bare 404. */
+  private onFront(res: HttpResponse, head: boolean): number {
+    const location = `${this.prefix}/static/index.html`;
+    const headers: string[] = [];
+    if (this.servername !== '') headers.push('Server', this.servername);
+    headers.push('Location', location, 'Cache-Control', 'no-cache, no-store', 'Content-Type', 'text/html');
+    const href = escapeXml(location);
+    const body = Buffer.from(`<!DOCTYPE html>\n<p>The page is at <a href="${href}">${href}</a>.</p>\n`);
+    send(res, STATUS.FOUND, headers, body, { head });
+    return 302;
   }
 
   private sendText(res: HttpResponse, status: string, text: string, extra: string[] = []): number {
@@ -482,6 +506,14 @@ export class HttpServer {
     send(res, extra.ready ? STATUS.OK : STATUS.UNAVAILABLE, headers, body, { head });
     return extra.ready ? 200 : 503;
   }
+}
+
+/** `/`, `<prefix>` or `<prefix>/` (the prefix compared case-insensitively, as every route). */
+function isFrontPath(path: string, prefix: string): boolean {
+  if (path === '/') return true;
+  if (prefix === '') return false;
+  const p = path.endsWith('/') ? path.slice(0, -1) : path;
+  return p.toLowerCase() === prefix.toLowerCase();
 }
 
 function realStaticRoot(dir: string): string | undefined {

@@ -36,6 +36,13 @@ interface UwsModule {
   us_socket_local_port(socket: us_listen_socket): number;
 }
 
+/** uSockets' listen option: fail instead of sharing the port (no SO_REUSEPORT). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+interface ExclusiveListen {
+  listen(host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void): unknown;
+}
+
 const require = createRequire(import.meta.url);
 const PKG = '@trufflesuite/uws-js-unofficial';
 
@@ -113,14 +120,22 @@ export function listen(
   port: number,
 ): Promise<{ socket: us_listen_socket; port: number }> {
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
+    const done = (socket: us_listen_socket | false): void => {
       if (socket === false) {
         reject(new AjamError(ErrorCodes.HTTP_ERR_LISTEN, `cannot listen on ${host}:${port}`));
         return;
       }
       const bound = uwsNative ? uws.us_socket_local_port(socket) : compatLocalPort(socket as unknown as Server);
       resolve({ socket, port: bound });
-    });
+    };
+    if (!uwsNative) {
+      app.listen(host, port, done);
+      return;
+    }
+    // uWS sets SO_REUSEPORT by default: a second proxy on the same port would then listen too and
+    // share the connections silently. The native listen(host, port, options, cb) takes the
+    // exclusive flag (missing from the typings).
+    (app as unknown as ExclusiveListen).listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, done);
   });
 }
 

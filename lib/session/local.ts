@@ -75,7 +75,8 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
     return { output: [error(id, full)], destroySession: true };
   }
   ctx.metrics?.logins.inc({ result: 'success' });
-  log.info('login', { user: user.name, address });
+  // manager.conf's displayconnects (default yes): `no` keeps this user's logins out of the log.
+  if (user.displayConnects !== false) log.info('login', { user: user.name, address });
 
   s.user = user;
   s.authenticated = true;

@@ -31,6 +31,7 @@ t.test('defaults', async (t) => {
     bindport: 8088,
     prefix: '',
     httptimeout: 60,
+    httptimeoutAt: '',
     servername: defaultServerName(),
     users: join(path, '..', 'users.conf'),
     static: undefined,
@@ -155,7 +156,7 @@ t.test('simulate: yes/no words, credentials optional, CLI override', async (t) =
   fails(t, confFile(t, '[general]\n'), ErrorCodes.CONF_ERR_VALUE, /ajam-proxy\.conf: \[asterisk\] username is required/);
   const c = loadConfig(confFile(t, '[asterisk]\nsimulate = no\n'), { simulate: true });
   t.equal(c.asterisk.simulate, true, '--simulate wins');
-  t.equal(c.asterisk.username, 'admin');
+  t.equal(c.asterisk.username, 'ajam-proxy', 'not the demo HTTP user admin: the AMI account is never an HTTP login');
 });
 
 t.test('--listen override', async (t) => {
