@@ -432,6 +432,15 @@ class FastHistogram {
     return s;
   }
 
+  /** Registry.resetMetrics() calls this on every metric. */
+  reset(): void {
+    for (const s of this.bySeries.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
+
   get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> }> {
     const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
     for (const [value, s] of this.bySeries) {

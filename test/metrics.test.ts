@@ -42,3 +42,13 @@ t.test('requests by endpoint and status; instances are independent', async (t) =
   t.notMatch(text, /ajam_http_request_duration_seconds_count\{endpoint="metrics"\}/, 'an untimed request is only counted');
   t.notMatch(await b.scrape(), /ajam_http_requests_total\{/, 'the other instance saw nothing');
 });
+
+t.test('resetMetrics() clears the fast series too', async (t) => {
+  const m = new Metrics({ processMetrics: false });
+  m.action('ping', 1, 2);
+  m.request('rawman', 200, 1, 2);
+  m.registry.resetMetrics();
+  const text = await m.scrape();
+  t.notMatch(text, /ajam_action_duration_seconds_count/, 'no observation left');
+  t.match(text, /^ajam_http_requests_total\{endpoint="rawman",status="200"\} 1$/m, 'mirrored totals come back from their source');
+});
