@@ -18,6 +18,8 @@ const EXTRA_TEXT = {
   digestAcl: [403, 'Permission denied', 'Permission denied'],
   // A trusted proxy sent an X-Forwarded-For hop that is not an IP address (lib/http/forwarded.ts).
   badForwarded: [400, 'Bad Request', 'Invalid X-Forwarded-For'],
+  // Two Authorization headers: a front proxy may check one while we would use the other.
+  duplicateAuthorization: [400, 'Bad Request', 'More than one Authorization header'],
 } as const satisfies Record<string, readonly [number, string, string]>;
 
 const TEXT = { ...ERROR_TEXT, ...EXTRA_TEXT };

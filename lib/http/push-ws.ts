@@ -291,12 +291,21 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
       let cookie = '';
       let authorization = '';
       let forwardedFor = '';
+      let authorizations = 0;
       req.forEach((k, v) => {
         // The last Cookie header wins, as on the AJAM routes.
         if (k === 'cookie') cookie = v;
-        else if (k === 'authorization') authorization = v;
+        else if (k === 'authorization') {
+          authorization = v;
+          authorizations++;
+        }
         else if (k === 'x-forwarded-for') forwardedFor = forwardedFor === '' ? v : `${forwardedFor},${v}`;
       });
+      if (authorizations > 1) {
+        // As on the AJAM routes: another hop might authenticate the other one.
+        o.refuse(res, { status: '400 Bad Request', text: 'More than one Authorization header' });
+        return;
+      }
       const query = parsePushQuery(req.getQuery() ?? '');
       if (typeof query === 'string') {
         o.refuse(res, { status: '400 Bad Request', text: query });

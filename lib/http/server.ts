@@ -132,6 +132,8 @@ const JSON_HEADERS = ['Cache-Control', 'no-cache, no-store', 'Content-Type', 'ap
 const scratch = {
   cookie: '',
   authorization: '',
+  /** Authorization headers seen: more than one is ambiguous (another hop may read the other). */
+  authorizations: 0,
   contentType: '',
   contentLength: '',
   ifNoneMatch: '',
@@ -143,8 +145,10 @@ const scratch = {
 function collectHeader(key: string, value: string): void {
   // The last Cookie header wins (spec §2.1); uWS's getHeader would return the first.
   if (key === 'cookie') scratch.cookie = value;
-  else if (key === 'authorization') scratch.authorization = value;
-  else if (key === 'content-type') scratch.contentType = value;
+  else if (key === 'authorization') {
+    scratch.authorization = value;
+    scratch.authorizations++;
+  } else if (key === 'content-type') scratch.contentType = value;
   else if (key === 'content-length') scratch.contentLength = value;
   else if (key === 'if-none-match') scratch.ifNoneMatch = value;
   // Several X-Forwarded-For headers are one list, in order (RFC 9110 §5.3).
@@ -156,6 +160,7 @@ function collectHeader(key: string, value: string): void {
 function readHeaders(req: HttpRequest): void {
   scratch.cookie = '';
   scratch.authorization = '';
+  scratch.authorizations = 0;
   scratch.contentType = '';
   scratch.contentLength = '';
   scratch.ifNoneMatch = '';
@@ -331,6 +336,12 @@ export class HttpServer {
         this.ajam.digest !== undefined)
     ) {
       readHeaders(req);
+      if (scratch.authorizations > 1) {
+        // Which one authenticates would depend on who reads it (first or last): refuse both.
+        const status = sendError(res, 'duplicateAuthorization', servername, { head, close: true });
+        if (metrics !== undefined) metrics.request(ENDPOINT_OF_ROUTE[route]!, status, start, performance.now());
+        return;
+      }
       const info: AjamRequestInfo = {
         method,
         query,
@@ -362,7 +373,8 @@ export class HttpServer {
       else status = this.onReady(res, head);
     } else if (route === ROUTE_EVENTS && this.sse !== undefined) {
       readHeaders(req);
-      status = this.sse.handle(res, {
+      if (scratch.authorizations > 1) status = sendError(res, 'duplicateAuthorization', servername, { head, close: true });
+      else status = this.sse.handle(res, {
         method,
         query,
         cookie: scratch.cookie,
