@@ -185,7 +185,17 @@ function onChannelEvent(name, ev) {
     const row = channels.get(k);
     if (row !== undefined) update(row, ev);
   }
-  renderChannels();
+  scheduleRender();
+}
+
+// A busy PBX sends many channel events a second: the table is redrawn at most every 50 ms.
+let renderTimer = null;
+function scheduleRender() {
+  if (renderTimer !== null) return;
+  renderTimer = setTimeout(() => {
+    renderTimer = null;
+    renderChannels();
+  }, 50);
 }
 
 const CHANNEL_EVENTS = new Set(['Newchannel', 'Newstate', 'Hangup', 'Rename', 'NewCallerid', 'NewConnectedLine', 'Newexten', 'BridgeEnter', 'BridgeLeave']);
