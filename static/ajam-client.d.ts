@@ -40,6 +40,8 @@ interface CommonOptions {
   /** First retry delay (default 500 ms), doubling up to retryMaxMs (default 10 s), ±25 % jitter. */
   retryFirstMs?: number;
   retryMaxMs?: number;
+  /** While live over WebSocket, ping the HTTP (cookie) session this often to keep it (default 20 s). */
+  sessionKeepaliveMs?: number;
   /** Called on every change of connection state from the start (as onStatus()). */
   onStatus?: (info: StatusInfo) => void;
   /** A WebSocket action with no reply after this long is rejected (default 30 s). */

@@ -25,6 +25,12 @@ const FAILURES_BEFORE_FALLBACK = 2;
 const FALLBACK_HOLD_MS = 5 * 60 * 1000;
 const LONGPOLL_TIMEOUT_S = 20;
 const ACTION_TIMEOUT_MS = 30000;
+/**
+ * While events come over the WebSocket (which has a session of its own), the HTTP session behind
+ * the cookie is idle: a Ping this often keeps it alive (Asterisk's default httptimeout is 60 s), so
+ * a reconnect and the site's other pages can use it without logging in again.
+ */
+const COOKIE_KEEPALIVE_MS = 20000;
 
 /** @typedef {Record<string, string | string[]>} AmiMessage */
 
@@ -115,6 +121,7 @@ export class AjamClient {
     this.retryFirstMs = opts.retryFirstMs ?? RETRY_FIRST_MS;
     this.retryMaxMs = opts.retryMaxMs ?? RETRY_MAX_MS;
     this.actionTimeoutMs = opts.actionTimeoutMs ?? ACTION_TIMEOUT_MS;
+    this.sessionKeepaliveMs = opts.sessionKeepaliveMs ?? COOKIE_KEEPALIVE_MS;
     /** 'idle' | 'connecting' | 'live' | 'retrying' | 'closed' */
     this.state = 'idle';
     /** The transport in use or being tried: 'websocket' | 'sse' | 'longpoll' | null. */
@@ -429,6 +436,7 @@ export class AjamClient {
       this.ws = ws;
       this.wsLive = false;
       const probe = `ajc-${++this.ids}`;
+      let keepalive;
       const onAbort = () => ws.close(1000, 'bye');
       this.stop.signal.addEventListener('abort', onAbort, { once: true });
       ws.onopen = () => {
@@ -447,12 +455,16 @@ export class AjamClient {
           const r = f.messages?.[0];
           if (field(r, 'Response') === 'Success') {
             this.wsLive = true;
+            if (this.token === undefined) {
+              keepalive = setInterval(() => { void this.http({ Action: 'Ping' }).catch(() => {}); }, this.sessionKeepaliveMs);
+            }
             onLive();
           } else ws.close(1000, 'probe refused');
         } else if (f.actionid !== undefined) this.settle(f.actionid, f.messages ?? []);
       };
       ws.onerror = () => {};
       ws.onclose = (e) => {
+        clearInterval(keepalive);
         this.stop.signal.removeEventListener('abort', onAbort);
         this.ws = null;
         this.wsLive = false;

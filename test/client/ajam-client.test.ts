@@ -182,3 +182,17 @@ t.test('bearer token: WebSocket (header from Node) and SSE with /json actions, n
   const wrong = await connect({ url: app.base, token: 'not-a-token', transports: ['sse'], retryFirstMs: 10 }).catch((e: unknown) => e);
   t.equal((wrong as AjamError).code, 'auth', 'a wrong token rejects with code auth');
 });
+
+t.test('over WebSocket the cookie session is kept alive for reconnects and other pages', async (t) => {
+  const short = await startTestApp({ general: 'httptimeout = 2' });
+  t.teardown(() => short.close());
+  const c = await connect({ url: short.base, username: 'admin', secret: 'adminpw', transports: ['websocket'], WebSocket, sessionKeepaliveMs: 300 });
+  t.teardown(() => c.close());
+  const cookie = (c as unknown as { cookie: string }).cookie;
+  t.match(cookie, /^mansession_id=/);
+  // Past two session lifetimes with only the WebSocket busy: the cookie still names a live session.
+  await new Promise((r) => setTimeout(r, 4500));
+  const res = await fetch(`${short.base}/json?action=ping`, { headers: { cookie } });
+  const [pong] = (await res.json()) as Array<Record<string, string>>;
+  t.equal(pong!.Response, 'Success', 'the HTTP session is alive');
+});
