@@ -27,7 +27,7 @@ import { Socket } from 'node:net';
 import { AmiParser } from './parser.ts';
 import type { AmiMessage } from './message.ts';
 import { AjamError, ErrorCodes, type ErrorCode, invalidArgument } from '../errors.ts';
-import { md5Key } from '../auth/md5.ts';
+import { md5Key } from './md5-key.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 
 export interface BackoffOptions {

@@ -1,10 +1,10 @@
 // MD5 challenge/response (AMI `Challenge` + `Login AuthType: MD5`) and constant-time comparison.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { md5Key } from '../ami/md5-key.ts';
 
-/** The `Key` a client sends: lowercase hex of md5(challenge + secret), as Asterisk computes it. */
-export function md5Key(challenge: string, secret: string): string {
-  return createHash('md5').update(challenge, 'utf8').update(secret, 'utf8').digest('hex');
-}
+// The `Key` a client sends is computed on the wire side (lib/ami/md5-key.ts); re-exported here for
+// the callers that check one.
+export { md5Key } from '../ami/md5-key.ts';
 
 /**
  * Equality of two strings in time that depends only on their lengths, so a wrong secret or key

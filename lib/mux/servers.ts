@@ -7,7 +7,6 @@
 // for the push endpoints); each entry remembers its server's index for per-user limits.
 import { EventEmitter } from 'node:events';
 import type { AmiMessage } from '../ami/message.ts';
-import type { User } from '../auth/types.ts';
 import type { AmiPool } from './pool.ts';
 import type { Headers } from './encode.ts';
 import { insertHeader } from './rewrite.ts';
@@ -53,11 +52,11 @@ export class AsteriskServers extends EventEmitter {
   }
 
   /**
-   * Which server an action of `user` goes to: the one its `Server` parameter names (undefined when
-   * absent), else the first the user may reach. A string is the error text for the client.
+   * Which server an action goes to: the one its `Server` parameter names (undefined when absent),
+   * else the first one in `mask` (the user's servers, bit i = server i; undefined = all). A string
+   * is the error text for the client.
    */
-  pick(user: User | undefined, name: string | undefined): number | string {
-    const mask = user?.serverMask;
+  pick(mask: number | undefined, name: string | undefined): number | string {
     if (name === undefined || name.trim() === '') {
       if (mask === undefined) return 0;
       for (let i = 0; i < this.list.length; i++) if ((mask & (1 << i)) !== 0) return i;

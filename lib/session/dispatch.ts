@@ -145,7 +145,7 @@ export class Dispatcher {
       if (servers === undefined) sent = this.pool.send(pairs);
       else {
         // `Server: NAME` picks the Asterisk server (checked against the user's `servers = …`).
-        const target = servers.pick(user, req.has('Server') ? req.get('Server') : undefined);
+        const target = servers.pick(user.serverMask, req.has('Server') ? req.get('Server') : undefined);
         if (typeof target === 'string') return Promise.resolve({ output: [error(id, target)] });
         sent = servers.sendTo(target, pairs);
       }

@@ -1,6 +1,5 @@
 // What the session layer hands back to the HTTP layer, and what it needs from the AMI pool.
 import type { AmiMessage } from '../ami/message.ts';
-import type { User } from '../auth/types.ts';
 import type { LogEntry } from '../events/event-log.ts';
 
 export interface ActionResult {
@@ -27,8 +26,11 @@ export interface ActionSender {
 
 /** Several Asterisk servers (lib/mux/servers.ts): which one an action goes to, and sending there. */
 export interface ServerRouter {
-  /** Server index for `user` and the action's `Server` parameter (undefined if absent), or an error text. */
-  pick(user: User | undefined, name: string | undefined): number | string;
+  /**
+   * Server index for a user's server mask (User.serverMask) and the action's `Server` parameter
+   * (undefined if absent), or an error text.
+   */
+  pick(mask: number | undefined, name: string | undefined): number | string;
   sendTo(index: number, headers: ReadonlyArray<readonly [string, string]>): Promise<AmiMessage[]>;
 }
 
