@@ -22,7 +22,7 @@ export function baseUrl(config: Config, port: number, https = false): string {
   return `${https ? 'https' : 'http'}://${urlHost(host)}:${port}${config.general.prefix}`;
 }
 
-/** The page a browser should open: the shipped wallboard when static is served. */
+/** The page a browser should open: the shipped console when static is served. */
 export function pageUrl(config: Config, port: number, https = false): string | undefined {
   return config.general.static === undefined ? undefined : `${baseUrl(config, port, https)}/static/index.html`;
 }
@@ -41,7 +41,10 @@ export function startBanner(config: Config, users: ReadonlyMap<string, User>, po
     `${version} is up, listening on ${hostPort(https && config.general.tls !== undefined ? config.general.tls.host : config.general.bindaddr, port)}` +
       (a.simulate ? ' (built-in AMI simulator: simulated calls, no real Asterisk)' : ` (Asterisk AMI at ${hostPort(a.host, a.port)} as "${a.username}")`),
   );
-  if (page !== undefined) out.push(`  Open in a browser:  ${page}`);
+  if (page !== undefined) {
+    out.push(`  Open in a browser:  ${page}`);
+    out.push(`  Queue wallboard:    ${page.replace(/index\.html$/, 'wallboard.html')}`);
+  }
   out.push(`  AJAM endpoints:     ${base}/rawman   ${base}/mxml   ${base}/manager`);
   out.push(`  Health:             ${base}/health`);
   // Users with a hashed secret (or none) have no secret to show.

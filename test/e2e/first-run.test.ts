@@ -55,6 +55,7 @@ t.test('npm start: the banner names the page and the demo logins; / leads to the
   const banner = p.out();
   const base = `http://127.0.0.1:${port}`;
   t.match(banner, `Open in a browser:  ${base}/static/index.html`, 'the page to open');
+  t.match(banner, `Queue wallboard:    ${base}/static/wallboard.html`, 'and the wallboard');
   t.match(banner, 'built-in AMI simulator', 'says it is the simulator');
   // Every demo user of the shipped users file, with the secret that logs in.
   for (const u of loadUsers(SHIPPED_USERS).values()) t.match(banner, `${u.name} / ${u.secret}`, `demo login ${u.name}`);
