@@ -66,6 +66,8 @@ export class AuthLimiter {
   private readonly now: () => number;
   private readonly byAddress: Map<string, Failures>;
   private readonly byUser: Map<string, Failures>;
+  /** When the last failure was recorded (-Infinity: never). */
+  private lastFailureAt: number;
   /** Since start, for metrics: failures recorded and lockouts started. */
   readonly totals = { failures: 0, lockouts: 0 };
 
@@ -78,6 +80,7 @@ export class AuthLimiter {
     this.now = opts.now ?? Date.now;
     this.byAddress = new Map();
     this.byUser = new Map();
+    this.lastFailureAt = -Infinity;
     if (!(this.limit >= 1)) throw new TypeError('limit must be at least 1');
   }
 
@@ -97,6 +100,7 @@ export class AuthLimiter {
   /** A wrong secret/key/token/digest: counted and logged (address and user only, never the secret). */
   recordFailure(address: string, user: string, how = 'login'): void {
     const now = this.now();
+    this.lastFailureAt = now;
     const a = this.entry(this.byAddress, address, now);
     const u = this.entry(this.byUser, user.toLowerCase(), now);
     u.count++;
@@ -134,6 +138,15 @@ export class AuthLimiter {
   isLocked(address: string): boolean {
     const a = this.byAddress.get(address);
     return a !== undefined && a.lockedUntil > this.now();
+  }
+
+  /**
+   * No failure for longer than both the window and the longest lockout: nothing is locked and no
+   * count is live, so `check` would pass and `recordSuccess` change nothing. Lets a caller skip
+   * decoding the client address on the hot path (Bearer requests, lib/auth/stateless.ts).
+   */
+  quiet(): boolean {
+    return this.now() - this.lastFailureAt > Math.max(this.windowMs, this.maxLockMs);
   }
 
   get trackedAddresses(): number {

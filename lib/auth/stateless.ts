@@ -10,6 +10,9 @@
 // - The user's ACL applies to the client address (the forwarded one behind a trusted proxy); a
 //   refusal is a failed login like a wrong token.
 // - The proxy's own AMI login names (every server's) are never accepted, whatever the users file says.
+// - The client address is decoded only when something needs it (a user with permit/deny rules, a
+//   limiter with a failure within its window or longest lockout, a failure): decoding it from uWS
+//   costs more than the whole check.
 // - Every failure counts as a failed login for the brute-force limiter (lib/auth/limiter.ts); an
 //   address it has locked is refused at once, whatever the credentials. Its per-user slow-down
 //   applies to a failed Basic attempt's answer (a bearer token names no user until it matches).
@@ -19,6 +22,7 @@ import type { AuthLimiter } from './limiter.ts';
 import { safeEqual } from './md5.ts';
 import { verifySecret } from './secret.ts';
 import { tokenHash } from './tokens.ts';
+import { addressOf, type ClientAddress } from '../session/types.ts';
 
 export interface StatelessAuthOptions {
   /** Users by lower-case name. */
@@ -86,13 +90,13 @@ export class StatelessAuth {
    * while allowbasic is off give undefined: the request is not a stateless one. On 'invalid' the
    * caller answers 401 (JSON/WebSocket/SSE endpoints: their own refusal) and stores nothing.
    */
-  authenticateHeader(authorization: string, address: string): StatelessOutcome {
+  authenticateHeader(authorization: string, address: ClientAddress): StatelessOutcome {
     const r = this.authenticate(authorization, address);
     return r.kind === 'ok' ? r.user : r.kind === 'invalid' ? 'invalid' : undefined;
   }
 
   /** As authenticateHeader, with the delay a refusal should be answered after. */
-  authenticate(authorization: string, address: string): StatelessResult {
+  authenticate(authorization: string, address: ClientAddress): StatelessResult {
     if (authorization.length < 5) return NONE;
     // `Bearer` with nothing after it (trailing blanks are trimmed by the server) is a bearer attempt.
     const space = authorization.indexOf(' ');
@@ -103,15 +107,15 @@ export class StatelessAuth {
     return NONE;
   }
 
-  private bearer(token: string, address: string): StatelessResult {
-    if (this.limiter?.check(address, BEARER_USER).locked === true) return LOCKED;
+  private bearer(token: string, address: ClientAddress): StatelessResult {
+    if (this.watching() && this.limiter!.check(addressOf(address), BEARER_USER).locked) return LOCKED;
     const hex = tokenHash(token);
     const entry = this.byHash.get(hex);
     if (entry === undefined || !timingSafeEqual(entry.hash, Buffer.from(hex, 'hex'))) return this.fail(address, BEARER_USER, 'bearer', 0);
     return this.admit(entry.user, address, 'bearer');
   }
 
-  private basic(b64: string, address: string): StatelessResult {
+  private basic(b64: string, address: ClientAddress): StatelessResult {
     // Strict base64 (RFC 7617 uses the standard alphabet); anything else is a failed attempt.
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return this.fail(address, '', 'basic', 0);
     const text = Buffer.from(b64, 'base64').toString('utf8');
@@ -119,7 +123,7 @@ export class StatelessAuth {
     if (colon <= 0) return this.fail(address, '', 'basic', 0);
     const name = text.slice(0, colon);
     const secret = text.slice(colon + 1);
-    const verdict = this.limiter?.check(address, name);
+    const verdict = this.watching() ? this.limiter!.check(addressOf(address), name) : undefined;
     if (verdict?.locked === true) return LOCKED;
     const slow = verdict?.delayMs ?? 0;
     const user = this.users.get(name.toLowerCase());
@@ -134,14 +138,20 @@ export class StatelessAuth {
     return this.admit(user, address, 'basic');
   }
 
-  private admit(user: User, address: string, how: string): StatelessResult {
-    if (!user.allows(address)) return this.fail(address, user.name, how, 0);
-    this.limiter?.recordSuccess(address, user.name);
+  private admit(user: User, address: ClientAddress, how: string): StatelessResult {
+    if (user.allowsEveryAddress !== true && !user.allows(addressOf(address))) return this.fail(address, user.name, how, 0);
+    if (this.watching()) this.limiter!.recordSuccess(addressOf(address), user.name);
     return { kind: 'ok', user };
   }
 
-  private fail(address: string, username: string, how: string, slowDownMs: number): StatelessResult {
-    this.limiter?.recordFailure(address, username, how);
+  /** Whether the limiter may hold a lock or a live count (else check and recordSuccess are no-ops). */
+  private watching(): boolean {
+    const l = this.limiter;
+    return l !== undefined && !l.quiet();
+  }
+
+  private fail(address: ClientAddress, username: string, how: string, slowDownMs: number): StatelessResult {
+    this.limiter?.recordFailure(addressOf(address), username, how);
     return { kind: 'invalid', delayMs: Math.max(this.failDelayMs, slowDownMs) };
   }
 

@@ -21,6 +21,11 @@ export interface User {
   write: ClassMask;
   /** Client address allowed? (permit/deny ACL from the users file) */
   allows(address: string): boolean;
+  /**
+   * True when `allows` says yes to every address (no permit/deny rules), so a caller may skip
+   * decoding the client address for it (lib/auth/stateless.ts). Absent: assume rules exist.
+   */
+  readonly allowsEveryAddress?: boolean;
   eventFilters: EventFilterRule[];
   allowMultipleLogin: boolean;
   // Optional extras kept from the users file (lib/auth/users.ts fills them).

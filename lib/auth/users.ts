@@ -62,6 +62,10 @@ export class ManagerUser implements User {
   allows(address: string): boolean {
     return this.acl.allows(address);
   }
+
+  get allowsEveryAddress(): boolean {
+    return this.acl.rules.length === 0;
+  }
 }
 
 // [general] keys of manager.conf (§7). Read: allowmultiplelogin and displayconnects (defaults for

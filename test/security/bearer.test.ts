@@ -10,6 +10,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { newToken, tokenLine } from '../../lib/auth/tokens.ts';
 import { hashSecret } from '../../lib/auth/secret.ts';
 import { StatelessAuth } from '../../lib/auth/stateless.ts';
+import { AuthLimiter } from '../../lib/auth/limiter.ts';
 import { usersFromSections } from '../../lib/auth/users.ts';
 import { parseConf } from '../../lib/config/conf.ts';
 
@@ -202,6 +203,37 @@ t.test("every server's AMI username is reserved (several [asterisk:NAME] section
   t.equal(auth.authenticateHeader(basicOf('pbx2', 'b'), '127.0.0.1'), 'invalid');
   t.equal((auth.authenticateHeader(basicOf('ok', 'c'), '127.0.0.1') as { name: string }).name, 'ok');
   t.equal(auth.authenticateHeader('Digest username="ok"', '127.0.0.1'), undefined, 'other schemes are not ours');
+});
+
+t.test('the client address is decoded only when needed, and the outcome is the same', async (t) => {
+  let clock = 1_000_000;
+  const limiter = new AuthLimiter({ limit: 2, windowMs: 60_000, maxLockMs: 120_000, now: () => clock });
+  const tk = newToken();
+  const users = usersFromSections(parseConf(`[open]\nsecret = a\nread = all\nwrite = all\n${tk.line}\n`, 'u.conf'));
+  const auth = new StatelessAuth({ users, allowBasic: false, amiUsernames: [], limiter, failDelayMs: 0 });
+  let reads = 0;
+  const client = {
+    get address(): string {
+      reads++;
+      return '192.0.2.1';
+    },
+  };
+  t.ok(limiter.quiet(), 'no failure yet');
+  t.equal((auth.authenticateHeader(`Bearer ${tk.token}`, client) as { name: string }).name, 'open');
+  t.equal(reads, 0, 'no ACL, no failure on record: the address is never read');
+  t.equal(auth.authenticateHeader('Bearer wrong', client), 'invalid');
+  t.equal(auth.authenticateHeader('Bearer wrong', client), 'invalid');
+  t.ok(limiter.isLocked('192.0.2.1'), 'failures are recorded against the address');
+  reads = 0;
+  t.equal(auth.authenticateHeader(`Bearer ${tk.token}`, client), 'invalid', 'locked: refused');
+  t.ok(reads > 0, 'after a failure the address is checked');
+  clock += 100_000;
+  t.notOk(limiter.quiet(), 'still within the longest lockout since the last failure');
+  clock += 20_001;
+  t.ok(limiter.quiet(), 'quiet once the window and the longest lockout have passed');
+  reads = 0;
+  t.equal((auth.authenticateHeader(`Bearer ${tk.token}`, client) as { name: string }).name, 'open');
+  t.equal(reads, 0);
 });
 
 t.test('Login/Logoff on a stateless request: nothing to log in or out', async (t) => {
