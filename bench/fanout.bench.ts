@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     /** WebSocket clients that stop reading, beside 10 that read (0: skip that part). */
     stalled: { type: 'string', default: '1000' },
     save: { type: 'boolean', default: false },
+    /** Write a V8 CPU profile of each proxy (`.cpuprofile`, in the temporary folder printed). */
+    'cpu-prof': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -122,7 +124,9 @@ async function startProxy(simPort: number, dir: string, port: number, extra = ''
       extra +
       `\n[asterisk]\nhost = 127.0.0.1\nport = ${simPort}\nusername = admin\nsecret = admin\nconnections = 2\n`,
   );
-  const p = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', join(dir, 'ajam-proxy.conf')], {
+  const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+  if (prof.length > 0) process.stderr.write(`  proxy CPU profile in ${dir}\n`);
+  const p = spawn(process.execPath, [...prof, '--import', 'tsx', 'lib/cli.ts', '--config', join(dir, 'ajam-proxy.conf')], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -237,9 +241,15 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
     };
   } finally {
     for (const c of clients) c.close();
-    proxy.kill('SIGKILL');
-    await new Promise((r) => proxy.once('exit', r));
+    await stopProxy(proxy);
   }
+}
+
+/** SIGKILL, or SIGTERM when profiling (the profile is written at a clean exit). */
+async function stopProxy(proxy: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => proxy.once('exit', r));
+  proxy.kill(args['cpu-prof'] ? 'SIGTERM' : 'SIGKILL');
+  await exited;
 }
 
 interface StalledResult {
@@ -333,8 +343,7 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
     };
   } finally {
     for (const x of clients) x.close();
-    proxy.kill('SIGKILL');
-    await new Promise((r) => proxy.once('exit', r));
+    await stopProxy(proxy);
   }
 }
 
