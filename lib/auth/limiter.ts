@@ -10,6 +10,7 @@
 // Both tables are bounded (`maxTracked` entries each, oldest forgotten first).
 import { log } from '../log.ts';
 import { DEFAULTS } from '../config/defaults.ts';
+import { invalidArgument } from '../errors.ts';
 
 export interface AuthLimiterOptions {
   /** Failures within the window that lock an address (default 5). */
@@ -81,7 +82,7 @@ export class AuthLimiter {
     this.byAddress = new Map();
     this.byUser = new Map();
     this.lastFailureAt = -Infinity;
-    if (!(this.limit >= 1)) throw new TypeError('limit must be at least 1');
+    if (!(this.limit >= 1)) throw invalidArgument('limit must be at least 1');
   }
 
   /** Before an attempt: is the address locked, and how long to slow this user's attempt down. */

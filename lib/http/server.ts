@@ -60,6 +60,7 @@ import { escapeXml } from '../format/escape.ts';
 import type { BearerCheck, PushContext } from './push.ts';
 import { registerWs, WS_GOING_AWAY } from './push-ws.ts';
 import { SseStreams } from './push-sse.ts';
+import { invalidArgument } from '../errors.ts';
 
 const WS_NEEDS_NATIVE =
   'WebSockets need the native uWebSockets.js binary, which this Node build has none of; use /events (SSE) or /json';
@@ -197,7 +198,7 @@ export class HttpServer {
     if (options.plain !== false) this.addListener(createApp(), false, options.host, options.port);
     const tls = options.tls;
     if (tls !== undefined) this.addListener(createApp(tls), true, tls.host, tls.port);
-    if (this.listeners.length === 0) throw new TypeError('HttpServer: neither plain HTTP nor TLS enabled');
+    if (this.listeners.length === 0) throw invalidArgument('HttpServer: neither plain HTTP nor TLS enabled');
     this.closed = false;
   }
 

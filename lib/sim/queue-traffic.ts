@@ -2,6 +2,7 @@
 // a steady rate with varied patience and talk times, and an agent goes on a break now and then.
 // Randomness comes from a seeded generator so a run can be repeated.
 import type { QueueCallSpec, QueueSystem } from './queues.ts';
+import { invalidArgument } from '../errors.ts';
 
 export interface QueueTrafficOptions {
   /** New queue callers per second. */
@@ -54,7 +55,7 @@ export class QueueTraffic {
 
   start(opts: QueueTrafficOptions): void {
     this.stop();
-    if (!(opts.cps > 0)) throw new TypeError('cps must be positive');
+    if (!(opts.cps > 0)) throw invalidArgument('cps must be positive');
     this.staffQueues();
     const rnd = prng(opts.seed ?? 1);
     const talk = opts.talkMs ?? 20_000;
