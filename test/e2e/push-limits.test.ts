@@ -151,3 +151,29 @@ t.test('a WebSocket session counts toward the session caps', async (t) => {
   t.equal((await three.reply('q')).messages![0]!.Ping, 'Pong');
   three.close();
 });
+
+t.test('pushmaxclients and wsmaxinflight: a clear answer at the bound', async (t) => {
+  const small = await startTestApp({ general: 'pushmaxclients = 1\nwsmaxinflight = 1' });
+  t.teardown(() => small.close());
+  const c = new AjamClient(small.base);
+  await c.login();
+  const wsUrl = `ws://127.0.0.1:${small.port}/ws`;
+  const one = await WsClient.open(wsUrl, { cookie: c.cookie! });
+  const refused = new WsClient(wsUrl, { cookie: c.cookie! });
+  const status = await new Promise<number>((resolve) => refused.ws.once('unexpected-response', (_q, res) => resolve(res.statusCode!)));
+  t.equal(status, 503, 'a second push client');
+  const sse = new SseClient(small.port, '/events', { Cookie: c.cookie! });
+  await sse.ready();
+  t.equal(sse.status, 503);
+  t.match(sse.text, /too many push clients/);
+  sse.close();
+
+  // Two frames in one go: the second arrives while the first awaits its reply.
+  one.ws.send(JSON.stringify({ Action: 'Ping', ActionID: 'first' }));
+  one.ws.send(JSON.stringify({ Action: 'Ping', ActionID: 'second' }));
+  await one.reply('first');
+  await one.frame((f) => f.error !== undefined, 'the error frame');
+  t.match(one.frames.find((f) => f.error !== undefined)!.error, /too many actions awaiting a reply \(limit 1\)/);
+  t.notOk(one.frames.some((f) => f.actionid === 'second'), 'the second was not run');
+  one.close();
+});
