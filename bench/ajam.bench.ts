@@ -73,6 +73,19 @@ async function waitReady(port: number): Promise<string> {
   throw new Error('proxy did not become ready');
 }
 
+/** User + system CPU time of a process in µs, from /proc (Linux); NaN elsewhere. */
+function cpuMicros(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+const fmtCpu = (us: number): string => (Number.isNaN(us) ? 'n/a' : fmt(us, 1));
+
 /** Two halves of one measurement: rates summed over the time; latency percentiles averaged (approximate). */
 function combine(a: LoadResult, b: LoadResult): LoadResult {
   const seconds = a.seconds + b.seconds;
@@ -137,35 +150,45 @@ async function main(): Promise<void> {
     await httpLoad(httpPort, path, bearerHeader, 10, 1);
     await amiLoad(simPort, 'admin', 'admin', 10, 1);
 
-    const rows: { c: number; proxy: LoadResult; bearer: LoadResult; direct: LoadResult }[] = [];
+    const rows: { c: number; proxy: LoadResult; bearer: LoadResult; direct: LoadResult; cpuCookie: number; cpuBearer: number }[] = [];
     for (const c of LEVELS) {
       // Cookie and bearer in A-B-B-A halves: a shared machine's load drifts, and this order cancels
       // a linear drift from their ratio.
-      const p1 = await httpLoad(httpPort, path, cookieHeader, c, SECONDS / 2);
-      const b1 = await httpLoad(httpPort, path, bearerHeader, c, SECONDS / 2);
-      const b2 = await httpLoad(httpPort, path, bearerHeader, c, SECONDS / 2);
-      const p2 = await httpLoad(httpPort, path, cookieHeader, c, SECONDS / 2);
+      const cpu = { cookie: 0, bearer: 0 };
+      const half = async (header: string, which: 'cookie' | 'bearer'): Promise<LoadResult> => {
+        const before = cpuMicros(proxy.pid);
+        const r = await httpLoad(httpPort, path, header, c, SECONDS / 2);
+        cpu[which] += cpuMicros(proxy.pid) - before;
+        return r;
+      };
+      const p1 = await half(cookieHeader, 'cookie');
+      const b1 = await half(bearerHeader, 'bearer');
+      const b2 = await half(bearerHeader, 'bearer');
+      const p2 = await half(cookieHeader, 'cookie');
       const p = combine(p1, p2);
       const b = combine(b1, b2);
       const d = await amiLoad(simPort, 'admin', 'admin', c, SECONDS);
-      rows.push({ c, proxy: p, bearer: b, direct: d });
+      // The proxy's CPU time per request: moved much less than req/s by other load on the machine.
+      const cpuCookie = cpu.cookie / p.requests;
+      const cpuBearer = cpu.bearer / b.requests;
+      rows.push({ c, proxy: p, bearer: b, direct: d, cpuCookie, cpuBearer });
       process.stdout.write(
-        `c=${c}: proxy ${fmt(p.perSec)} req/s p50 ${fmt(p.p50us)} µs p99 ${fmt(p.p99us)} µs | bearer ${fmt(b.perSec)} req/s (${fmt(b.perSec / p.perSec, 2)} of cookie) | direct AMI ${fmt(d.perSec)} ping/s p50 ${fmt(d.p50us)} µs p99 ${fmt(d.p99us)} µs | ratio ${fmt(p.perSec / d.perSec, 2)}\n`,
+        `c=${c}: proxy ${fmt(p.perSec)} req/s p50 ${fmt(p.p50us)} µs p99 ${fmt(p.p99us)} µs | bearer ${fmt(b.perSec)} req/s (${fmt(b.perSec / p.perSec, 2)} of cookie; proxy CPU ${fmtCpu(cpuBearer)} vs ${fmtCpu(cpuCookie)} µs/req) | direct AMI ${fmt(d.perSec)} ping/s p50 ${fmt(d.p50us)} µs p99 ${fmt(d.p99us)} µs | ratio ${fmt(p.perSec / d.perSec, 2)}\n`,
       );
     }
 
     const table = [
-      '| concurrency | proxy req/s | proxy p50 µs | proxy p99 µs | bearer req/s | bearer p50 µs | bearer / cookie | direct AMI ping/s | direct p50 µs | direct p99 µs | proxy / direct | added p50 µs |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| concurrency | proxy req/s | proxy p50 µs | proxy p99 µs | bearer req/s | bearer p50 µs | bearer / cookie | proxy CPU µs/req cookie | bearer | direct AMI ping/s | direct p50 µs | direct p99 µs | proxy / direct | added p50 µs |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.c} | ${fmt(r.proxy.perSec)} | ${fmt(r.proxy.p50us)} | ${fmt(r.proxy.p99us)} | ${fmt(r.bearer.perSec)} | ${fmt(r.bearer.p50us)} | ${fmt(r.bearer.perSec / r.proxy.perSec, 2)} | ${fmt(r.direct.perSec)} | ${fmt(r.direct.p50us)} | ${fmt(r.direct.p99us)} | ${fmt(r.proxy.perSec / r.direct.perSec, 2)} | ${fmt(r.proxy.p50us - r.direct.p50us)} |`,
+          `| ${r.c} | ${fmt(r.proxy.perSec)} | ${fmt(r.proxy.p50us)} | ${fmt(r.proxy.p99us)} | ${fmt(r.bearer.perSec)} | ${fmt(r.bearer.p50us)} | ${fmt(r.bearer.perSec / r.proxy.perSec, 2)} | ${fmtCpu(r.cpuCookie)} | ${fmtCpu(r.cpuBearer)} | ${fmt(r.direct.perSec)} | ${fmt(r.direct.p50us)} | ${fmt(r.direct.p99us)} | ${fmt(r.proxy.perSec / r.direct.perSec, 2)} | ${fmt(r.proxy.p50us - r.direct.p50us)} |`,
       ),
     ].join('\n');
     writeSection(
       'AJAM end to end',
       `${machineLine()}. ${SECONDS} s per cell, after a 1 s warm-up; simulator and proxy in child processes, load generated over raw loopback sockets in the benchmark process (all three share the 2 cores).\n\n` +
-        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request; cookie and bearer measured in alternating halves, cookie-bearer-bearer-cookie, their p50/p99 the mean of the halves), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
+        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request; cookie and bearer measured in alternating halves, cookie-bearer-bearer-cookie, their p50/p99 the mean of the halves; "proxy CPU µs/req" is the proxy process\'s user+system time from /proc divided by the requests, which other load on the machine moves much less than req/s), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
         table +
         '\n\nFor scale (issue 3): Asterisk 22\'s own AJAM serves 8.7k / 17k / 13k ping/s at c = 1 / 10 / 50 on this kind of machine.',
     );
@@ -178,6 +201,7 @@ async function main(): Promise<void> {
             proxy: { reqPerSec: r.proxy.perSec, p50us: r.proxy.p50us, p99us: r.proxy.p99us, errors: r.proxy.errors },
             bearer: { reqPerSec: r.bearer.perSec, p50us: r.bearer.p50us, p99us: r.bearer.p99us, errors: r.bearer.errors },
             bearerOverCookie: r.bearer.perSec / r.proxy.perSec,
+            proxyCpuUsPerRequest: Number.isNaN(r.cpuCookie) ? null : { cookie: r.cpuCookie, bearer: r.cpuBearer },
             direct: { pingPerSec: r.direct.perSec, p50us: r.direct.p50us, p99us: r.direct.p99us, errors: r.direct.errors },
             ratio: r.proxy.perSec / r.direct.perSec,
             addedP50us: r.proxy.p50us - r.direct.p50us,
