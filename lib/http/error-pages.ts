@@ -20,6 +20,8 @@ const EXTRA_TEXT = {
   badForwarded: [400, 'Bad Request', 'Invalid X-Forwarded-For'],
   // Two Authorization headers: a front proxy may check one while we would use the other.
   duplicateAuthorization: [400, 'Bad Request', 'More than one Authorization header'],
+  // Two Content-Length headers, or one beside Transfer-Encoding (request smuggling).
+  ambiguousLength: [400, 'Bad Request', 'Conflicting Content-Length or Transfer-Encoding'],
 } as const satisfies Record<string, readonly [number, string, string]>;
 
 const TEXT = { ...ERROR_TEXT, ...EXTRA_TEXT };

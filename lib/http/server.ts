@@ -141,6 +141,9 @@ const scratch = {
   forwardedFor: '',
   forwardedProto: '',
   lastEventId: '',
+  /** Content-Length headers seen, and whether a Transfer-Encoding was (request smuggling checks). */
+  contentLengths: 0,
+  transferEncoding: false,
 };
 
 function collectHeader(key: string, value: string): void {
@@ -150,7 +153,10 @@ function collectHeader(key: string, value: string): void {
     scratch.authorization = value;
     scratch.authorizations++;
   } else if (key === 'content-type') scratch.contentType = value;
-  else if (key === 'content-length') scratch.contentLength = value;
+  else if (key === 'content-length') {
+    scratch.contentLength = value;
+    scratch.contentLengths++;
+  } else if (key === 'transfer-encoding') scratch.transferEncoding = true;
   else if (key === 'if-none-match') scratch.ifNoneMatch = value;
   // Several X-Forwarded-For headers are one list, in order (RFC 9110 §5.3).
   else if (key === 'x-forwarded-for') scratch.forwardedFor = scratch.forwardedFor === '' ? value : `${scratch.forwardedFor},${value}`;
@@ -168,7 +174,18 @@ function readHeaders(req: HttpRequest): void {
   scratch.forwardedFor = '';
   scratch.forwardedProto = '';
   scratch.lastEventId = '';
+  scratch.contentLengths = 0;
+  scratch.transferEncoding = false;
   req.forEach(collectHeader);
+}
+
+/**
+ * Framing a proxy in front could read differently (request smuggling): two Content-Length headers
+ * (uWS would use the first, another server the last), or Content-Length beside Transfer-Encoding.
+ * Read after readHeaders.
+ */
+function ambiguousFraming(): boolean {
+  return scratch.contentLengths > 1 || (scratch.contentLengths === 1 && scratch.transferEncoding);
 }
 
 export class HttpServer {
@@ -325,6 +342,21 @@ export class HttpServer {
       sendError(res, 'notImplemented', servername);
       return;
     }
+    // Every route: a body framed two ways must not leave the rest of the bytes to be read as a
+    // next request. 400, and the connection is closed. Answered on the next turn: uWS 20.30 would
+    // still parse and run a request pipelined behind this one in the same read even after an
+    // end(…, close); with the answer pending it aborts the connection instead (nothing runs).
+    readHeaders(req);
+    if (ambiguousFraming()) {
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      setImmediate(() => {
+        if (!aborted) res.cork(() => sendError(res, 'ambiguousLength', servername, { head, close: true }));
+      });
+      return;
+    }
     const route = matchRoute(path, this.prefix);
     const metrics = this.options.metrics;
     const start = metrics === undefined ? 0 : performance.now();
@@ -336,7 +368,6 @@ export class HttpServer {
       ((route === ROUTE_ARAWMAN || route === ROUTE_AMXML || route === ROUTE_AMANAGER || route === ROUTE_AJSON) &&
         this.ajam.digest !== undefined)
     ) {
-      readHeaders(req);
       if (scratch.authorizations > 1) {
         // Which one authenticates would depend on who reads it (first or last): refuse both.
         const status = sendError(res, 'duplicateAuthorization', servername, { head, close: true });
@@ -363,7 +394,6 @@ export class HttpServer {
       if (method === 'POST') {
         status = sendError(res, 'notImplemented', servername);
       } else {
-        readHeaders(req);
         this.onStatic(res, staticSubpath(path, this.prefix), head, scratch.cookie, scratch.ifNoneMatch, start);
         return;
       }
@@ -373,7 +403,6 @@ export class HttpServer {
       else if (route === ROUTE_HEALTHZ) status = this.sendJson(res, head, 200, { status: 'ok' });
       else status = this.onReady(res, head);
     } else if (route === ROUTE_EVENTS && this.sse !== undefined) {
-      readHeaders(req);
       if (scratch.authorizations > 1) status = sendError(res, 'duplicateAuthorization', servername, { head, close: true });
       else status = this.sse.handle(res, {
         method,

@@ -10,6 +10,11 @@ import type { Socket } from 'node:net';
 
 type Handler = (res: CompatResponse, req: CompatRequest) => void;
 
+/** Slow or idle HTTP connections are closed after this long (uWS's HTTP_IDLE_TIMEOUT_S). */
+const IDLE_TIMEOUT_MS = 10_000;
+/** Headers per request beyond which it is refused (uWS's default header count limit). */
+const MAX_HEADERS = 100;
+
 export class CompatRequest {
   private readonly req: IncomingMessage;
   private readonly path: string;
@@ -222,10 +227,24 @@ export class CompatApp {
     this.sockets = new Set();
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       res.sendDate = false;
+      // As native uWS (UWS_HTTP_MAX_HEADERS_COUNT): a header flood is not served.
+      if (req.rawHeaders.length > MAX_HEADERS * 2) {
+        res.writeHead(431, 'Request Header Fields Too Large', { Connection: 'close', 'Content-Length': '0' });
+        res.end();
+        req.socket.destroySoon();
+        return;
+      }
       this.handler?.(new CompatResponse(req, res), new CompatRequest(req));
     };
     // An https.Server is a tls.Server that emits the same request/connection events.
-    this.server = tls === undefined ? createServer(onRequest) : (createHttpsServer(tls, onRequest) as unknown as Server);
+    // Checked every 2 s (node's default, 30 s, would let a slow request linger well past the limit).
+    const opts = { connectionsCheckingInterval: 2000 };
+    this.server = tls === undefined ? createServer(opts, onRequest) : (createHttpsServer({ ...tls, ...opts }, onRequest) as unknown as Server);
+    // As native uWS (its fixed 10 s idle timeout): a request must arrive whole, and an idle
+    // keep-alive connection is closed, within 10 s. (Responses, e.g. long-polls, are not limited.)
+    this.server.headersTimeout = IDLE_TIMEOUT_MS;
+    this.server.requestTimeout = IDLE_TIMEOUT_MS;
+    this.server.keepAliveTimeout = IDLE_TIMEOUT_MS;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
