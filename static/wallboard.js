@@ -33,6 +33,8 @@ initLogin({
 function newQueue(name) {
   return {
     name, serviceLevel: 0, completed: 0, abandoned: 0, inSl: 0,
+    // Counts at the last local midnight this page saw: answered/abandoned show "today" from then.
+    base: { completed: 0, abandoned: 0, inSl: 0 },
     callers: new Map(), // Uniqueid -> joined at (ms)
     members: new Map(), // Interface -> { name, status, paused, inCall }
     minutes: new Map(), // minute number -> { answered, abandoned }
@@ -128,6 +130,7 @@ async function readQueues() {
       const old = queues.get(name);
       if (old !== undefined) {
         q.minutes = old.minutes;
+        q.base = old.base;
         q.card = old.card;
         // Callers who joined while the snapshot was on its way are still waiting.
         for (const [id, at] of old.callers) if (inFlight.joined.has(id)) q.callers.set(id, at);
@@ -139,6 +142,8 @@ async function readQueues() {
       q.completed = Number(field(m, 'Completed') ?? 0);
       q.abandoned = Number(field(m, 'Abandoned') ?? 0);
       q.inSl = Math.round((Number(field(m, 'ServicelevelPerf') ?? 0) * q.completed) / 100);
+      // Counters below the midnight baseline: someone ran QueueReset (a midnight cron job): start from zero.
+      if (q.completed < q.base.completed || q.abandoned < q.base.abandoned) q.base = { completed: 0, abandoned: 0, inSl: 0 };
     } else if (ev === 'QueueMember') {
       q.members.set(field(m, 'Location') ?? field(m, 'Name'), {
         name: field(m, 'Name') ?? '', status: Number(field(m, 'Status') ?? 0), paused: field(m, 'Paused') === '1', inCall: field(m, 'InCall') === '1',
@@ -316,9 +321,10 @@ function renderQueue(q) {
   setValue(card, 'available', String(c.available));
   setValue(card, 'busy', String(c.busy));
   setValue(card, 'paused', String(c.paused));
-  setValue(card, 'answered', String(q.completed));
-  setValue(card, 'abandoned', String(q.abandoned));
-  setValue(card, 'sl', q.completed > 0 ? `${((100 * q.inSl) / q.completed).toFixed(0)}%` : '—');
+  const done = q.completed - q.base.completed;
+  setValue(card, 'answered', String(done));
+  setValue(card, 'abandoned', String(q.abandoned - q.base.abandoned));
+  setValue(card, 'sl', done > 0 ? `${((100 * (q.inSl - q.base.inSl)) / done).toFixed(0)}%` : '—');
   const agents = card.querySelector('.agents');
   const chips = [...q.members.values()].sort((a, b) => a.name.localeCompare(b.name)).map((m) => {
     const s = memberState(m);
@@ -370,8 +376,20 @@ function render() {
   for (const q of queues.values()) renderQueue(q);
 }
 
+/** At local midnight the day's counts start again (and QueueStatus is read a minute later, after any cron QueueReset). */
+let today = new Date().toDateString();
+function midnight() {
+  const d = new Date().toDateString();
+  if (d === today) return;
+  today = d;
+  for (const q of queues.values()) q.base = { completed: q.completed, abandoned: q.abandoned, inSl: q.inSl };
+  render();
+  setTimeout(() => void readQueues(), 60000);
+}
+
 // Longest waits and the clock tick each second; charts move on each minute.
 setInterval(() => {
+  midnight();
   ui.clock.textContent = new Date().toLocaleTimeString();
   for (const q of queues.values()) {
     if (q.card === null) continue;

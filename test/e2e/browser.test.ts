@@ -343,6 +343,24 @@ function run(executablePath: string): void {
     tt.same(errors, [], 'no console errors');
   });
 
+  t.test('wallboard: answered and abandoned start again at local midnight', async (tt) => {
+    const { page, errors } = await open('wallboard.html');
+    // The page's clock (not the proxy's) starts a few seconds before midnight.
+    await page.clock.install({ time: new Date(2026, 10, 29, 23, 59, 55) });
+    await page.reload();
+    await login(page, 'wallboard', 'wallpw');
+    await page.locator('#conn[data-state="live"]').waitFor(WAIT);
+    const abandoned = page.locator('.queue[data-queue="sales"] [data-field="abandoned"]');
+    await abandoned.waitFor(WAIT);
+    const before = Number(await abandoned.textContent());
+    tt.ok(before >= 2, `yesterday's abandoned calls shown (${before})`);
+    await page.clock.runFor(10_000);
+    await until(async () => (await abandoned.textContent()) === '0', 'the count to start again after midnight');
+    ta.app.sim!.queueCall({ queue: 'sales', callerIdNum: '5554000', callerIdName: 'After midnight', patienceMs: 100, ringMs: 100, talkMs: 100 });
+    await until(async () => (await abandoned.textContent()) === '1', 'a new abandoned call counted from zero');
+    tt.same(errors, [], 'no console errors');
+  });
+
   t.test('under a prefix the pages use relative URLs: /asterisk/json, /asterisk/ws', async (tt) => {
     const pre = await startTestApp({ general: `static = ${STATIC_DIR}\nprefix = asterisk`, simulateCalls: false });
     tt.teardown(() => pre.close());
