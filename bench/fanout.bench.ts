@@ -189,12 +189,13 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
     const rssIdle = rssBytes(pid);
 
     // Warm-up (not measured): one second of events, drained, so the JIT has seen the paths.
-    await sim.stop();
+    for (const c of clients) c.received = 0;
+    const warmFrom = await sim.stop();
     sim.send(`rate ${rate}`);
     await sleep(1000);
-    const warm = await sim.stop();
-    void warm;
-    await sleep(500);
+    const warmSent = (await sim.stop()) - warmFrom;
+    const warmUntil = performance.now() + 10_000;
+    while (clients.some((c) => c.received < warmSent) && performance.now() < warmUntil) await sleep(20);
 
     // Measure: from the first event to the last one received (or the drain timeout).
     for (const c of clients) c.received = 0;
