@@ -170,24 +170,38 @@ export function insertHeader(msg: AmiMessage, key: string, value: string): AmiMe
   raw.copy(out, 0, 0, at);
   out.write(line + eol, at, 'utf8');
   raw.copy(out, at + ins, at);
-  const lines = new Int32Array((count + 1) * LINE_SLOTS);
-  lines[0] = src[base]!;
-  lines[1] = src[base + 1]!;
-  lines[2] = src[base + 2]!;
-  lines[3] = at;
-  lines[4] = at + Buffer.byteLength(key);
-  lines[5] = at + lineLen;
+  // The records go into a shared pool, as the parser's do: a typed array per message cost more
+  // than the whole copy (every event of several servers passes here).
+  const need = (count + 1) * LINE_SLOTS;
+  if (recordsUsed + need > records.length) {
+    records = new Int32Array(Math.max(RECORDS_POOL, need));
+    recordsUsed = 0;
+  }
+  const lines = records;
+  const o = recordsUsed;
+  recordsUsed += need;
+  lines[o] = src[base]!;
+  lines[o + 1] = src[base + 1]!;
+  lines[o + 2] = src[base + 2]!;
+  lines[o + 3] = at;
+  lines[o + 4] = at + Buffer.byteLength(key);
+  lines[o + 5] = at + lineLen;
   for (let i = 1; i < count; i++) {
     const b = base + i * LINE_SLOTS;
-    const w = (i + 1) * LINE_SLOTS;
+    const w = o + (i + 1) * LINE_SLOTS;
     const colon = src[b + 1]!;
     lines[w] = src[b]! + ins;
     lines[w + 1] = colon === -1 ? -1 : colon + ins;
     lines[w + 2] = src[b + 2]! + ins;
   }
   const bs = msg.bodyStart;
-  return new AmiMessage(out, lines, 0, count + 1, bs === -1 ? -1 : bs + ins, bs === -1 ? -1 : msg.bodyEnd + ins);
+  return new AmiMessage(out, lines, o, count + 1, bs === -1 ? -1 : bs + ins, bs === -1 ? -1 : msg.bodyEnd + ins);
 }
+
+/** Int32 slots per shared records pool of insertHeader (a pool lives while a message uses it). */
+const RECORDS_POOL = 16384;
+let records = new Int32Array(RECORDS_POOL);
+let recordsUsed = 0;
 
 function valueStart(raw: Buffer, src: Int32Array, b: number): number {
   let p = src[b + 1]! + 1;
