@@ -112,12 +112,21 @@ function run(executablePath: string): void {
     tt.ok(r.header < 90, `${what}: header on one line (${r.header}px)`);
   }
 
+  /** Every control on the page has an accessible name (a label, aria-label/labelledby, or text). */
+  async function labelled(tt: Test, page: Page, what: string): Promise<void> {
+    const unnamed = (await page.evaluate(`(() => [...document.querySelectorAll('input, button, select, textarea')]
+      .filter((e) => !(e.labels && e.labels.length > 0) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') && !(e.tagName === 'BUTTON' && e.textContent.trim() !== ''))
+      .map((e) => e.outerHTML.slice(0, 80)))()`)) as string[];
+    tt.same(unnamed, [], `${what}: every control is labelled`);
+  }
+
   let admin: { page: Page; errors: string[]; context: BrowserContext };
 
   t.test('console: a wrong secret says Authentication failed', async (tt) => {
     const { page } = await open('index.html');
     await login(page, 'admin', 'not-the-secret');
     await page.locator('#login-msg.error', { hasText: 'Authentication failed' }).waitFor(WAIT);
+    await labelled(tt, page, 'login form');
     tt.equal(await page.isVisible('#board'), false, 'board hidden');
   });
 
@@ -271,6 +280,7 @@ function run(executablePath: string): void {
 
   t.test('console: screenshots at both sizes, no console errors', async (tt) => {
     const { page, errors } = admin;
+    await labelled(tt, page, 'console (admin)');
     for (const size of SIZES) {
       await page.setViewportSize(size);
       await layoutSound(tt, page, `console ${size.width}x${size.height}`, 'td.num, .count, header h1');
@@ -326,6 +336,7 @@ function run(executablePath: string): void {
     await until(async () => (await board('sales')).longest !== first, 'the longest wait to tick');
     tt.equal(await page.locator('.queue[data-queue="sales"] svg rect').count() > 0, true, 'the chart has bars');
 
+    await labelled(tt, page, 'wallboard');
     for (const size of SIZES) {
       await page.setViewportSize(size);
       await layoutSound(tt, page, `wallboard ${size.width}x${size.height}`, '.tile .value, .tile .label, header h1');
