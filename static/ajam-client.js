@@ -144,6 +144,7 @@ export class AjamClient {
     this.ws = null;
     this.stop = new AbortController();
     this.attempt = 0;
+    this.lastLiveTransport = undefined;
   }
 
   // ---- public API -------------------------------------------------------------------------------
@@ -235,6 +236,13 @@ export class AjamClient {
         this.attempt = 0;
         this.failures.set(t, 0);
         this.setState('live');
+        // Between a sequence-numbered stream and long-polling nothing can be replayed: say so, in
+        // the proxy's own words, so a page reads its state again.
+        const was = this.lastLiveTransport;
+        this.lastLiveTransport = t;
+        if (was !== undefined && was !== t && (was === 'longpoll' || t === 'longpoll')) {
+          this.deliver({ Event: 'EventsLost', Count: 'unknown', Reason: `transport changed from ${was} to ${t}` }, undefined);
+        }
         this.firstLive?.resolve();
         this.firstLive = undefined;
       };

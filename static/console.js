@@ -311,12 +311,13 @@ function onEvent(ev) {
   ui.eventCount.textContent = String(eventCount);
   if (CHANNEL_EVENTS.has(name)) onChannelEvent(name, ev);
   if (name === 'EventsLost') {
-    // A number: this page fell behind the proxy's ring. `unknown`: the proxy's AMI link had a gap.
+    // A number: this page fell behind the proxy's ring. `unknown`: the proxy's AMI link had a gap,
+    // or this client changed between a resumable stream and long-polling.
     const n = Number(field(ev, 'Count'));
     if (Number.isFinite(n)) lostTotal += n;
     ui.lost.textContent = Number.isFinite(n)
       ? `EventsLost: ${lostTotal} event(s) were lost while this page was away; the channel list was read again.`
-      : `EventsLost: Asterisk's event stream had a gap (AMI reconnect) at ${new Date().toLocaleTimeString()}; the channel list was read again.`;
+      : `EventsLost: events may be missing (${field(ev, 'Reason') ?? 'count unknown'}) at ${new Date().toLocaleTimeString()}; the channel list was read again.`;
     ui.lost.hidden = false;
     void refreshStatus();
   }

@@ -196,3 +196,23 @@ t.test('over WebSocket the cookie session is kept alive for reconnects and other
   const [pong] = (await res.json()) as Array<Record<string, string>>;
   t.equal(pong!.Response, 'Success', 'the HTTP session is alive');
 });
+
+t.test('a fall back from WebSocket to long-poll is announced as EventsLost (Count unknown)', async (t) => {
+  let made = 0;
+  const sockets: WebSocket[] = [];
+  // The first WebSocket works; after it, the network refuses WebSockets.
+  class OnceWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      if (made++ > 0) throw new Error('WebSocket blocked');
+      super(...args);
+      sockets.push(this);
+    }
+  }
+  const c = await connect({ url: ta.base, username: 'admin', secret: 'adminpw', transports: ['websocket', 'longpoll'], WebSocket: OnceWebSocket, retryFirstMs: 10 });
+  t.teardown(() => c.close());
+  const notices: AmiMessage[] = [];
+  c.on('EventsLost', (ev) => notices.push(ev));
+  sockets[0]!.terminate();
+  await until(() => c.transport === 'longpoll' && c.state === 'live', 'live over long-poll');
+  t.same(notices, [{ Event: 'EventsLost', Count: 'unknown', Reason: 'transport changed from websocket to longpoll' }]);
+});
