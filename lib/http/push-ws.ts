@@ -28,6 +28,7 @@ import {
   type PushQuery,
 } from './push.ts';
 import type { ClientAddressOf } from './forwarded.ts';
+import { MAX_PARAMS } from './request.ts';
 import { remoteAddress } from './uws.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_socket_context_t } from './uws.ts';
 
@@ -264,6 +265,8 @@ export function framePairs(text: string): Array<[string, string]> | string {
     else if (Array.isArray(val) && val.every((x) => typeof x === 'string')) for (const x of val as string[]) pairs.push([k, x]);
     else return `the value of ${JSON.stringify(k)} must be a string (or an array of strings)`;
   }
+  // The AJAM endpoints' bound (Asterisk's AST_MAX_MANHEADERS).
+  if (pairs.length > MAX_PARAMS) return `too many parameters (limit ${MAX_PARAMS})`;
   return pairs;
 }
 

@@ -20,10 +20,7 @@ import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
 import type { AjamDispatcher } from './ajam.ts';
 
-export const DEFAULT_PUSH_BUFFER_LIMIT = 1024 * 1024;
-export const DEFAULT_WS_MAX_FRAME = 64 * 1024;
-export const DEFAULT_WS_MAX_INFLIGHT = 64;
-export const DEFAULT_PUSH_MAX_CLIENTS = 20000;
+/** The SSE heartbeat (the 15 s; not a bound, so not a setting). */
 export const SSE_HEARTBEAT_MS = 15_000;
 
 export interface PushLimits {

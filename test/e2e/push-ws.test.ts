@@ -20,7 +20,7 @@ eventfilter = Event: Allowed
 let ta: TestApp;
 let url: string;
 t.before(async () => {
-  ta = await startTestApp({ users, general: 'wsmaxframe = 1024\nauthlimit = 100000' });
+  ta = await startTestApp({ users, general: 'wsmaxframe = 2048\nauthlimit = 100000' });
   url = `ws://127.0.0.1:${ta.port}/ws`;
 });
 t.teardown(() => ta.close());
@@ -184,11 +184,13 @@ t.test('hostile and malformed frames', async (t) => {
   c.send('not json');
   c.send('[1,2]');
   c.send({ Action: 'Ping', ActionID: 5 });
+  c.send(Object.fromEntries([['Action', 'Ping'], ...Array.from({ length: 130 }, (_, i) => [`X${i}`, 'v'])]));
   c.send({ Action: 'Ping', ActionID: 'after' });
   await c.reply('after');
   const errors = c.frames.filter((f) => f.error !== undefined).map((f) => f.error);
-  t.equal(errors.length, 3);
+  t.equal(errors.length, 4);
   t.match(errors[0], /malformed JSON/);
+  t.match(errors[3], /too many parameters \(limit 128\)/);
 
   // Header injection: nothing reaches Asterisk.
   const before = ta.app.sim!.received.length;
@@ -211,8 +213,8 @@ t.test('hostile and malformed frames', async (t) => {
   t.equal((await w.reply('bye')).messages![0]!.Response, 'Goodbye');
   t.equal((await w.closed).code, 1000);
 
-  // A frame over wsmaxframe (1024 here) closes with 1009.
-  c.send({ Action: 'Ping', Pad: 'x'.repeat(2000) });
+  // A frame over wsmaxframe (2048 here) closes with 1009.
+  c.send({ Action: 'Ping', Pad: 'x'.repeat(5000) });
   t.equal((await c.closed).code, 1009);
 });
 
