@@ -23,6 +23,7 @@ import { safeEqual } from './md5.ts';
 import { verifySecret } from './secret.ts';
 import { tokenHash } from './tokens.ts';
 import { addressOf, type ClientAddress } from '../session/types.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 
 export interface StatelessAuthOptions {
   /** Users by lower-case name. */
@@ -67,7 +68,7 @@ export class StatelessAuth {
     this.users = opts.users;
     this.amiUsernames = new Set(opts.amiUsernames.filter((n) => n !== '').map((n) => n.toLowerCase()));
     this.limiter = opts.limiter;
-    this.failDelayMs = opts.failDelayMs ?? 1000;
+    this.failDelayMs = opts.failDelayMs ?? DEFAULTS.loginFailDelayMs;
     this.byHash = new Map();
     this.usersChanged();
   }
