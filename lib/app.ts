@@ -230,7 +230,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     actionFailures: () => servers.list.map((x) => ({ server: x.name, timeout: x.pool.stats.timeouts, lost: x.pool.stats.lost })),
     auth: () => limiter.totals,
     push: () => push.counters,
-    refusals: () => ({ ...store.refusals, pushmaxclients: push.counters.refusedFull }),
+    refusals: () => ({
+      ...store.refusals,
+      pushmaxclients: push.counters.refusedFull,
+      wsmaxframe: push.counters.refusedFrame,
+      wsmaxinflight: push.counters.refusedInFlight,
+    }),
   });
 
   let port: number;

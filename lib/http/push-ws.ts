@@ -156,6 +156,7 @@ export class WsClient extends PushClient {
   onFrame(data: ArrayBuffer, isBinary: boolean): void {
     if (this.ws === null) return;
     if (data.byteLength > this.ctx.limits.maxFrame) {
+      this.ctx.counters.refusedFrame++;
       this.end(WS_TOO_BIG, `frame over ${this.ctx.limits.maxFrame} bytes`);
       return;
     }
@@ -175,6 +176,7 @@ export class WsClient extends PushClient {
       return;
     }
     if (this.replies.length >= this.ctx.limits.maxInFlight) {
+      this.ctx.counters.refusedInFlight++;
       this.send(wsErrorFrame(`too many actions awaiting a reply (limit ${this.ctx.limits.maxInFlight})`));
       return;
     }

@@ -41,6 +41,9 @@ export interface PushCounters {
   slowClosed: number;
   /** Connections refused because maxClients were open, since start. */
   refusedFull: number;
+  /** /ws frames refused: over maxFrame (socket closed 1009), over maxInFlight (error frame). */
+  refusedFrame: number;
+  refusedInFlight: number;
   /** Frames sent to catching-up clients (resume), since start. */
   replayed: number;
 }
@@ -193,7 +196,7 @@ export class PushContext implements ViewSink<PushClient> {
     this.log = opts.log;
     this.limits = opts.limits;
     this.views = new ViewRegistry<PushClient>(opts.log, this);
-    this.counters = { wsOpen: 0, sseOpen: 0, slowClosed: 0, replayed: 0, refusedFull: 0 };
+    this.counters = { wsOpen: 0, sseOpen: 0, slowClosed: 0, replayed: 0, refusedFull: 0, refusedFrame: 0, refusedInFlight: 0 };
     this.publishers = [];
     this.sockets = new Set();
   }

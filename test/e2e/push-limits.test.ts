@@ -175,5 +175,8 @@ t.test('pushmaxclients and wsmaxinflight: a clear answer at the bound', async (t
   await one.frame((f) => f.error !== undefined, 'the error frame');
   t.match(one.frames.find((f) => f.error !== undefined)!.error, /too many actions awaiting a reply \(limit 1\)/);
   t.notOk(one.frames.some((f) => f.actionid === 'second'), 'the second was not run');
+  const metrics = await (await fetch(`${small.base}/metrics`)).text();
+  t.match(metrics, /^ajam_limit_refusals_total\{limit="pushmaxclients"\} 2$/m, 'both refusals counted');
+  t.match(metrics, /^ajam_limit_refusals_total\{limit="wsmaxinflight"\} 1$/m);
   one.close();
 });
