@@ -7,7 +7,7 @@ import { AsteriskServers, type NamedPool } from './mux/servers.ts';
 import type { AmiMessage } from './ami/message.ts';
 import { AmiSimulator } from './sim/index.ts';
 import { EventLog } from './events/event-log.ts';
-import { eventsGapNotice } from './events/notices.ts';
+import { amiDownNotice, amiUpNotice, eventsGapNotice } from './events/notices.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
 import { limitToServers } from './auth/users.ts';
 import { effectiveHttptimeout, loadHttpUsers, type HttpUsers } from './auth/http-users.ts';
@@ -20,7 +20,7 @@ import { AuthLimiter } from './auth/limiter.ts';
 import { TrustedProxies } from './http/forwarded.ts';
 import { StatelessAuth } from './auth/stateless.ts';
 import { PushContext } from './http/push.ts';
-import type { AjamError } from './errors.ts';
+import { ErrorCodes, type AjamError } from './errors.ts';
 import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
 import { Metrics } from './metrics.ts';
@@ -143,6 +143,23 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log.warn('AMI events resumed after a gap', { server: name, conn, gapMs });
   });
 
+  // Outages are visible: every session with events on is told when a server's AMI link is gone
+  // and when it is back (lib/events/notices.ts), so a page can stop showing what may be stale.
+  servers.list.forEach(({ name, pool: p }, i) => {
+    let down = false;
+    p.on('down', (err: AjamError) => {
+      down = true;
+      events.appendNotice(servers.tag(amiDownNotice('connection lost'), i), servers.tagging ? servers.bit(i) : -1);
+      log.warn('AMI down: sessions told (ProxyAMIDown)', { server: name, err });
+    });
+    p.on('ready', () => {
+      if (!down) return;
+      down = false;
+      events.appendNotice(servers.tag(amiUpNotice(p.bootInfo()), i), servers.tagging ? servers.bit(i) : -1);
+      log.info('AMI back: sessions told (ProxyAMIUp)', { server: name });
+    });
+  });
+
   const store = new SessionStore({
     httptimeout: config.general.httptimeout,
     maxSessions: config.general.maxSessions,
@@ -165,6 +182,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log: events,
     failDelayMs: opts.loginFailDelayMs,
     metrics,
+    // FullyBooted in the Login reply only when the default server's Asterisk really said so.
+    bootInfo: () => servers.first.pool.bootInfo(),
   });
   const stateless = new StatelessAuth({
     users,
@@ -471,6 +490,7 @@ function serverPool(a: AsteriskConfig, sim: AmiSimulator | undefined, metrics: M
     keepaliveMs: a.keepalive * 1000,
     stallTimeoutMs: a.stallTimeout * 1000,
     maxReplyBytes,
+    backoff: { authInitialMs: a.authBackoff * 1000, authMaxMs: a.authBackoffMax * 1000 },
   });
   pool.on('eventsMoved', (index: number) => {
     metrics.eventFailovers.inc({ server });
@@ -479,24 +499,47 @@ function serverPool(a: AsteriskConfig, sim: AmiSimulator | undefined, metrics: M
   pool.on('ready', () => log.info('AMI ready', { server, host, port, version: pool.version }));
   pool.on('down', (err: AjamError) => log.warn('AMI down: no connection left', { server, err }));
   // Each connection's state changes, once each (the handshake steps in between are not logged).
+  // A failure that repeats (Asterisk unreachable, a refused login retried with its back-off) is
+  // logged once, when it starts or changes, then at debug level until the connection is ready.
+  let loginProblem: string | undefined;
   pool.connections.forEach((conn, index) => {
     const state = (name: string): void => metrics.amiStateChanges.inc({ server, state: name });
+    let lastDown: string | undefined;
     conn.on('banner', (version: string) => {
       state('connected');
-      log.info('AMI connection connected', { server, conn: index, host, port, version });
+      const retrying = lastDown !== undefined || loginProblem !== undefined;
+      log[retrying ? 'debug' : 'info']('AMI connection connected', { server, conn: index, host, port, version });
     });
     conn.on('ready', () => {
       state('ready');
       log.info('AMI connection ready', { server, conn: index, events: pool.eventsIndex === index });
+      if (loginProblem !== undefined) log.info('AMI login accepted again', { server, user: a.username });
+      loginProblem = undefined;
+      lastDown = undefined;
     });
     conn.on('down', (err: AjamError, retryInMs: number) => {
       state('down');
       metrics.amiReconnects.inc({ server });
-      log.warn('AMI connection down', { server, conn: index, err, retryInMs });
+      // A refused login was logged as such ('loginFailed'); the same failure again is not news.
+      const repeat = err.code === ErrorCodes.AMI_ERR_LOGIN || err.message === lastDown;
+      lastDown = err.message;
+      log[repeat ? 'debug' : 'warn']('AMI connection down', { server, conn: index, err, retryInMs });
     });
     conn.on('loginFailed', (err: AjamError) => {
       state('login failed');
-      log.error('AMI login failed', { server, conn: index, user: a.username, err });
+      if (err.message === loginProblem) {
+        log.debug('AMI login failed again', { server, conn: index, user: a.username, err });
+        return;
+      }
+      loginProblem = err.message;
+      log.error('AMI login failed: retrying after a back-off (logged again only if the answer changes)', {
+        server,
+        conn: index,
+        user: a.username,
+        err,
+        firstRetryS: a.authBackoff,
+        maxRetryS: a.authBackoffMax,
+      });
     });
   });
   return pool;

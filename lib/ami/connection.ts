@@ -35,6 +35,20 @@ export interface BackoffOptions {
   initialMs?: number;
   /** Cap on the delay (before jitter). */
   maxMs?: number;
+  /** First retry delay after Asterisk refused the login (default 60 s). */
+  authInitialMs?: number;
+  /** Cap on the delay after refused logins (default 600 s). */
+  authMaxMs?: number;
+}
+
+/** What Asterisk's FullyBooted said, and when it was received. */
+export interface BootSnapshot {
+  /** Seconds since Asterisk started, when the event was received. */
+  uptime: number;
+  /** Seconds since its last reload, then. */
+  lastReload: number;
+  /** Date.now() when received. */
+  at: number;
 }
 
 export interface AmiConnectionOptions {
@@ -109,6 +123,14 @@ export class AmiConnection extends EventEmitter {
   readonly bootTimeoutMs: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
+  readonly authBackoffInitialMs: number;
+  readonly authBackoffMaxMs: number;
+  /** Consecutive refused logins (the auth back-off's exponent); reset when ready. */
+  authFailures: number;
+  /** The FullyBooted this connection's session saw, if any (reset at every connect). */
+  booted: BootSnapshot | undefined;
+  /** Date.now() of the next attempt while WAITING. */
+  private retryAt: number;
   readonly name: string;
   private readonly idPrefix: string;
 
@@ -181,6 +203,11 @@ export class AmiConnection extends EventEmitter {
     this.bootTimeoutMs = positive('bootTimeoutMs', opts.bootTimeoutMs, d.bootTimeoutMs);
     this.backoffInitialMs = positive('backoff.initialMs', opts.backoff?.initialMs, d.backoffInitialMs);
     this.backoffMaxMs = Math.max(this.backoffInitialMs, positive('backoff.maxMs', opts.backoff?.maxMs, d.backoffMaxMs));
+    this.authBackoffInitialMs = positive('backoff.authInitialMs', opts.backoff?.authInitialMs, d.authBackoffInitialMs);
+    this.authBackoffMaxMs = Math.max(this.authBackoffInitialMs, positive('backoff.authMaxMs', opts.backoff?.authMaxMs, d.authBackoffMaxMs));
+    this.authFailures = 0;
+    this.booted = undefined;
+    this.retryAt = 0;
     this.name = opts.name ?? `ami ${opts.host}:${opts.port}`;
     this.idPrefix = opts.idPrefix ?? 'ajam-proxy-';
 
@@ -330,6 +357,7 @@ export class AmiConnection extends EventEmitter {
   private connect(): void {
     this.state = CONNECTING;
     this.retryTimer = null;
+    this.booted = undefined;
     this.parser.reset(true);
     this.blocked = false;
     this.out = [];
@@ -388,8 +416,10 @@ export class AmiConnection extends EventEmitter {
       return;
     }
     if (state === BOOTING) {
-      if (msg.event === 'FullyBooted') this.becomeReady();
-      else this.emit('message', msg);
+      if (msg.event === 'FullyBooted') {
+        this.sawFullyBooted(msg);
+        this.becomeReady();
+      } else this.emit('message', msg);
       return;
     }
     if (state === CHALLENGE || state === LOGIN) {
@@ -453,6 +483,18 @@ export class AmiConnection extends EventEmitter {
     this.failWith(err);
   }
 
+  /** Keeps Asterisk's own Uptime / LastReload from the FullyBooted event (for the Login reply). */
+  private sawFullyBooted(msg: AmiMessage): void {
+    const uptime = Number(msg.get('Uptime'));
+    const lastReload = Number(msg.get('LastReload'));
+    // Asterisk before 12 sends neither: counted from now, as the best known.
+    this.booted = {
+      uptime: Number.isFinite(uptime) ? uptime : 0,
+      lastReload: Number.isFinite(lastReload) ? lastReload : Number.isFinite(uptime) ? uptime : 0,
+      at: Date.now(),
+    };
+  }
+
   private becomeReady(): void {
     if (this.handshakeTimer !== null) {
       clearTimeout(this.handshakeTimer);
@@ -460,6 +502,7 @@ export class AmiConnection extends EventEmitter {
     }
     this.state = READY;
     this.attempts = 0;
+    this.authFailures = 0;
     this.lastError = null;
     this.readyCount++;
     if (this.keepaliveMs > 0) this.keepTimer = setTimeout(onKeepaliveTimer, this.keepaliveMs, this);
@@ -593,17 +636,36 @@ export class AmiConnection extends EventEmitter {
     this.eventsId = null;
     this.lastError = err;
     this.attempts++;
+    if (err.code === ErrorCodes.AMI_ERR_LOGIN) this.authFailures++;
+    else this.authFailures = 0;
     const delay = this.nextDelay();
     this.state = WAITING;
     this.retryTimer = setTimeout(onRetryTimer, delay, this);
+    this.retryAt = Date.now() + delay;
     this.emit('down', err, delay);
   }
 
   /** Capped exponential backoff with jitter in [delay/2, delay]: never a tight loop, and a fleet of
    *  proxies restarting together does not reconnect in lockstep. */
   private nextDelay(): number {
+    if (this.authFailures > 0) {
+      // A refused login: the same secret will be refused again, and each try feeds fail2ban.
+      const exp = Math.min(this.authBackoffMaxMs, this.authBackoffInitialMs * 2 ** Math.min(this.authFailures - 1, 30));
+      return Math.round(exp * 0.75 + (Math.random() * exp) / 4);
+    }
     const exp = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.min(this.attempts - 1, 30));
     return Math.round(exp / 2 + (Math.random() * exp) / 2);
+  }
+
+  /**
+   * Waits at least `ms` before the next attempt when waiting to reconnect: another connection of
+   * the pool had its login refused, and the same account would be refused here too.
+   */
+  postpone(ms: number): void {
+    if (this.state !== WAITING || this.retryTimer === null || Date.now() + ms <= this.retryAt) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(onRetryTimer, ms, this);
+    this.retryAt = Date.now() + ms;
   }
 
   /** @internal timer */

@@ -99,6 +99,9 @@ export interface AsteriskConfig {
   keepalive: number;
   /** Seconds: an action sent to an Asterisk that answers nothing is answered with an error within this. */
   stallTimeout: number;
+  /** Seconds to wait after Asterisk refused the AMI login, doubling up to authBackoffMax. */
+  authBackoff: number;
+  authBackoffMax: number;
 }
 
 export interface Config {
@@ -251,6 +254,8 @@ function serverConfig(name: string, section: ConfSection | undefined, file: stri
     actionTimeout: a.actiontimeout === undefined ? DEFAULTS.actionTimeoutMs / 1000 : secondsValue(a.actiontimeout, false),
     keepalive: a.keepalive === undefined ? DEFAULTS.keepaliveMs / 1000 : secondsValue(a.keepalive, true),
     stallTimeout: a.stalltimeout === undefined ? DEFAULTS.stallTimeoutMs / 1000 : secondsValue(a.stalltimeout, false),
+    authBackoff: a.authbackoff === undefined ? DEFAULTS.authBackoffInitialMs / 1000 : secondsValue(a.authbackoff, false),
+    authBackoffMax: a.authbackoffmax === undefined ? DEFAULTS.authBackoffMaxMs / 1000 : secondsValue(a.authbackoffmax, false),
   };
   if (asterisk.username === '' || asterisk.secret === '') {
     if (!simulate) {
@@ -298,6 +303,7 @@ const GENERAL_KEYS = [
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive', 'stalltimeout',
+  'authbackoff', 'authbackoffmax',
 ] as const;
 
 /** One entry per known key (lower-case); unknown or repeated keys are errors. */

@@ -77,6 +77,12 @@ export const DEFAULTS = {
   /** Reconnect back-off: first wait, doubled up to the maximum. */
   backoffInitialMs: 500,
   backoffMaxMs: 30_000,
+  /**
+   * After Asterisk refused the proxy's AMI login (wrong secret, ACL): first wait, doubled up to the
+   * maximum. Minutes, not seconds: every refused login counts toward fail2ban on the PBX.
+   */
+  authBackoffInitialMs: 60_000,
+  authBackoffMaxMs: 600_000,
   /** TCP keepalive probes on AMI sockets (catches a dead peer behind a silent network). */
   tcpKeepAliveMs: 30_000,
   /** Bound on one AMI message (headers + body) before the parser gives up on it. */

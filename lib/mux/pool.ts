@@ -21,7 +21,7 @@
 // read back here (at c=50 spreading each turn over two connections cost ~15% more CPU per request,
 // proxy + simulator + load generator). lib/mux/ does the id rewriting and routes the answers back.
 import { EventEmitter } from 'node:events';
-import { AmiConnection, type AmiConnectionOptions } from '../ami/connection.ts';
+import { AmiConnection, type AmiConnectionOptions, type BootSnapshot } from '../ami/connection.ts';
 import type { AmiMessage } from '../ami/message.ts';
 import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from './mux.ts';
 import type { Headers } from './encode.ts';
@@ -89,6 +89,10 @@ export class AmiPool extends EventEmitter {
   /** Connection of the previous send (kept while it has actions queued for this turn). */
   private lastPick: Slot | null;
   private readyCount: number;
+  /** The last FullyBooted seen while the pool stayed up (see bootInfo). */
+  private lastBoot: BootSnapshot | undefined;
+  /** askUptime() is waiting for its answer. */
+  private uptimeAsked: boolean;
   private closed: boolean;
   /** The connection whose events count, or null while none carries them. */
   private eventsSlot: Slot | null;
@@ -129,6 +133,8 @@ export class AmiPool extends EventEmitter {
     this.connections = slots.map((s) => s.conn);
     this.lastPick = null;
     this.readyCount = 0;
+    this.lastBoot = undefined;
+    this.uptimeAsked = false;
     this.closed = false;
     this.eventsSlot = slots[0]!;
     this.eventsStarted = false;
@@ -150,6 +156,24 @@ export class AmiPool extends EventEmitter {
   /** At least one connection is ready for actions. */
   get ready(): boolean {
     return this.readyCount > 0;
+  }
+
+  /**
+   * Asterisk's Uptime / LastReload now, from the last FullyBooted a connection of this pool saw,
+   * while a connection is up; undefined when none is, or none has seen FullyBooted since the pool
+   * came up (Asterisk still booting, or only `Events: off` connections logged in so far).
+   */
+  bootInfo(): { uptime: number; lastReload: number } | undefined {
+    if (this.readyCount === 0) return undefined;
+    let boot: BootSnapshot | undefined;
+    for (const s of this.slots) {
+      const b = s.conn.booted;
+      if (s.conn.ready && b !== undefined && (boot === undefined || b.at > boot.at)) boot = b;
+    }
+    boot ??= this.lastBoot;
+    if (boot === undefined) return undefined;
+    const since = (Date.now() - boot.at) / 1000;
+    return { uptime: boot.uptime + since, lastReload: boot.lastReload + since };
   }
 
   /** The events connection is ready (events are flowing). */
@@ -295,6 +319,8 @@ export class AmiPool extends EventEmitter {
   }
 
   private onConnReady(slot: Slot): void {
+    // Kept beyond this connection's life: Asterisk is the same one while any connection stays up.
+    if (slot.conn.booted !== undefined) this.lastBoot = slot.conn.booted;
     if (!slot.counted) {
       slot.counted = true;
       this.readyCount++;
@@ -306,6 +332,25 @@ export class AmiPool extends EventEmitter {
     else slot.conn.setEvents(false);
     this.emit('connectionReady', slot.index);
     if (this.readyCount === 1) this.emit('ready');
+    if (this.lastBoot === undefined && slot === this.eventsSlot && slot.conn.booted === undefined) this.askUptime();
+  }
+
+  /**
+   * The events role went to a connection that logged in with `Events: off` (after a total outage
+   * another connection was ready first), so no FullyBooted came with it: ask Asterisk for its
+   * uptime instead (`core show uptime seconds`: `System uptime: N`, `Last reload: N`). Once.
+   */
+  private askUptime(): void {
+    if (this.uptimeAsked) return;
+    this.uptimeAsked = true;
+    void this.send([['Action', 'Command'], ['Command', 'core show uptime seconds']]).then((msgs) => {
+      this.uptimeAsked = false;
+      const text = msgs.map((m) => m.raw.toString('latin1')).join('');
+      const up = /System uptime: (\d+)/.exec(text);
+      if (up === null || this.readyCount === 0 || this.lastBoot !== undefined) return;
+      const reload = /Last reload: (\d+)/.exec(text);
+      this.lastBoot = { uptime: Number(up[1]), lastReload: Number((reload ?? up)[1]), at: Date.now() };
+    });
   }
 
   private onConnDown(slot: Slot, err: AjamError, retryInMs: number): void {
@@ -313,9 +358,15 @@ export class AmiPool extends EventEmitter {
     this.mux.failOwner(slot, err.code === ErrorCodes.AMI_ERR_KEEPALIVE ? ErrorCodes.AMI_ERR_KEEPALIVE : ErrorCodes.AMI_ERR_CONNECTION_LOST);
     if (slot === this.eventsSlot) this.eventsLost(slot);
     this.emit('connectionDown', err, slot.index, retryInMs);
+    // Refused login: the others log in with the same account, so they wait as long before trying.
+    if (err.code === ErrorCodes.AMI_ERR_LOGIN) for (const s of this.slots) if (s !== slot) s.conn.postpone(retryInMs);
     if (slot.counted) {
       slot.counted = false;
-      if (--this.readyCount === 0) this.emit('down', err);
+      if (--this.readyCount === 0) {
+        // Nothing is up: the next Asterisk may be another boot (a restart drops every connection).
+        this.lastBoot = undefined;
+        this.emit('down', err);
+      }
     }
   }
 

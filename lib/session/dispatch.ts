@@ -27,7 +27,7 @@ export interface DispatcherOptions {
   /** Delay before a failed Login/Challenge is answered (default 1000 ms, as Asterisk's sleep(1)). */
   failDelayMs?: number;
   /** Uptime / LastReload for the FullyBooted block (default: this process's uptime). */
-  bootInfo?: () => BootInfo;
+  bootInfo?: () => BootInfo | undefined;
   /** Brute-force limits shared by every way of logging in (default: the default limits). */
   limiter?: AuthLimiter;
   /** Most bytes of events in one WaitEvent reply (default DEFAULTS.maxReplyBytes). */

@@ -16,6 +16,7 @@ import type { SessionStore } from './store.ts';
 import type { ActionRequest } from './request.ts';
 import type { ActionResult } from './types.ts';
 import { MSG, error, message, reply, success } from './replies.ts';
+import { amiDownNotice } from '../events/notices.ts';
 import type { Metrics } from '../metrics.ts';
 import { log } from '../log.ts';
 
@@ -36,8 +37,12 @@ export interface LocalContext {
   log: EventLog;
   /** Delay before answering a failed Login (Asterisk: sleep(1)); never blocks the event loop. */
   failDelayMs: number;
-  /** Values for the FullyBooted block sent after a successful Login. */
-  bootInfo: () => BootInfo;
+  /**
+   * Values for the FullyBooted block sent after a successful Login; undefined while no AMI
+   * connection is up or Asterisk has not said FullyBooted: the Login reply then carries a
+   * `ProxyAMIDown` block instead (lib/events/notices.ts).
+   */
+  bootInfo: () => BootInfo | undefined;
   /** Brute-force limits (per address lockout, per user slow-down). */
   limiter: AuthLimiter;
   metrics?: Metrics | undefined;
@@ -91,7 +96,11 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
   s.cursor = new Cursor(ctx.log);
 
   const output = [success(id, MSG.AUTH_ACCEPTED)];
-  if ((s.eventMask & SYSTEM) !== 0) output.push(fullyBooted(ctx.bootInfo()));
+  const boot = ctx.bootInfo();
+  // Asterisk is up: FullyBooted as Asterisk sends it (system class only). Not up: every session is
+  // told in its Login reply, whatever its classes, since nothing it asks will work yet.
+  if (boot === undefined) output.push(amiDownNotice('not connected').raw);
+  else if ((s.eventMask & SYSTEM) !== 0) output.push(fullyBooted(boot));
   return { output };
 }
 

@@ -69,6 +69,8 @@ t.test('defaults', async (t) => {
     actionTimeout: 30,
     keepalive: 15,
     stallTimeout: 5,
+    authBackoff: 60,
+    authBackoffMax: 600,
   });
 });
 
@@ -99,6 +101,8 @@ t.test('every option', async (t) => {
       'actiontimeout = 2.5',
       'keepalive = 0',
       'stalltimeout = 2',
+      'authbackoff = 30',
+      'authbackoffmax = 120.5',
     ].join('\n'),
     { etc: { 'manager.conf': USERS } },
   );
@@ -128,6 +132,8 @@ t.test('every option', async (t) => {
     actionTimeout: 2.5,
     keepalive: 0,
     stallTimeout: 2,
+    authBackoff: 30,
+    authBackoffMax: 120.5,
   });
 });
 

@@ -14,7 +14,7 @@ async function setup(simOpts: SimOptions = {}, poolOpts: Partial<AmiPoolOptions>
     port,
     username: 'admin',
     secret: 'admin',
-    backoff: { initialMs: 10, maxMs: 50 },
+    backoff: { initialMs: 10, maxMs: 50, authInitialMs: 10, authMaxMs: 50 },
     ...poolOpts,
   });
   const events: AmiMessage[] = [];
