@@ -7,6 +7,8 @@ export interface Point {
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
+/** The same color for a transport in every run. */
+const FIXED: Readonly<Record<string, string>> = { longpoll: '#1f77b4', websocket: '#d62728', sse: '#2ca02c' };
 
 export function p99Chart(points: readonly Point[], title = 'p99 end-to-end latency (ms) against clients'): string {
   const W = 640;
@@ -42,7 +44,7 @@ export function p99Chart(points: readonly Point[], title = 'p99 end-to-end laten
   out.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888"/>`);
   const series = [...new Set(points.map((p) => p.series))];
   series.forEach((s, i) => {
-    const color = COLORS[i % COLORS.length]!;
+    const color = FIXED[s] ?? COLORS[i % COLORS.length]!;
     const pts = points.filter((p) => p.series === s).sort((a, b) => a.x - b.x);
     out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`);
     for (const p of pts) {
