@@ -10,15 +10,16 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 /** The same color for a transport in every run. */
 const FIXED: Readonly<Record<string, string>> = { longpoll: '#1f77b4', websocket: '#d62728', sse: '#2ca02c' };
 
-export function p99Chart(points: readonly Point[], title = 'p99 end-to-end latency (ms) against clients'): string {
+/** `targets`: goals drawn as hollow diamonds in their series' color. */
+export function p99Chart(points: readonly Point[], targets: readonly Point[] = [], title = 'p99 end-to-end latency (ms) against clients'): string {
   const W = 640;
   const H = 400;
   const L = 70;
   const R = 150;
   const T = 40;
   const B = 50;
-  const xs = points.map((p) => p.x);
-  const ys = points.map((p) => Math.max(p.y, 0.1));
+  const xs = [...points, ...targets].map((p) => p.x);
+  const ys = [...points, ...targets].map((p) => Math.max(p.y, 0.1));
   const x0 = Math.log10(Math.min(...xs, 100));
   const x1 = Math.log10(Math.max(...xs, 10000));
   const y0 = Math.floor(Math.log10(Math.min(...ys, 1)));
@@ -50,10 +51,22 @@ export function p99Chart(points: readonly Point[], title = 'p99 end-to-end laten
     for (const p of pts) {
       out.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${s} ${p.x}: p99 ${p.y} ms</title></circle>`);
     }
+    for (const g of targets.filter((x) => x.series === s)) {
+      const cx = px(g.x);
+      const cy = py(g.y);
+      out.push(
+        `<path d="M ${cx.toFixed(1)} ${(cy - 6).toFixed(1)} l 6 6 l -6 6 l -6 -6 z" fill="white" stroke="${color}" stroke-width="2"><title>${s} target at ${g.x}: p99 ≤ ${g.y} ms</title></path>`,
+      );
+    }
     const ly = T + 20 + i * 20;
     out.push(`<line x1="${W - R + 15}" y1="${ly - 4}" x2="${W - R + 40}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`);
     out.push(`<text x="${W - R + 46}" y="${ly}">${s}</text>`);
   });
+  if (targets.length > 0) {
+    const ly = T + 20 + series.length * 20;
+    out.push(`<path d="M ${W - R + 27} ${ly - 10} l 6 6 l -6 6 l -6 -6 z" fill="white" stroke="#555" stroke-width="2"/>`);
+    out.push(`<text x="${W - R + 46}" y="${ly}">target</text>`);
+  }
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
