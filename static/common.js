@@ -40,8 +40,7 @@ export function showConnection(el, info) {
   else if (info.state === 'retrying') {
     const why = info.error?.message ? `${info.error.message}; ` : '';
     el.textContent = `${why}retry in ${(info.retryInMs / 1000).toFixed(1)} s`;
-  } else if (info.state === 'closed') el.textContent = 'not connected';
-  else el.textContent = 'not connected';
+  } else el.textContent = 'not connected';
 }
 
 /** Transports a page may use: `?transports=sse,longpoll` narrows them (for trying a fallback). */
