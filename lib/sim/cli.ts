@@ -129,8 +129,10 @@ try {
   }
   fail(`cannot listen on ${hostPort(host, port)}: ${code || (err as Error).message}`, 1);
 }
-process.stdout.write(`AMI simulator listening on ${hostPort(host, bound)}\n` + loginLines());
-process.stdout.write(`point the proxy at it: [asterisk] simulate = no, host = ${host}, port = ${bound}\n`);
+// One write: a reader that stops at the "listening" line must find the rest with it.
+process.stdout.write(
+  `AMI simulator listening on ${hostPort(host, bound)}\n` + loginLines() + `point the proxy at it: [asterisk] simulate = no, host = ${host}, port = ${bound}\n`,
+);
 const cps = num('cps', values.cps);
 if (cps !== undefined && cps > 0) {
   sim.startCalls({ cps, concurrency: num('concurrency', values.concurrency) ?? 50 });
