@@ -334,12 +334,15 @@ export class HttpServer {
     const query = req.getQuery() ?? '';
     const servername = this.servername;
     const head = method === 'HEAD';
+    // Refused before routing: counted under endpoint="other", untimed.
     if (requestLineTooLong(method, path, query)) {
-      sendError(res, 'lineTooLong', servername, { head, close: true });
+      const status = sendError(res, 'lineTooLong', servername, { head, close: true });
+      this.options.metrics?.request('other', status, 0, 0);
       return;
     }
     if (!isAllowedMethod(method)) {
-      sendError(res, 'notImplemented', servername);
+      const status = sendError(res, 'notImplemented', servername);
+      this.options.metrics?.request('other', status, 0, 0);
       return;
     }
     // Every route: a body framed two ways must not leave the rest of the bytes to be read as a
@@ -353,7 +356,10 @@ export class HttpServer {
         aborted = true;
       });
       setImmediate(() => {
-        if (!aborted) res.cork(() => sendError(res, 'ambiguousLength', servername, { head, close: true }));
+        if (aborted) return;
+        let status = 0;
+        res.cork(() => (status = sendError(res, 'ambiguousLength', servername, { head, close: true })));
+        this.options.metrics?.request('other', status, 0, 0);
       });
       return;
     }

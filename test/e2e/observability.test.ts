@@ -205,3 +205,20 @@ t.test('an events failover shows in the metrics', async (t) => {
   t.ok(sample(after, 'ajam_events_gap_seconds_total', { server: 'default' }) >= 0);
   t.ok(sample(after, 'ajam_ami_reconnects_total', { server: 'default' }) >= 1, 'the dropped connection counted');
 });
+
+t.test('requests refused before routing are counted as endpoint "other"', async (t) => {
+  const sim = await startSim();
+  const app = await startProxy('other', sim.port);
+  t.teardown(async () => {
+    await app.close();
+    await sim.close();
+  });
+  const base = `http://127.0.0.1:${app.port}`;
+  t.equal((await fetch(`${base}/rawman?x=${'a'.repeat(5000)}`)).status, 400, 'request line too long');
+  t.equal((await fetch(`${base}/rawman`, { method: 'PUT' })).status, 501);
+  t.equal((await fetch(`${base}/nowhere`)).status, 404);
+  const m = await scrape(base);
+  t.equal(sample(m, 'ajam_http_requests_total', { endpoint: 'other', status: '400' }), 1);
+  t.equal(sample(m, 'ajam_http_requests_total', { endpoint: 'other', status: '501' }), 1);
+  t.equal(sample(m, 'ajam_http_requests_total', { endpoint: 'other', status: '404' }), 1);
+});
