@@ -7,8 +7,9 @@
 // again; close() ends it for good (CLOSED).
 //
 // Stall detection: a connection counts as stalled when a Ping probe is outstanding and not one byte
-// has arrived for stallTimeoutMs / 2 (bytes of any kind prove Asterisk alive: a Ping behind a burst of
-// actions is answered late, not never). Probes go out from the keepalive timer and from probe() (the
+// has arrived for stallTimeoutMs / 2, and the other connections (`aliveElsewhere`), probed meanwhile,
+// have not answered either (bytes of any kind prove Asterisk alive: a Ping
+// behind a burst of actions is answered late, not never). Probes go out from the keepalive timer and from probe() (the
 // pool probes a connection that has actions in flight and went silent), never while `longActions`
 // > 0: Asterisk runs one connection's actions one after another, so a synchronous Originate holds the
 // Ping behind it for up to its ring timeout without anything being wrong. Nor does a slow action of
@@ -78,6 +79,13 @@ export interface AmiConnectionOptions {
   name?: string;
 }
 
+/**
+ * What the other connections of the same Asterisk say about a silent one: one received bytes since
+ * its probe ('alive'), they were probed and the answer is pending ('asked'), or there is no other
+ * ready connection to ask ('none').
+ */
+export type Witness = 'alive' | 'asked' | 'none';
+
 export const ConnState = {
   IDLE: 0,
   CONNECTING: 1,
@@ -119,7 +127,9 @@ export class AmiConnection extends EventEmitter {
   readonly stallTimeoutMs: number;
   readonly busyTimeoutMs: number;
   /** Set by the pool: whether Asterisk answered recently on another connection. */
-  aliveElsewhere: (() => boolean) | null;
+  aliveElsewhere: ((since: number) => Witness) | null;
+  /** Time of the last byte received. */
+  lastByteAt: number;
   readonly bootTimeoutMs: number;
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
@@ -154,6 +164,8 @@ export class AmiConnection extends EventEmitter {
   private pingRx: number;
   /** When the outstanding probe was sent or last heard from. */
   private pingAt: number;
+  /** The other connections were asked about the outstanding probe's silence (see handlePingTimeout). */
+  private confirming: boolean;
   /** Id of our own outstanding `Action: Events` (its Response is consumed here). */
   private eventsId: string | null;
   /** Events on/off as Asterisk has it for the current session (set at login and by setEvents). */
@@ -200,6 +212,7 @@ export class AmiConnection extends EventEmitter {
     this.stallTimeoutMs = positive('stallTimeoutMs', opts.stallTimeoutMs, d.stallTimeoutMs);
     this.busyTimeoutMs = positive('busyTimeoutMs', opts.busyTimeoutMs, this.stallTimeoutMs / 2);
     this.aliveElsewhere = null;
+    this.lastByteAt = 0;
     this.bootTimeoutMs = positive('bootTimeoutMs', opts.bootTimeoutMs, d.bootTimeoutMs);
     this.backoffInitialMs = positive('backoff.initialMs', opts.backoff?.initialMs, d.backoffInitialMs);
     this.backoffMaxMs = Math.max(this.backoffInitialMs, positive('backoff.maxMs', opts.backoff?.maxMs, d.backoffMaxMs));
@@ -230,6 +243,7 @@ export class AmiConnection extends EventEmitter {
     this.pingId = null;
     this.pingRx = 0;
     this.pingAt = 0;
+    this.confirming = false;
     this.eventsId = null;
     this.sessionEvents = false;
     this.rx = 0;
@@ -291,7 +305,8 @@ export class AmiConnection extends EventEmitter {
 
   /**
    * Sends a Ping probe unless one is outstanding or a long action is in flight (see top). If no
-   * byte at all arrives for stallTimeoutMs / 2 after it, the connection fails with AMI_ERR_KEEPALIVE.
+   * byte at all arrives for stallTimeoutMs / 2 after it (see handlePingTimeout), the connection
+   * fails with AMI_ERR_KEEPALIVE.
    */
   probe(): void {
     if (this.state !== READY || this.pingId !== null || this.longActions > 0) return;
@@ -302,8 +317,9 @@ export class AmiConnection extends EventEmitter {
     this.pingId = this.idPrefix + 'ping.' + ++this.seq;
     this.pingRx = this.rx;
     this.pingAt = Date.now();
+    this.confirming = false;
     this.send(`Action: Ping\r\nActionID: ${this.pingId}\r\n\r\n`);
-    this.pingTimer = setTimeout(onPingTimeout, this.stallTimeoutMs / 2, this);
+    this.pingTimer = setTimeout(onPingTimeout, this.stallTimeoutMs / 4, this);
   }
 
   /** A probe is outstanding. */
@@ -378,6 +394,7 @@ export class AmiConnection extends EventEmitter {
   /** @internal socket listener */
   handleData(chunk: Buffer): void {
     this.rx++;
+    this.lastByteAt = Date.now();
     this.parser.push(chunk);
   }
 
@@ -538,19 +555,27 @@ export class AmiConnection extends EventEmitter {
   handlePingTimeout(verdict = false): void {
     this.pingTimer = null;
     if (this.state !== READY || this.pingId === null) return;
-    const half = this.stallTimeoutMs / 2;
+    const step = this.stallTimeoutMs / 4;
     if (this.rx !== this.pingRx) {
       // Bytes arrived: Asterisk is alive, the Ping is only queued behind other work.
       this.pingRx = this.rx;
       this.pingAt = Date.now();
-      this.pingTimer = setTimeout(onPingTimeout, half, this);
+      this.confirming = false;
+      this.pingTimer = setTimeout(onPingTimeout, step, this);
       return;
     }
     const silentFor = Date.now() - this.pingAt;
-    if (silentFor < this.busyTimeoutMs && this.aliveElsewhere !== null && this.aliveElsewhere()) {
-      // Asterisk answers on the other connections: this one is busy with a slow action, which may
-      // take up to busyTimeoutMs (the action timeout) before this counts as a dead connection.
-      this.pingTimer = setTimeout(onPingTimeout, Math.min(half, this.busyTimeoutMs - silentFor), this);
+    const witness = this.aliveElsewhere === null ? 'none' : this.aliveElsewhere(this.pingAt);
+    if (witness === 'alive' && silentFor < this.busyTimeoutMs) {
+      // Asterisk answered on another connection since this probe: this one is busy with a slow
+      // action, which may take up to busyTimeoutMs (the action timeout) before it counts as dead.
+      this.pingTimer = setTimeout(onPingTimeout, Math.min(step, this.busyTimeoutMs - silentFor), this);
+      return;
+    }
+    if (witness !== 'alive' && !this.confirming) {
+      // The others were probed just now (or there are none): one more step of silence decides.
+      this.confirming = true;
+      this.pingTimer = setTimeout(onPingTimeout, step, this);
       return;
     }
     if (!verdict) {

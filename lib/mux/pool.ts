@@ -21,7 +21,7 @@
 // read back here (at c=50 spreading each turn over two connections cost ~15% more CPU per request,
 // proxy + simulator + load generator). lib/mux/ does the id rewriting and routes the answers back.
 import { EventEmitter } from 'node:events';
-import { AmiConnection, type AmiConnectionOptions, type BootSnapshot } from '../ami/connection.ts';
+import { AmiConnection, type AmiConnectionOptions, type BootSnapshot, type Witness } from '../ami/connection.ts';
 import type { AmiMessage } from '../ami/message.ts';
 import { Mux, SESSION_ACTIONS, errorReply, type MuxStats, type Owner } from './mux.ts';
 import type { Headers } from './encode.ts';
@@ -120,7 +120,7 @@ export class AmiPool extends EventEmitter {
     for (let i = 0; i < n; i++) {
       const conn = new AmiConnection({ ...connOpts, busyTimeoutMs: connOpts.busyTimeoutMs ?? busyTimeoutMs, events: i === 0, idPrefix: `${prefix}c${i}.`, name: `ami#${i}` });
       const slot = new Slot(conn, i, i === 0);
-      conn.aliveElsewhere = () => this.aliveElsewhere(slot);
+      conn.aliveElsewhere = (since: number) => this.witness(slot, since);
       // One listener per connection, made once: the hot path is mux.route.
       conn.on('message', (msg: AmiMessage) => this.mux.route(slot, msg, slot.events));
       conn.on('ready', () => this.onConnReady(slot));
@@ -307,15 +307,20 @@ export class AmiPool extends EventEmitter {
     for (const s of this.slots) if (s.heardAt !== now) s.conn.probe();
   }
 
-  /** Asterisk answered on another ready connection within the last stallTimeoutMs / 2. */
-  private aliveElsewhere(slot: Slot): boolean {
-    const now = Date.now();
-    const window = this.stallCheckMs * 2;
+  /**
+   * Whether Asterisk answered on another ready connection since `since` (a silent connection's
+   * probe); if not, probes the others so that one more step tells (see ami/connection.ts).
+   */
+  private witness(slot: Slot, since: number): Witness {
+    let others = false;
     for (const s of this.slots) {
       if (s === slot || !s.conn.ready) continue;
-      if (s.conn.rx !== s.lastRx || now - s.heardAt <= window) return true;
+      if (s.conn.lastByteAt >= since) return 'alive';
+      others = true;
     }
-    return false;
+    if (!others) return 'none';
+    for (const s of this.slots) if (s !== slot) s.conn.probe();
+    return 'asked';
   }
 
   private onConnReady(slot: Slot): void {
