@@ -1,4 +1,6 @@
-// End-to-end AJAM benchmark (`npm run bench:ajam`).
+// End-to-end AJAM benchmark: `npm run bench:ajam [-- --seconds N] [--save]` (`--seconds`: per
+// measured cell, default 4; results in bench/out/, with --save in bench/RESULTS.md and
+// bench/results/ajam.json).
 //
 // In one run: `/rawman?action=ping` with a session cookie through proxy → simulator at 1, 10 and 50
 // keep-alive connections, the same with `Authorization: Bearer` instead of the cookie (stateless:
@@ -14,10 +16,15 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { amiLoad, httpLoad, type LoadResult } from './lib/load.ts';
 import { newToken } from '../lib/auth/tokens.ts';
-import { machineLine, writeJson, writeSection } from './lib/results.ts';
+import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const USAGE = `usage: npm run bench:ajam -- [--seconds N] [--save]
+  --seconds N   seconds per measured cell (default 4; 3 concurrency levels × 3 cells, plus start-up)
+  --save        write bench/RESULTS.md and bench/results/ajam.json (tracked) instead of bench/out/
+`;
+const ARGS = benchArgs(process.argv.slice(2), 4, USAGE);
+const SECONDS = ARGS.seconds;
 const LEVELS = [1, 10, 50];
 const BENCH_USER = 'bench';
 const BENCH_SECRET = 'benchpw';
@@ -107,8 +114,9 @@ async function main(): Promise<void> {
   const httpPort = await freePort();
   const sim = await child(['lib/sim/cli.ts', '--port', String(simPort)], /listening/);
   const dir = mkdtempSync(join(os.tmpdir(), 'ajam-bench-'));
-  // The shipped users plus the HTTP user the load runs as, with a bearer token (the proxy's own AMI
-  // login, admin here, is not an HTTP login).
+  // The shipped users plus the HTTP user the load runs as, with a bearer token. The proxy logs in to
+  // the simulator as the shipped [asterisk] account (never an HTTP login), which the simulator
+  // accepts as it accepts the shipped users.
   const token = newToken();
   const users = join(dir, 'users.conf');
   writeFileSync(
@@ -128,8 +136,8 @@ async function main(): Promise<void> {
       'simulate = no',
       'host = 127.0.0.1',
       `port = ${simPort}`,
-      'username = admin',
-      'secret = admin',
+      'username = ajam-proxy',
+      'secret = ajam-proxy',
       '',
     ].join('\n'),
   );
@@ -191,6 +199,7 @@ async function main(): Promise<void> {
         '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request; cookie and bearer measured in alternating halves, cookie-bearer-bearer-cookie, their p50/p99 the mean of the halves; "proxy CPU µs/req" is the proxy process\'s user+system time from /proc divided by the requests, which other load on the machine moves much less than req/s), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
         table +
         '\n\nFor scale (issue 3): Asterisk 22\'s own AJAM serves 8.7k / 17k / 13k ping/s at c = 1 / 10 / 50 on this kind of machine.',
+      ARGS.dir,
     );
     writeJson(
       'ajam',
@@ -208,6 +217,10 @@ async function main(): Promise<void> {
           },
         ]),
       ),
+      ARGS.dir,
+    );
+    process.stdout.write(
+      ARGS.save ? 'saved to bench/RESULTS.md and bench/results/ajam.json\n' : `results in ${ARGS.dir} (use --save to keep them in bench/)\n`,
     );
   } finally {
     proxy.kill('SIGTERM');

@@ -1,6 +1,6 @@
-// AMI stream parser benchmark (`npm run bench:parser`): this parser against the parsers of the
-// popular npm clients, in one run, on the same bytes and chunks. Writes the "Parser" section of
-// bench/RESULTS.md and bench/results/parser.json.
+// AMI stream parser benchmark (`npm run bench:parser [-- --seconds N] [--save]`): this parser
+// against the parsers of the popular npm clients, in one run, on the same bytes and chunks. Writes
+// the "Parser" section of RESULTS.md and results/parser.json in bench/out/ (bench/ with --save).
 //
 // Rows: ajam-proxy (framing + every header indexed, repeated headers kept), ajam-proxy-decoded
 // (the same, then every key and value decoded into an object, as the peers produce),
@@ -12,7 +12,13 @@ import type { AmiMessage } from '../lib/ami/message.ts';
 import { outputResponse } from '../test/helpers/ami.ts';
 import { readCorpus } from '../test/helpers/fixtures.ts';
 import { PEERS, type ParseAll } from './parser.peers.ts';
-import { machineLine, writeJson, writeSection } from './lib/results.ts';
+import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
+
+const USAGE = `usage: npm run bench:parser -- [--seconds N] [--save]
+  --seconds N   most seconds benchmark.js spends on one row (default 2; at least 3 samples each)
+  --save        write bench/RESULTS.md and bench/results/parser.json (tracked) instead of bench/out/
+`;
+const ARGS = benchArgs(process.argv.slice(2), 2, USAGE);
 
 // Call the functions as they are: benchmark.js would otherwise decompile them into its own loop,
 // which breaks closures.
@@ -128,7 +134,7 @@ for (const input of inputs) {
 function pass(ids: string[]): Map<string, Benchmark> {
   const suite = new Benchmark.Suite('parser');
   // Slow peers (seconds per run on output-20000) stay bounded: few samples, short max time.
-  for (const id of ids) suite.add(id, jobs.get(id)!, { maxTime: 2, minSamples: 3 });
+  for (const id of ids) suite.add(id, jobs.get(id)!, { maxTime: ARGS.seconds, minSamples: 3 });
   suite.on('cycle', (e: Benchmark.Event) => {
     const b = e.target as unknown as Benchmark;
     console.log(`  ${String(b.name).padEnd(42)} ${fmt(b.hz, 2).padStart(9)} runs/s ±${b.stats.rme.toFixed(1)}% (${b.stats.sample.length} samples)`);
@@ -215,12 +221,12 @@ console.log(`\n${table}\n${targets.join('\n')}`);
 writeSection(
   'Parser',
   `
-\`npm run bench:parser\` — ${machineLine()}; load average ${load} at start, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine: compare rows of one run, not runs).
+\`npm run bench:parser -- --seconds ${ARGS.seconds}\` — ${machineLine()}; load average ${load} at start, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine: compare rows of one run, not runs).
 
 ${targets.join('\n')}
 
 ${table}
-How it is measured: benchmark.js (max 2 s, at least 3 samples per row), one run = a fresh parser fed every chunk of the
+How it is measured: benchmark.js (max ${ARGS.seconds} s, at least 3 samples per row), one run = a fresh parser fed every chunk of the
 input; rows faster than one run per second are measured in a second pass too and keep the better mean (the machine is
 shared). Inputs are the same Buffers for every row. MB = 10^6 bytes; msgs/s and MB/s are benchmark.js means (also in parser.json); "best MB/s" comes from the fastest sample,
 the least disturbed by other processes. msgs/s counts the input's messages. "ajam-proxy ×" is how
@@ -237,6 +243,7 @@ the input's count, e.g. a peer that drops or merges messages).
   only the last of a repeated key and drops messages with neither Event nor Response+ActionID (here a \`Ping\` response
   without ActionID); asterisk-ami-events-stream keeps the last of a repeated key; yana and asterisk-manager keep them all.
 `,
+  ARGS.dir,
 );
 
 const json: Record<string, Record<string, { msgsPerSec: number; mbPerSec: number }>> = {};
@@ -244,5 +251,5 @@ for (const [input, byRow] of Object.entries(results)) {
   json[input] = {};
   for (const [row, r] of Object.entries(byRow)) json[input][row] = { msgsPerSec: Math.round(r.msgsPerSec), mbPerSec: Math.round(r.mbPerSec * 10) / 10 };
 }
-writeJson('parser', json);
-console.log('\nwrote bench/RESULTS.md (## Parser) and bench/results/parser.json');
+writeJson('parser', json, ARGS.dir);
+console.log(ARGS.save ? '\nwrote bench/RESULTS.md (## Parser) and bench/results/parser.json' : `\nresults in ${ARGS.dir} (use --save to keep them in bench/)`);
