@@ -24,8 +24,9 @@ let paused = false;
 let eventCount = 0;
 let lostTotal = 0;
 let redirectTarget = null;
-// Channel changes seen while a Status is in flight: its snapshot must not undo them.
-let inFlight = null;
+// Channel changes seen while a Status is in flight: its snapshot must not undo them (one tracker
+// per Status in flight: an outage and an EventsLost may both ask for one).
+const inFlight = new Set();
 
 initTheme($('theme'));
 initLogin({
@@ -124,20 +125,27 @@ function update(row, ev) {
 async function refreshStatus() {
   const c = client;
   if (c === null) return;
-  inFlight = { gone: new Set(), born: new Set() };
+  const track = { gone: new Set(), born: new Set() };
+  inFlight.add(track);
+  try {
+    await readStatus(c, track);
+  } finally {
+    inFlight.delete(track);
+  }
+}
+
+async function readStatus(c, track) {
   let items;
   try {
     items = await c.action({ Action: 'Status' });
   } catch (err) {
     ui.statusInfo.textContent = `Status failed: ${err.message}`;
-    inFlight = null;
     return;
   }
   if (client !== c) return;
   const first = items[0];
   if (field(first, 'Response') !== 'Success') {
     ui.statusInfo.textContent = `Status: ${field(first, 'Message') ?? 'error'}`;
-    inFlight = null;
     return;
   }
   const seen = new Set();
@@ -145,7 +153,7 @@ async function refreshStatus() {
   for (const m of items) {
     if (field(m, 'Event') !== 'Status') continue;
     const k = keyOf(m);
-    if (inFlight.gone.has(k)) continue;
+    if (track.gone.has(k)) continue;
     seen.add(k);
     let row = channels.get(k);
     if (row === undefined) {
@@ -155,8 +163,7 @@ async function refreshStatus() {
     update(row, m);
   }
   // Rows the snapshot does not know are gone, unless they were born while it was in flight.
-  for (const k of [...channels.keys()]) if (!seen.has(k) && !inFlight.born.has(k)) channels.delete(k);
-  inFlight = null;
+  for (const k of [...channels.keys()]) if (!seen.has(k) && !track.born.has(k)) channels.delete(k);
   ui.statusInfo.textContent = `Status: ${seen.size} channel(s) at ${new Date().toLocaleTimeString()}`;
   renderChannels();
 }
@@ -166,12 +173,12 @@ function onChannelEvent(name, ev) {
   if (k === '') return;
   if (name === 'Hangup') {
     channels.delete(k);
-    inFlight?.gone.add(k);
+    for (const t of inFlight) t.gone.add(k);
   } else if (name === 'Newchannel') {
     const row = { since: Date.now() };
     update(row, ev);
     channels.set(k, row);
-    inFlight?.born.add(k);
+    for (const t of inFlight) t.born.add(k);
   } else if (name === 'Rename') {
     const row = channels.get(k);
     if (row !== undefined) row.channel = field(ev, 'Newname') ?? row.channel;

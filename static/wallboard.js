@@ -21,7 +21,8 @@ const ui = {
 let client = null;
 /** name -> queue model */
 const queues = new Map();
-let inFlight = null;
+// Callers joining or leaving while a QueueStatus is in flight (one tracker per request in flight).
+const inFlight = new Set();
 
 initTheme($('theme'));
 initLogin({
@@ -103,19 +104,26 @@ ui.logoff.addEventListener('click', async () => {
 async function readQueues() {
   const c = client;
   if (c === null) return;
-  inFlight = { joined: new Set(), left: new Set() };
+  const track = { joined: new Set(), left: new Set() };
+  inFlight.add(track);
+  try {
+    await readQueueStatus(c, track);
+  } finally {
+    inFlight.delete(track);
+  }
+}
+
+async function readQueueStatus(c, track) {
   let items;
   try {
     items = await c.action({ Action: 'QueueStatus' });
   } catch (err) {
     ui.info.textContent = `QueueStatus failed: ${err.message}`;
-    inFlight = null;
     return;
   }
   if (client !== c) return;
   if (field(items[0], 'Response') !== 'Success') {
     ui.info.textContent = `QueueStatus: ${field(items[0], 'Message') ?? 'error'}`;
-    inFlight = null;
     return;
   }
   const now = Date.now();
@@ -133,7 +141,7 @@ async function readQueues() {
         q.base = old.base;
         q.card = old.card;
         // Callers who joined while the snapshot was on its way are still waiting.
-        for (const [id, at] of old.callers) if (inFlight.joined.has(id)) q.callers.set(id, at);
+        for (const [id, at] of old.callers) if (track.joined.has(id)) q.callers.set(id, at);
       }
       fresh.set(name, q);
     }
@@ -150,13 +158,12 @@ async function readQueues() {
       });
     } else if (ev === 'QueueEntry') {
       const id = field(m, 'Uniqueid') ?? field(m, 'Channel');
-      if (!inFlight.left.has(id)) q.callers.set(id, now - Number(field(m, 'Wait') ?? 0) * 1000);
+      if (!track.left.has(id)) q.callers.set(id, now - Number(field(m, 'Wait') ?? 0) * 1000);
     }
   }
   for (const [name, q] of queues) if (!fresh.has(name)) q.card?.remove();
   queues.clear();
   for (const [name, q] of [...fresh].sort((a, b) => a[0].localeCompare(b[0]))) queues.set(name, q);
-  inFlight = null;
   ui.info.textContent = queues.size === 0 ? 'No queues configured.' : '';
   ui.info.hidden = queues.size > 0;
   render();
@@ -198,11 +205,11 @@ function onEvent(ev) {
   switch (name) {
     case 'QueueCallerJoin':
       q.callers.set(id, Date.now());
-      inFlight?.joined.add(id);
+      for (const t of inFlight) t.joined.add(id);
       break;
     case 'QueueCallerLeave':
       q.callers.delete(id);
-      inFlight?.left.add(id);
+      for (const t of inFlight) t.left.add(id);
       break;
     case 'QueueCallerAbandon':
       q.abandoned++;
