@@ -17,6 +17,7 @@ import { Dispatcher } from './session/dispatch.ts';
 import { HttpServer } from './http/server.ts';
 import { DigestSessions } from './http/digest.ts';
 import { AuthLimiter } from './auth/limiter.ts';
+import { AddressThrottle } from './auth/throttle.ts';
 import { TrustedProxies } from './http/forwarded.ts';
 import { StatelessAuth } from './auth/stateless.ts';
 import { PushContext } from './http/push.ts';
@@ -202,6 +203,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   try {
     // Throws on unusable TLS files (before anything listens).
     server = new HttpServer({
+      unauthThrottle: config.general.unauthRate > 0 ? new AddressThrottle({ ratePerSec: config.general.unauthRate }) : undefined,
       host: config.general.bindaddr,
       port: config.general.bindport,
       prefix: config.general.prefix,

@@ -48,6 +48,8 @@ export interface GeneralConfig {
   maxReplyBytes: number;
   /** Most bytes of one action's collected reply. */
   maxActionReplyBytes: number;
+  /** Requests per second without a valid session per client address (0: unlimited). */
+  unauthRate: number;
   /** Sessions kept in all / logged-in sessions per user / unauthenticated (Challenge) per address. */
   maxSessions: number;
   maxSessionsPerUser: number;
@@ -185,6 +187,7 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     eventBufferBytes: g.eventbufferbytes === undefined ? DEFAULTS.eventBufferBytes : intValue(g.eventbufferbytes, 65536, 2 ** 40),
     maxReplyBytes: g.maxreplybytes === undefined ? DEFAULTS.maxReplyBytes : intValue(g.maxreplybytes, 1024, 2 ** 32),
     maxActionReplyBytes: g.maxactionreplybytes === undefined ? DEFAULTS.maxActionReplyBytes : intValue(g.maxactionreplybytes, 1024, 2 ** 34),
+    unauthRate: g.unauthrate === undefined ? DEFAULTS.unauthRate : intValue(g.unauthrate, 0, 10_000_000),
     maxSessions: g.maxsessions === undefined ? DEFAULTS.maxSessions : intValue(g.maxsessions, 1, 10_000_000),
     maxSessionsPerUser: g.maxsessionsperuser === undefined ? DEFAULTS.maxSessionsPerUser : intValue(g.maxsessionsperuser, 1, 10_000_000),
     maxUnauthPerAddress: g.maxunauthperaddress === undefined ? DEFAULTS.maxUnauthPerAddress : intValue(g.maxunauthperaddress, 1, 10_000_000),
@@ -296,7 +299,7 @@ export function parseListen(text: string): { host: string | undefined; port: num
 const GENERAL_KEYS = [
   'bindaddr', 'bindport', 'prefix', 'httptimeout', 'servername', 'users', 'static', 'eventbuffer',
   'authlimit', 'authwindow', 'authmaxlock', 'maxsessions', 'maxsessionsperuser', 'maxunauthperaddress',
-  'eventbufferbytes', 'maxreplybytes', 'maxactionreplybytes',
+  'eventbufferbytes', 'maxreplybytes', 'maxactionreplybytes', 'unauthrate',
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
   'loglevel', 'metricspermit', 'shutdowntimeout',
   'pushbufferlimit', 'wsmaxframe', 'wsmaxinflight', 'pushmaxclients',

@@ -33,6 +33,8 @@ export const DEFAULTS = {
   authMaxUserDelayMs: 2_000,
   /** Addresses and users tracked by the limiter (oldest forgotten first). */
   authMaxTracked: 100_000,
+  /** Requests/s without a valid session allowed per client address (bursts of twice that); 0: no limit. */
+  unauthRate: 200,
   /** Sessions kept in all, logged-in sessions per user, unauthenticated (Challenge) per address. */
   maxSessions: 20_000,
   maxSessionsPerUser: 5_000,

@@ -19,6 +19,7 @@ import type { StatelessAuth } from '../auth/stateless.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { statelessSession } from '../session/stateless.ts';
 import { log } from '../log.ts';
+import type { AddressThrottle } from '../auth/throttle.ts';
 import { remoteAddress, type HttpResponse } from './uws.ts';
 import type { TrustedProxies } from './forwarded.ts';
 import { CACHE_CONTROL, HeaderBlock, joinHeaders, sendBlock } from './reply.ts';
@@ -161,6 +162,8 @@ export class AjamContext {
   /** The 401 challenge of a failed Bearer/Basic request. */
   readonly statelessChallenge: string;
   readonly metrics: Metrics | undefined;
+  /** Budget of requests without a valid session, per address (undefined: unlimited). */
+  readonly throttle: AddressThrottle | undefined;
   /** Shutting down: new requests get 503 and `Connection: close`. */
   draining: boolean;
   /** Requests started and not yet answered (or given up by their client). */
@@ -173,9 +176,10 @@ export class AjamContext {
     servername: string,
     prefix: string,
     digest?: DigestSessions,
-    extra: { stateless?: StatelessOptions; trust?: TrustedProxies; metrics?: Metrics | undefined } = {},
+    extra: { stateless?: StatelessOptions; trust?: TrustedProxies; metrics?: Metrics | undefined; throttle?: AddressThrottle | undefined } = {},
   ) {
     this.metrics = extra.metrics;
+    this.throttle = extra.throttle;
     this.draining = false;
     this.active = 0;
     this.idleWaiters = [];
@@ -392,6 +396,13 @@ function params(r: AjamRequest, p: Param[] | null): void {
   });
 }
 
+/** How long a request over its address's budget waits before its connection is closed. */
+const THROTTLE_CLOSE_MS = 1000;
+
+function closeThrottled(r: AjamRequest): void {
+  if (!r.aborted) r.res.close();
+}
+
 async function run(r: AjamRequest, p: Param[]): Promise<void> {
   const { ctx } = r;
   if (r.aborted) {
@@ -427,11 +438,21 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
       // A session cap: the AMI error in the route's format, nothing kept.
       const session = ctx.store.transient(r.address);
       sendBlock(r.res, ctx.headers[r.route]!.block(session), format(r.route, { output: [amiError(undefined, auth.message)] }, p), r.head, undefined);
+      ctx.finished(r, 200);
       return;
     }
     session = auth.session;
   } else {
     session = ctx.store.open(sessionIdFromCookies(r.cookie), r);
+    // No valid session: within this address's budget (unauthrate), or the connection is closed
+    // without an answer after a second's wait (lib/auth/throttle.ts). The wait is a timer (it
+    // holds nothing but the socket) and stops a flooder's connection from coming straight back.
+    if (!session.stored && ctx.throttle !== undefined && !ctx.throttle.take(r.address)) {
+      ctx.store.release(session);
+      ctx.finished(r, STATUS_CLIENT_CLOSED);
+      setTimeout(closeThrottled, THROTTLE_CLOSE_MS, r);
+      return;
+    }
   }
   let status = STATUS_CLIENT_CLOSED;
   try {

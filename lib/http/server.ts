@@ -22,6 +22,7 @@ import { resolve } from 'node:path';
 import type { SessionStore } from '../session/store.ts';
 import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
+import type { AddressThrottle } from '../auth/throttle.ts';
 import { closeListenSocket, createApp, listen, remoteAddress, uwsNative, type TlsFiles } from './uws.ts';
 import type { Endpoint, Metrics } from '../metrics.ts';
 import { STATUS_CLIENT_CLOSED } from '../metrics.ts';
@@ -72,6 +73,8 @@ export interface HealthInfo {
 }
 
 export interface HttpServerOptions {
+  /** Budget of AJAM requests without a valid session per client address (unauthrate). */
+  unauthThrottle?: AddressThrottle | undefined;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -208,6 +211,7 @@ export class HttpServer {
       stateless: options.stateless,
       trust: options.trustProxy,
       metrics: options.metrics,
+      throttle: options.unauthThrottle,
     });
     this.listeners = [];
     const push = options.push;

@@ -52,6 +52,7 @@ t.test('defaults', async (t) => {
     eventBufferBytes: 64 * 1024 * 1024,
     maxReplyBytes: 1024 * 1024,
     maxActionReplyBytes: 32 * 1024 * 1024,
+    unauthRate: 200,
     maxSessions: 20000,
     maxSessionsPerUser: 5000,
     maxUnauthPerAddress: 100,

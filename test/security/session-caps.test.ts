@@ -9,7 +9,7 @@ import { CAP_MSG } from '../../lib/session/store.ts';
 
 let ta: TestApp;
 t.before(async () => {
-  ta = await startTestApp({ general: 'maxsessions = 6\nmaxsessionsperuser = 3\nmaxunauthperaddress = 2' });
+  ta = await startTestApp({ general: 'maxsessions = 6\nmaxsessionsperuser = 3\nmaxunauthperaddress = 2\nunauthrate = 0' });
 });
 t.teardown(() => ta.close());
 

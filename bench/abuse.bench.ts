@@ -1,0 +1,181 @@
+// Abuse benchmark (`npm run bench:abuse`, issue 7): a logged-in client's Ping rate while an
+// attacker floods the proxy, beside its rate on a quiet proxy (target: >= 90% of quiet).
+//   junk cookies:    GET /rawman?action=Ping with a random session cookie per request
+//   wrong passwords: Login as the client's own user with a new wrong secret per request (from another address)
+// Simulator, proxy and attacker each run in their own process; the logged-in client's load is
+// generated here. Quiet runs are taken before, between and after the attacks (their mean is the
+// baseline: a shared machine drifts). Also recorded: the proxy's RSS and kept sessions after each.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { httpLoad, type LoadResult } from './lib/load.ts';
+import { machineLine, writeJson, writeSection } from './lib/results.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const secondsArg = args.indexOf('--seconds');
+const SECONDS = Number(secondsArg === -1 ? (process.env.BENCH_SECONDS ?? 6) : args[secondsArg + 1]);
+const SAVE = !args.includes('--no-save');
+const CLIENT_CONNECTIONS = 10;
+const ATTACK_CONNECTIONS = 50;
+const ATTACKER_ADDRESS = '127.0.0.2';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function child(argv: string[], ready: RegExp): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (ready.test(out)) {
+        p.stdout!.off('data', onData);
+        p.stderr!.off('data', onData);
+        p.stdout!.resume();
+        p.stderr!.resume();
+        resolve(p);
+      }
+    };
+    p.stdout!.on('data', onData);
+    p.stderr!.on('data', onData);
+    p.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+/** Runs the attacker process for `seconds`; resolves its JSON summary. */
+function attack(port: number, kind: 'junk' | 'password', seconds: number): Promise<{ requests: number; perSec: number }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/lib/attack.ts', String(port), kind, String(ATTACK_CONNECTIONS), String(seconds), ATTACKER_ADDRESS],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`attacker exited ${code}`))));
+  });
+}
+
+function rssMb(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? NaN : Number(m[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function sessions(port: number, cookie: string): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${port}/health`, { headers: { cookie } });
+  return ((await r.json()) as { sessions?: number }).sessions ?? NaN;
+}
+
+async function login(port: number): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/rawman?action=login&username=boss&secret=bosspw`);
+      const body = await r.text();
+      const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+      if (body.includes('Authentication accepted')) return cookie;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('proxy did not become ready');
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function main(): Promise<void> {
+  const simPort = await freePort();
+  const httpPort = await freePort();
+  const sim = await child(['lib/sim/cli.ts', '--port', String(simPort)], /listening/);
+  const dir = mkdtempSync(join(os.tmpdir(), 'ajam-abuse-'));
+  const users = join(dir, 'users.conf');
+  writeFileSync(users, '[boss]\nsecret = bosspw\nread = all\nwrite = all\n');
+  const conf = join(dir, 'abuse.conf');
+  writeFileSync(
+    conf,
+    ['[general]', 'bindaddr = 127.0.0.1', `bindport = ${httpPort}`, `users = ${users}`, '[asterisk]', 'host = 127.0.0.1', `port = ${simPort}`, 'username = admin', 'secret = admin', ''].join('\n'),
+  );
+  // The defaults under test (authlimit, maxsessions, …); errors only (a password storm logs each failure at warn).
+  const proxy = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', conf], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, AJAM_LOG: 'error' },
+  });
+  try {
+    const cookie = await login(httpPort);
+    const header = `Cookie: ${cookie}\r\n`;
+    const path = '/rawman?action=ping';
+    await httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, 1); // warm-up (JIT)
+    const rss0 = rssMb(proxy.pid);
+
+    const quiet: LoadResult[] = [];
+    const measure = async (): Promise<LoadResult> => httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, SECONDS);
+    const under = async (kind: 'junk' | 'password'): Promise<{ client: LoadResult; attacker: { requests: number; perSec: number } }> => {
+      // The attack starts first and outlasts the measurement by a second on each side.
+      const a = attack(httpPort, kind, SECONDS + 2);
+      await new Promise((r) => setTimeout(r, 1000));
+      const client = await measure();
+      return { client, attacker: await a };
+    };
+
+    quiet.push(await measure());
+    const junk = await under('junk');
+    const afterJunk = { rss: rssMb(proxy.pid), sessions: await sessions(httpPort, cookie) };
+    quiet.push(await measure());
+    const storm = await under('password');
+    const afterStorm = { rss: rssMb(proxy.pid), sessions: await sessions(httpPort, cookie) };
+    quiet.push(await measure());
+    const quietRate = quiet.reduce((s, r) => s + r.perSec, 0) / quiet.length;
+    const still = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { cookie } });
+    if (!(await still.text()).includes('Pong')) throw new Error('the logged-in client lost its session');
+
+    const rows = [
+      ['quiet (mean of 3 runs)', quietRate, NaN, quiet.map((q) => fmt(q.perSec)).join(' / '), rss0, NaN],
+      ['junk-cookie flood', junk.client.perSec, junk.attacker.perSec, fmt(junk.client.p99us), afterJunk.rss, afterJunk.sessions],
+      ['wrong-password storm', storm.client.perSec, storm.attacker.perSec, fmt(storm.client.p99us), afterStorm.rss, afterStorm.sessions],
+    ] as const;
+    const table = [
+      '| logged-in client during | its ping/s | % of quiet | attacker req/s | client p99 µs (quiet: the runs) | proxy RSS MB after | sessions kept after |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows.map(
+        ([name, rate, atk, p99, rss, sess]) =>
+          `| ${name} | ${fmt(rate)} | ${fmt((100 * rate) / quietRate)}% | ${Number.isNaN(atk) ? '—' : fmt(atk)} | ${p99} | ${fmt(rss)} | ${Number.isNaN(sess) ? '—' : fmt(sess)} |`,
+      ),
+    ].join('\n');
+    process.stdout.write(table + '\n');
+    if (SAVE) {
+      writeSection(
+        'Under attack',
+        `${machineLine()}. \`npm run bench:abuse\`: ${SECONDS} s per run. A logged-in client (${CLIENT_CONNECTIONS} keep-alive connections, one \`/rawman?action=ping\` outstanding on each) measured on a quiet proxy (before, between and after the attacks: the mean is the baseline) and while an attacker process floods the same proxy over ${ATTACK_CONNECTIONS} keep-alive connections from ${ATTACKER_ADDRESS}: random session cookies on Ping (junk-cookie flood), or Login as the client's own user with a new wrong secret each time (wrong-password storm; after \`authlimit\` failures the address is locked and refused at once). Simulator, proxy, attacker and client share the machine's cores; default limits.\n\n` +
+          table,
+      );
+      writeJson('abuse', {
+        seconds: SECONDS,
+        quiet: quiet.map((q) => q.perSec),
+        junk: { client: junk.client.perSec, attacker: junk.attacker.perSec, rssMb: afterJunk.rss, sessions: afterJunk.sessions },
+        password: { client: storm.client.perSec, attacker: storm.attacker.perSec, rssMb: afterStorm.rss, sessions: afterStorm.sessions },
+      });
+    }
+  } finally {
+    proxy.kill('SIGTERM');
+    sim.kill('SIGTERM');
+  }
+}
+
+await main();
