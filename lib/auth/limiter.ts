@@ -8,7 +8,10 @@
 // Callers: `check` before looking at the secret, `recordFailure` as soon as it is known wrong
 // (before any answer delay, so parallel attempts count at once), `recordSuccess` on a good login.
 // Both tables are bounded (`maxTracked` entries each, oldest forgotten first).
+// An address is counted as a client: IPv4 (mapped or not) as itself, IPv6 by its /64 (one
+// subscriber's network: a fresh count per address would be a fresh count per guess).
 import { log } from '../log.ts';
+import { parseIp } from './acl.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 import { invalidArgument } from '../errors.ts';
 
@@ -48,6 +51,8 @@ class Failures {
   lockouts: number;
   /** Attempts refused during the current lock (logged when the next lock starts, or never). */
   refused: number;
+  /** The user of every failure in the window, or null once they differed (address entries). */
+  user: string | null | undefined;
 
   constructor(now: number) {
     this.windowStart = now;
@@ -55,6 +60,7 @@ class Failures {
     this.lockedUntil = 0;
     this.lockouts = 0;
     this.refused = 0;
+    this.user = undefined;
   }
 }
 
@@ -88,7 +94,7 @@ export class AuthLimiter {
   /** Before an attempt: is the address locked, and how long to slow this user's attempt down. */
   check(address: string, user: string): AuthVerdict {
     const now = this.now();
-    const a = this.byAddress.get(address);
+    const a = this.byAddress.get(clientKey(address));
     if (a !== undefined && a.lockedUntil > now) {
       a.refused++;
       return { locked: true, delayMs: a.lockedUntil - now };
@@ -102,12 +108,14 @@ export class AuthLimiter {
   recordFailure(address: string, user: string, how = 'login'): void {
     const now = this.now();
     this.lastFailureAt = now;
-    const a = this.entry(this.byAddress, address, now);
-    const u = this.entry(this.byUser, user.toLowerCase(), now);
+    const a = this.entry(this.byAddress, clientKey(address), now);
+    const lower = user.toLowerCase();
+    const u = this.entry(this.byUser, lower, now);
     u.count++;
     this.totals.failures++;
     if (a.lockedUntil > now) return; // already locked: the lockout line said it all
     a.count++;
+    a.user = a.user === undefined || a.user === lower ? lower : null;
     log.warn('authentication failed', { address, user, how, failures: a.count });
     if (a.count >= this.limit) {
       const ms = Math.min(this.maxLockMs, this.windowMs * 2 ** Math.min(a.lockouts, 30));
@@ -115,6 +123,7 @@ export class AuthLimiter {
       a.lockouts++;
       this.totals.lockouts++;
       a.count = 0;
+      a.user = undefined;
       a.windowStart = now;
       log.warn('address locked out after failed logins', {
         address,
@@ -127,17 +136,25 @@ export class AuthLimiter {
     }
   }
 
-  /** A good login: the address's failure count starts over (its lockout level stays until it ages). */
+  /**
+   * A good login: the address's failure count starts over when every failure in the window was
+   * this user's own (typos); guesses at other users stay counted, or logging in with one's own
+   * account between guesses would never lock. The lockout level stays until it ages.
+   */
   recordSuccess(address: string, user: string): void {
-    const a = this.byAddress.get(address);
-    if (a !== undefined) a.count = 0;
-    const u = this.byUser.get(user.toLowerCase());
+    const lower = user.toLowerCase();
+    const a = this.byAddress.get(clientKey(address));
+    if (a !== undefined && (a.count === 0 || a.user === lower)) {
+      a.count = 0;
+      a.user = undefined;
+    }
+    const u = this.byUser.get(lower);
     if (u !== undefined) u.count = 0;
   }
 
   /** Is the address locked now (for tests and /health-style reporting). */
   isLocked(address: string): boolean {
-    const a = this.byAddress.get(address);
+    const a = this.byAddress.get(clientKey(address));
     return a !== undefined && a.lockedUntil > this.now();
   }
 
@@ -174,6 +191,7 @@ export class AuthLimiter {
       if (f.lockedUntil !== 0 && now - f.lockedUntil > this.maxLockMs) f.lockouts = 0;
       f.windowStart = now;
       f.count = 0;
+      f.user = undefined;
     }
     // Most recently touched last, so eviction drops the stalest.
     map.delete(key);
@@ -196,4 +214,14 @@ export class AuthLimiter {
       if (first.done !== true) map.delete(first.value);
     }
   }
+}
+
+/** The limiter's key for a client address: IPv4 as written canonically, IPv6 as its /64. */
+export function clientKey(address: string): string {
+  const ip = parseIp(address);
+  if (ip === undefined) return address;
+  const w = ip.words;
+  if (!ip.v6) return `${w[3] >>> 24}.${(w[3] >>> 16) & 255}.${(w[3] >>> 8) & 255}.${w[3] & 255}`;
+  const g = (x: number): string => `${(x >>> 16).toString(16)}:${(x & 0xffff).toString(16)}`;
+  return `${g(w[0])}:${g(w[1])}::/64`;
 }
