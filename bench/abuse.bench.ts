@@ -1,4 +1,4 @@
-// Abuse benchmark (`npm run bench:abuse`, issue 7): a logged-in client's Ping rate while an
+// Abuse benchmark (`npm run bench:abuse [-- --seconds N] [--save]`, issue 7): a logged-in client's Ping rate while an
 // attacker floods the proxy, beside its rate on a quiet proxy (target: >= 90% of quiet).
 //   junk cookies:    GET /rawman?action=Ping with a random session cookie per request
 //   wrong passwords: Login as the client's own user with a new wrong secret per request (from another address)
@@ -12,13 +12,15 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { httpLoad, type LoadResult } from './lib/load.ts';
-import { machineLine, writeJson, writeSection } from './lib/results.ts';
+import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const secondsArg = args.indexOf('--seconds');
-const SECONDS = Number(secondsArg === -1 ? (process.env.BENCH_SECONDS ?? 6) : args[secondsArg + 1]);
-const SAVE = !args.includes('--no-save');
+const USAGE = `usage: npm run bench:abuse -- [--seconds N] [--save]
+  --seconds N   seconds per measured run (default 6; 5 runs, plus start-up and 2 s around each attack)
+  --save        write bench/RESULTS.md and bench/results/abuse.json (tracked) instead of bench/out/
+`;
+const ARGS = benchArgs(process.argv.slice(2), 6, USAGE);
+const SECONDS = ARGS.seconds;
 const CLIENT_CONNECTIONS = 10;
 const ATTACK_CONNECTIONS = 50;
 const ATTACKER_ADDRESS = '127.0.0.2';
@@ -159,18 +161,20 @@ async function main(): Promise<void> {
       ),
     ].join('\n');
     process.stdout.write(table + '\n');
-    if (SAVE) {
+    {
       writeSection(
         'Under attack',
         `${machineLine()}. \`npm run bench:abuse\`: ${SECONDS} s per run. A logged-in client (${CLIENT_CONNECTIONS} keep-alive connections, one \`/rawman?action=ping\` outstanding on each) measured on a quiet proxy (before, between and after the attacks: the mean is the baseline) and while an attacker process floods the same proxy over ${ATTACK_CONNECTIONS} keep-alive connections from ${ATTACKER_ADDRESS}: random session cookies on Ping (junk-cookie flood), or Login as the client's own user with a new wrong secret each time (wrong-password storm; after \`authlimit\` failures the address is locked and refused at once). Simulator, proxy, attacker and client share the machine's cores; default limits.\n\n` +
           table,
+        ARGS.dir,
       );
       writeJson('abuse', {
         seconds: SECONDS,
         quiet: quiet.map((q) => q.perSec),
         junk: { client: junk.client.perSec, attacker: junk.attacker.perSec, rssMb: afterJunk.rss, sessions: afterJunk.sessions },
         password: { client: storm.client.perSec, attacker: storm.attacker.perSec, rssMb: afterStorm.rss, sessions: afterStorm.sessions },
-      });
+      }, ARGS.dir);
+      process.stdout.write(ARGS.save ? 'saved to bench/RESULTS.md and bench/results/abuse.json\n' : `results in ${ARGS.dir} (use --save to keep them in bench/)\n`);
     }
   } finally {
     proxy.kill('SIGTERM');
