@@ -47,6 +47,17 @@ const BUILTIN: ReadonlyArray<readonly [string, number]> = [
   ['iaxpeers', system | reporting], ['sippeers', system | reporting], ['sipshowpeer', system | reporting],
 ];
 
+/**
+ * Lower case as Asterisk compares action names (strcasecmp: ASCII letters only). JavaScript's
+ * toLowerCase also folds a few other letters into ASCII (the Kelvin sign U+212A into `k`), which
+ * would make the proxy judge a name Asterisk does not know as one it does.
+ */
+export function asciiLower(s: string): string {
+  return NON_ASCII.test(s) ? s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : s.toLowerCase();
+}
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** The built-in action → authority table (lower-case names). */
 export const builtinActionClasses: ReadonlyMap<string, ClassMask> = new Map(BUILTIN);
 
@@ -86,7 +97,7 @@ export class ActionPermissions {
 
   /** The authority of an action (any case), or undefined when the action is unknown. */
   required(action: string): ClassMask | undefined {
-    return this.table.get(action.toLowerCase());
+    return this.table.get(asciiLower(action));
   }
 
   /**
@@ -95,7 +106,7 @@ export class ActionPermissions {
    * allowed; the dispatcher answers it with Asterisk's `Invalid/unknown command` text itself.
    */
   allows(write: ClassMask, action: string): boolean {
-    const need = this.table.get(action.toLowerCase());
+    const need = this.table.get(asciiLower(action));
     if (need === undefined) return false;
     return need === 0 || (write & need) !== 0;
   }
@@ -171,7 +182,7 @@ export function checkActionArguments(
   write: ClassMask,
 ): string | undefined {
   if (write === ALL) return undefined;
-  switch (action.toLowerCase()) {
+  switch (asciiLower(action)) {
     case 'originate': {
       const app = request.get('Application') ?? '';
       if (app !== '' && !isOriginateAppPermitted(app, request.get('Data') ?? '', write)) {

@@ -1,7 +1,7 @@
 // One AJAM action on one session: validation, Asterisk's permission rules, session-local actions,
 // everything else through the AMI pool (spec §2.3, §5.2; DESIGN "The decisions that make it correct").
 import type { User } from '../auth/types.ts';
-import { checkActionArguments, type ActionPermissions } from '../auth/actions.ts';
+import { asciiLower, checkActionArguments, type ActionPermissions } from '../auth/actions.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { Session } from './session.ts';
 import type { SessionStore } from './store.ts';
@@ -89,7 +89,7 @@ export class Dispatcher {
     const req = new ActionRequest(pairs);
     const id = req.actionId;
     if (req.action === '') return Promise.resolve({ output: [error(id, MSG.MISSING_ACTION)] });
-    const action = req.action.toLowerCase();
+    const action = asciiLower(req.action);
     const ctx = this.ctx;
 
     if (!session.authenticated) {
