@@ -199,11 +199,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     log: events,
     limits: { bufferLimit: g.pushBufferLimit, maxFrame: g.wsMaxFrame, maxInFlight: g.wsMaxInFlight, maxClients: g.pushMaxClients },
   });
+  const unauthThrottle = config.general.unauthRate > 0 ? new AddressThrottle({ ratePerSec: config.general.unauthRate }) : undefined;
   let server: HttpServer;
   try {
     // Throws on unusable TLS files (before anything listens).
     server = new HttpServer({
-      unauthThrottle: config.general.unauthRate > 0 ? new AddressThrottle({ ratePerSec: config.general.unauthRate }) : undefined,
+      unauthThrottle,
       host: config.general.bindaddr,
       port: config.general.bindport,
       prefix: config.general.prefix,
@@ -241,9 +242,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     ring: () => ({
       entries: events.size,
       capacity: events.capacity,
-      bytes: ringBytes(events),
+      bytes: events.bytes,
       appended: events.nextSeq - 1,
-      overwritten: Math.max(0, events.nextSeq - 1 - events.capacity),
+      // Every entry that left the ring, by count (eventbuffer) or by bytes (eventbufferbytes).
+      overwritten: events.oldestSeq - 1,
     }),
     delivered: () => events.delivered,
     amiConnections: () => servers.list.flatMap((x) => x.pool.connections.map((c) => ({ server: x.name, state: c.stateName }))),
@@ -256,6 +258,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       pushmaxclients: push.counters.refusedFull,
       wsmaxframe: push.counters.refusedFrame,
       wsmaxinflight: push.counters.refusedInFlight,
+      unauthrate: unauthThrottle?.refused ?? 0,
+      maxactionreplybytes: servers.list.reduce((n, x) => n + x.pool.stats.tooLarge, 0),
     }),
   });
 
@@ -380,13 +384,6 @@ function warnProxyAccount(account: User, file: string): void {
     user: account.name,
     at: `${account.file ?? file}:${account.line ?? 0}`,
   });
-}
-
-/** Bytes of the events held (their AMI bytes), summed at scrape time: one pass over the ring. */
-function ringBytes(events: EventLog): number {
-  let n = 0;
-  for (let seq = events.oldestSeq; seq < events.nextSeq; seq++) n += events.get(seq)?.msg.raw.length ?? 0;
-  return n;
 }
 
 function sessionCounts(store: SessionStore): Record<string, number> {

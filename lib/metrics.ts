@@ -144,7 +144,7 @@ export class Metrics {
     });
     new Counter({
       name: 'ajam_limit_refusals_total',
-      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients, wsmaxframe, wsmaxinflight)',
+      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients, wsmaxframe, wsmaxinflight, unauthrate, maxactionreplybytes)',
       labelNames: ['limit'],
       registers,
       collect() {

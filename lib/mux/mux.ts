@@ -96,6 +96,8 @@ export interface MuxStats {
   dropped: number;
   timeouts: number;
   lost: number;
+  /** Actions whose answer passed maxactionreplybytes (answered with an error instead). */
+  tooLarge: number;
 }
 
 export class Mux {
@@ -119,7 +121,7 @@ export class Mux {
     this.maxReplyBytes = opts.maxReplyBytes ?? DEFAULTS.maxActionReplyBytes;
     this.pending = new PendingTable();
     this.echoes = new Map();
-    this.stats = { routed: 0, dropped: 0, timeouts: 0, lost: 0 };
+    this.stats = { routed: 0, dropped: 0, timeouts: 0, lost: 0, tooLarge: 0 };
     this.onEvent = opts.onEvent;
     this.sweepTimer = null;
     // One timer for every deadline: precise to a tenth of the timeout, at most a second late.
@@ -201,6 +203,7 @@ export class Mux {
         e.bytes = -1;
         e.messages = [];
         this.stats.dropped++;
+        this.stats.tooLarge++;
         if (isListEnd(msg, name)) this.finish(e, [errorReply(e.callerId, replyTooLarge(this.maxReplyBytes))]);
         return;
       }

@@ -128,6 +128,7 @@ t.test('an action reply over maxactionreplybytes is a clear error; the connectio
   t.equal(big[0]!.get('ActionID'), 'b1');
   t.match(big[0]!.get('Message'), /Reply too large: more than 20000 bytes/);
   t.equal(ping[0]!.get('ActionID'), 'p1', 'the Ping sent beside it gets its own reply');
+  t.equal(pool.stats.tooLarge, 1, 'counted once for /metrics (ajam_limit_refusals_total{limit="maxactionreplybytes"})');
   const after = await pool.send([['Action', 'Ping'], ['ActionID', 'p2']]);
   t.equal(after[0]!.get('ActionID'), 'p2', 'and the next one too: in sync');
   t.equal(fake.clients.length, 1, 'no reconnect needed');

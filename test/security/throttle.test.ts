@@ -38,4 +38,6 @@ t.test('past the budget: closed without an answer; the logged-in client and othe
   t.match((await client.get('/rawman?action=Ping')).body, /Ping: Pong/, 'the logged-in client is not budgeted');
   t.equal(await getFrom('127.0.0.22', '/rawman?action=Ping'), 'Response: Error\r\nMessage: Permission denied\r\n\r\n', 'another address has its own budget');
   t.equal(ta.app.store.size, 1, 'nothing stored for any of it');
+  const metrics = await (await fetch(`${ta.base}/metrics`)).text();
+  t.match(metrics, new RegExp(`^ajam_limit_refusals_total\\{limit="unauthrate"\\} ${flood.length - answered.length}$`, 'm'), 'each refusal counted');
 });
