@@ -81,8 +81,9 @@ export interface AmiConnectionOptions {
 
 /**
  * What the other connections of the same Asterisk say about a silent one: one received bytes since
- * its probe ('alive'), they were probed and the answer is pending ('asked'), or there is no other
- * ready connection to ask ('none').
+ * its probe and it has actions ahead of the Ping that may be slow ('alive'), they were probed and the
+ * answer is pending ('asked'), or nothing can excuse the silence (no other ready connection, or
+ * nothing in flight ahead of the Ping) ('none').
  */
 export type Witness = 'alive' | 'asked' | 'none';
 

@@ -312,6 +312,9 @@ export class AmiPool extends EventEmitter {
    * probe); if not, probes the others so that one more step tells (see ami/connection.ts).
    */
   private witness(slot: Slot, since: number): Witness {
+    // With nothing of ours in flight on it, its Ping was first in Asterisk's queue: an answer
+    // elsewhere cannot excuse this connection's silence.
+    if (slot.inflight === 0) return 'none';
     let others = false;
     for (const s of this.slots) {
       if (s === slot || !s.conn.ready) continue;

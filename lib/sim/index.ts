@@ -378,6 +378,18 @@ export class AmiSimulator extends EventEmitter implements SimHost {
     return n;
   }
 
+  /** Stalls (or resumes) only the sessions that receive events: a half-open events connection. */
+  stallEventSessions(on: boolean): number {
+    let n = 0;
+    for (const s of this.sessions) {
+      if (s.authenticated && (on ? s.sendEvents !== 0 : s.stalled)) {
+        s.stall(on);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Every action named `action` takes `ms` to run (0 removes it); its session's later actions wait. */
   slowAction(action: string, ms: number): void {
     if (ms > 0) this.slow.set(action.toLowerCase(), ms);

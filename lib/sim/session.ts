@@ -70,6 +70,8 @@ export class SimSession implements ActionSession {
   private splitBusy: boolean;
   private ending: boolean;
   isClosed: boolean;
+  /** This session alone reads, answers and writes nothing (a half-open connection). */
+  stalled: boolean;
 
   constructor(sim: AmiSimulator, socket: Socket) {
     this.sim = sim;
@@ -95,12 +97,29 @@ export class SimSession implements ActionSession {
     this.splitBusy = false;
     this.ending = false;
     this.isClosed = false;
+    this.stalled = false;
     (socket as SocketWithSession).simSession = this;
     socket.setNoDelay(true);
     socket.on('data', onData);
     socket.on('close', onClose);
     socket.on('error', onError);
     if (sim.isStalled) socket.pause();
+  }
+
+  /** The simulator, or this session alone, is stalled. */
+  get held(): boolean {
+    return this.sim.isStalled || this.stalled;
+  }
+
+  /** Stalls or resumes this session alone (see AmiSimulator.stallEventSessions). */
+  stall(on: boolean): void {
+    this.stalled = on;
+    if (on) this.socket.pause();
+    else if (!this.sim.isStalled) {
+      this.socket.resume();
+      this.flush();
+      this.pump();
+    }
   }
 
   // ---- input -------------------------------------------------------------------------------
@@ -114,7 +133,7 @@ export class SimSession implements ActionSession {
 
   /** Runs queued actions in order; an action returning a promise blocks the ones behind it. */
   pump(): void {
-    while (!this.blocked && !this.isClosed && !this.ending && !this.sim.isStalled && this.head < this.queue.length) {
+    while (!this.blocked && !this.isClosed && !this.ending && !this.held && this.head < this.queue.length) {
       const item = this.queue[this.head]!;
       const wait = item.at === 0 ? 0 : item.at - Date.now();
       if (wait > 0) {
@@ -166,7 +185,7 @@ export class SimSession implements ActionSession {
 
   send(data: string | Buffer): void {
     if (this.isClosed || this.ending) return;
-    if (this.out.length === 0 && !this.splitBusy && !this.sim.isStalled && !this.sim.isSplit) {
+    if (this.out.length === 0 && !this.splitBusy && !this.held && !this.sim.isSplit) {
       // One write per reply, as Asterisk (which even writes a reply in several pieces); a string
       // goes to the socket as is (no Buffer copy first).
       this.socket.write(data);
@@ -189,7 +208,7 @@ export class SimSession implements ActionSession {
   }
 
   flush(): void {
-    if (this.isClosed || this.sim.isStalled || this.splitBusy) return;
+    if (this.isClosed || this.held || this.splitBusy) return;
     const out = this.out;
     if (this.sim.isSplit) {
       if (out.length > 0) {

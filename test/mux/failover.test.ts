@@ -163,3 +163,22 @@ t.test('with one connection only, a silent Asterisk is a stall', async (t) => {
   t.equal(r!.get('Message'), 'AMI connection stalled (Asterisk answered nothing)', 'nothing tells a slow action from a stall here');
   await s.done();
 });
+
+t.test('a half-open events connection (that session alone stalled) is found by its keepalive and the events move', async (t) => {
+  // A long action timeout: the other connection answering must not excuse an idle silent one.
+  const s = await setup({ keepaliveMs: 100, stallTimeoutMs: 200, actionTimeoutMs: 60_000 });
+  const downs: AjamError[] = [];
+  s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
+  const moved = once(s.pool, 'eventsMoved');
+  t.equal(s.sim.stallEventSessions(true), 1);
+  const [to] = (await moved) as [number];
+  t.equal(to, 1);
+  t.equal(downs[0]!.code, 'AMI_ERR_KEEPALIVE');
+  t.match(downs[0]!.message, /^ami#0: .* stalled/);
+  // The simulator runs an action as it arrives: once it has the Events action, that session has events.
+  await until(() => s.sim.received.some((m) => m.get('Action') === 'Events'));
+  mark(s.sim, 1);
+  await until(() => marks(s.events).includes(1));
+  t.same(marks(s.events), [1]);
+  await s.done();
+});
