@@ -65,7 +65,7 @@ export function httpDate(date: Date | number = Date.now()): string {
 
 /**
  * The attributes after the cookie value: Asterisk's `; Version=1; Max-Age=<httptimeout>` plus ours,
- * `; Path=/<prefix>; HttpOnly; SameSite=Lax` (`Path=/` without a prefix). Compute once per config.
+ * `; Path=/<prefix>; HttpOnly; SameSite=Strict` (`Path=/` without a prefix). Compute once per config.
  * `prefix` may be written `asterisk`, `/asterisk` or `/asterisk/`.
  */
 export function cookieAttributes(maxAge: number, prefix = ''): string {
@@ -73,7 +73,7 @@ export function cookieAttributes(maxAge: number, prefix = ''): string {
   let e = prefix.length;
   while (s < e && prefix.charCodeAt(s) === 47) s++;
   while (e > s && prefix.charCodeAt(e - 1) === 47) e--;
-  return `; Version=1; Max-Age=${maxAge}; Path=/${prefix.slice(s, e)}; HttpOnly; SameSite=Lax`;
+  return `; Version=1; Max-Age=${maxAge}; Path=/${prefix.slice(s, e)}; HttpOnly; SameSite=Strict`;
 }
 
 /**

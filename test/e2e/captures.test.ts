@@ -35,7 +35,7 @@ function norm(body: string): string {
     .replace(/(System uptime|Last reload): [^\r\n'<]*/g, '$1: N');
 }
 
-const OUR_COOKIE = /^mansession_id="[0-9a-f]{32}"; Version=1; Max-Age=60; Path=\/; HttpOnly; SameSite=Lax$/;
+const OUR_COOKIE = /^mansession_id="[0-9a-f]{32}"; Version=1; Max-Age=60; Path=\/; HttpOnly; SameSite=Strict$/;
 const THEIR_COOKIE = /^mansession_id="[0-9a-f]{8}"; Version=1; Max-Age=60$/;
 
 function same(t: Test, ours: RawResponse, name: string, head = false): void {

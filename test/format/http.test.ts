@@ -20,12 +20,12 @@ t.test('httpDate is IMF-fixdate', async (t) => {
 });
 
 t.test('cookie: Asterisk attributes plus Path, HttpOnly, SameSite', async (t) => {
-  t.equal(cookieAttributes(60), '; Version=1; Max-Age=60; Path=/; HttpOnly; SameSite=Lax');
-  t.equal(cookieAttributes(60, 'asterisk'), '; Version=1; Max-Age=60; Path=/asterisk; HttpOnly; SameSite=Lax');
-  t.equal(cookieAttributes(30, '/asterisk/'), '; Version=1; Max-Age=30; Path=/asterisk; HttpOnly; SameSite=Lax');
-  t.equal(cookieAttributes(60, '/'), '; Version=1; Max-Age=60; Path=/; HttpOnly; SameSite=Lax');
+  t.equal(cookieAttributes(60), '; Version=1; Max-Age=60; Path=/; HttpOnly; SameSite=Strict');
+  t.equal(cookieAttributes(60, 'asterisk'), '; Version=1; Max-Age=60; Path=/asterisk; HttpOnly; SameSite=Strict');
+  t.equal(cookieAttributes(30, '/asterisk/'), '; Version=1; Max-Age=30; Path=/asterisk; HttpOnly; SameSite=Strict');
+  t.equal(cookieAttributes(60, '/'), '; Version=1; Max-Age=60; Path=/; HttpOnly; SameSite=Strict');
   const id = '0123456789abcdef0123456789abcdef';
-  t.equal(setCookieValue(id, cookieAttributes(60)), `mansession_id="${id}"; Version=1; Max-Age=60; Path=/; HttpOnly; SameSite=Lax`);
+  t.equal(setCookieValue(id, cookieAttributes(60)), `mansession_id="${id}"; Version=1; Max-Age=60; Path=/; HttpOnly; SameSite=Strict`);
 });
 
 t.test('AJAM header order (spec §3.1)', async (t) => {

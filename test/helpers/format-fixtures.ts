@@ -8,7 +8,7 @@ import { CAPTURES, EXAMPLES } from './fixtures.ts';
 export { CAPTURES, EXAMPLES };
 
 /** Our cookie attributes beyond Asterisk's, as produced with no prefix: the only normalisation. */
-export const OUR_COOKIE_EXTRA = '; Path=/; HttpOnly; SameSite=Lax';
+export const OUR_COOKIE_EXTRA = '; Path=/; HttpOnly; SameSite=Strict';
 
 export function listCaptures(): string[] {
   return readdirSync(CAPTURES)

@@ -127,7 +127,7 @@ t.test('path matching', async (t) => {
   }
   const r1 = await rawRequest(prefixed.port, get('/asterisk/rawman?action=ping'));
   t.equal(r1.status, 200);
-  t.match(header(r1, 'Set-Cookie'), /; Path=\/asterisk; HttpOnly; SameSite=Lax$/);
+  t.match(header(r1, 'Set-Cookie'), /; Path=\/asterisk; HttpOnly; SameSite=Strict$/);
   t.equal(header(r1, 'Server'), undefined, 'blank servername omits Server');
   const r2 = await rawRequest(prefixed.port, get('/rawman?action=ping'));
   t.equal(r2.status, 404);
@@ -146,7 +146,7 @@ t.test('AJAM reply headers in Asterisk order and the cookie', async (t) => {
   t.equal(header(r, 'Cache-Control'), 'no-cache, no-store');
   t.equal(header(r, 'Content-type'), 'text/plain');
   t.equal(header(r, 'Pragma'), 'SuppressEvents');
-  t.match(header(r, 'Set-Cookie'), /^mansession_id="[0-9a-f]{32}"; Version=1; Max-Age=60; Path=\/; HttpOnly; SameSite=Lax$/);
+  t.match(header(r, 'Set-Cookie'), /^mansession_id="[0-9a-f]{32}"; Version=1; Max-Age=60; Path=\/; HttpOnly; SameSite=Strict$/);
   t.equal(r.body.toString(), 'Response: Success\r\nX-action: Ping\r\nX-ActionID: 1\r\n\r\n');
   t.equal(Number(header(r, 'Content-Length')), r.body.length);
   t.equal(r.headers.filter(([k]) => k === 'Date').length, 1, 'exactly one Date');
