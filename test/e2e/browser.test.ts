@@ -248,7 +248,10 @@ function run(executablePath: string): void {
     tt.equal(await page.getAttribute('#conn', 'data-state'), 'live', 'the page stays connected to the proxy');
     sim.refuse(false);
     await page.locator('#outage').waitFor({ state: 'hidden', ...WAIT });
-    // The proxy reports the gap in Asterisk's event stream; the page says so and reads Status again.
+    // The proxy's outage notices reached the page's log, and the gap in Asterisk's event stream is
+    // reported: the page says so and reads Status again.
+    await page.locator('#log li[data-event="ProxyAMIDown"]').first().waitFor(WAIT);
+    await page.locator('#log li[data-event="ProxyAMIUp"]').first().waitFor(WAIT);
     await page.locator('#lost', { hasText: /EventsLost: events may be missing \(.*AMI.*\)/ }).waitFor(WAIT);
     for (let i = 0; i < 20; i++) sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'AfterOutage'], ['N', String(i)]], 'user');
     await until(async () => (await page.locator('#log li', { hasText: 'AfterOutage' }).count()) === 20, 'all 20 events after the outage');
