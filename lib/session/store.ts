@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Session } from './session.ts';
 import { addressOf, type ClientAddress } from './types.ts';
+import { clientKey } from '../auth/limiter.ts';
 import { invalidArgument } from '../errors.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 
@@ -126,7 +127,7 @@ export class SessionStore {
   admitUnauthenticated(s: Session): string | undefined {
     if (s.stored || s.destroyed) return undefined;
     if (this.sessions.size >= this.maxSessions) return this.refuse('maxsessions', CAP_MSG.TOTAL);
-    if ((this.unauthPerAddress.get(s.address) ?? 0) >= this.maxUnauthPerAddress) return this.refuse('maxunauthperaddress', CAP_MSG.PER_ADDRESS);
+    if (this.unauthCount(s.address) >= this.maxUnauthPerAddress) return this.refuse('maxunauthperaddress', CAP_MSG.PER_ADDRESS);
     this.store(s);
     return undefined;
   }
@@ -155,14 +156,15 @@ export class SessionStore {
   private store(s: Session): void {
     s.stored = true;
     this.sessions.set(s.id, s);
-    this.unauthPerAddress.set(s.address, (this.unauthPerAddress.get(s.address) ?? 0) + 1);
+    const key = clientKey(s.address);
+    this.unauthPerAddress.set(key, (this.unauthPerAddress.get(key) ?? 0) + 1);
   }
 
   /** Takes a stored session out of its count (unauthenticated per address, or its user's). */
   private uncount(s: Session): void {
     const user = s.countedUser;
     const map = user === undefined ? this.unauthPerAddress : this.perUser;
-    const key = user ?? s.address;
+    const key = user ?? clientKey(s.address);
     const n = (map.get(key) ?? 1) - 1;
     if (n <= 0) map.delete(key);
     else map.set(key, n);
@@ -174,9 +176,9 @@ export class SessionStore {
     return this.perUser.get(userName.toLowerCase()) ?? 0;
   }
 
-  /** Unauthenticated stored sessions from an address. */
+  /** Unauthenticated stored sessions from an address (an IPv6 one: from its /64, as the limiter counts). */
   unauthCount(address: string): number {
-    return this.unauthPerAddress.get(address) ?? 0;
+    return this.unauthPerAddress.get(clientKey(address)) ?? 0;
   }
 
   /** End of a request: the lifetime restarts from now (spec §2.2). */

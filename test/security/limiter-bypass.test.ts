@@ -1,4 +1,4 @@
-// Ways around the per-address lockout (issue 7 §3) that an attacker tries first, through the whole
+// Ways around the per-address limits (issue 7 §2, §3) that an attacker tries first, through the whole
 // stack: a good login with an account of one's own between guesses must not wipe the guesses
 // counted against someone else, and a client with an IPv6 network (a /64 holds 2^64 addresses)
 // must not get a fresh count per address. IPv6 clients come through a trusted proxy's
@@ -10,7 +10,7 @@ import type { TestApp } from '../helpers/app.ts';
 
 let ta: TestApp;
 t.before(async () => {
-  ta = await startTestApp({ users: USERS, general: 'authlimit = 5\nauthwindow = 60\ntrustproxy = 127.0.0.2' });
+  ta = await startTestApp({ users: USERS, general: 'authlimit = 5\nauthwindow = 60\ntrustproxy = 127.0.0.2\nmaxunauthperaddress = 2\nunauthrate = 0' });
 });
 t.teardown(() => ta.close());
 
@@ -74,4 +74,12 @@ t.test('IPv4 written as IPv4-mapped IPv6 is the same client', async (t) => {
   t.match((await loginAs('::ffff:198.51.100.40', 'admin', 'adminpw')).body, FAILED, 'mapped form: still locked');
   t.match((await loginAs('::ffff:c633:6428', 'admin', 'adminpw')).body, FAILED, 'hex-mapped form: still locked');
   t.match((await loginAs('198.51.100.41', 'admin', 'adminpw')).body, ACCEPTED, 'the next address is not');
+});
+
+t.test('IPv6: unauthenticated sessions are capped per /64, not per address', async (t) => {
+  const challenge = (client: string): Promise<Reply> =>
+    getFrom('127.0.0.2', '/rawman?action=Challenge&AuthType=MD5', { 'X-Forwarded-For': client });
+  for (const i of [1, 2]) t.match((await challenge(`2001:db8:7:7::${i}`)).body, /Challenge: /, `challenge ${i} kept`);
+  t.match((await challenge('2001:db8:7:7::3')).body, /Too many unauthenticated sessions from this address/, 'a third address of the /64 is the same client');
+  t.match((await challenge('2001:db8:7:8::1')).body, /Challenge: /, 'the next /64 is somebody else');
 });
