@@ -148,14 +148,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // and when it is back (lib/events/notices.ts), so a page can stop showing what may be stale.
   servers.list.forEach(({ name, pool: p }, i) => {
     let down = false;
+    let downSince = 0;
     p.on('down', (err: AjamError) => {
       down = true;
+      downSince = performance.now();
+      metrics.amiOutages.inc({ server: name });
       events.appendNotice(servers.tag(amiDownNotice('connection lost'), i), servers.tagging ? servers.bit(i) : -1);
       log.warn('AMI down: sessions told (ProxyAMIDown)', { server: name, err });
     });
     p.on('ready', () => {
       if (!down) return;
       down = false;
+      metrics.amiOutageSeconds.inc({ server: name }, (performance.now() - downSince) / 1000);
       events.appendNotice(servers.tag(amiUpNotice(p.bootInfo()), i), servers.tagging ? servers.bit(i) : -1);
       log.info('AMI back: sessions told (ProxyAMIUp)', { server: name });
     });

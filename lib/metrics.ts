@@ -71,6 +71,8 @@ export class Metrics {
   readonly usersReloads: Counter<'result'>;
   readonly sessionsEnded: Counter<'reason'>;
   readonly eventFailovers: Counter<'server'>;
+  readonly amiOutages: Counter<'server'>;
+  readonly amiOutageSeconds: Counter<'server'>;
   readonly eventGaps: Counter<'server'>;
   readonly eventGapSeconds: Counter<'server'>;
 
@@ -176,6 +178,18 @@ export class Metrics {
       name: 'ajam_sessions_ended_total',
       help: 'Sessions ended by the proxy, by reason (reload: user removed or changed)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.amiOutages = new Counter({
+      name: 'ajam_ami_outages_total',
+      help: 'Times a server had no AMI connection left (sessions told ProxyAMIDown)',
+      labelNames: ['server'],
+      registers,
+    });
+    this.amiOutageSeconds = new Counter({
+      name: 'ajam_ami_outage_seconds_total',
+      help: 'Total length of the outages that have ended (ProxyAMIDown to ProxyAMIUp)',
+      labelNames: ['server'],
       registers,
     });
     this.eventFailovers = new Counter({

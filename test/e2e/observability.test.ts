@@ -168,6 +168,7 @@ t.test('healthz, readyz and health follow the AMI side', async (t) => {
   const metrics = await scrape(base);
   t.equal(sample(metrics, 'ajam_ami_connections', { state: 'ready' }), 0);
   t.ok(sample(metrics, 'ajam_ami_reconnects_total', { server: 'default' }) >= 2, 'both connections counted as lost');
+  t.equal(sample(metrics, 'ajam_ami_outages_total', { server: 'default' }), 1, 'one outage');
 
   // Asterisk comes back on the same port: the pool reconnects and readyz turns 200.
   sim = await startSim(simPort);
@@ -179,6 +180,8 @@ t.test('healthz, readyz and health follow the AMI side', async (t) => {
     ready = await get('/readyz');
   }
   t.equal(ready.status, 200, 'ready again');
+  const back = await scrape(base);
+  t.ok(sample(back, 'ajam_ami_outage_seconds_total', { server: 'default' }) > 0, 'its length counted once it ended');
   t.equal((await get('/health')).status, 200);
 });
 
