@@ -109,3 +109,24 @@ t.test("the users file's other [general] keys are listed as ignored at start", a
   const r = logs.find((l) => l.msg.includes('ignored by the proxy'));
   t.equal(r?.keys, 'enabled,port,bindaddr');
 });
+
+t.test('displayconnects: a user (or [general]) with no keeps its logins out of the log', async (t) => {
+  const users = USERS.replace('[wallboard]\n', '[wallboard]\ndisplayconnects = no\n');
+  let ta!: Awaited<ReturnType<typeof startTestApp>>;
+  const logs = await captureLogs('info', async () => {
+    ta = await startTestApp({ users });
+    await new AjamClient(ta.base).login('admin', 'adminpw');
+    await new AjamClient(ta.base).login('wallboard', 'wallpw');
+  });
+  t.teardown(() => ta.close());
+  const logins = logs.filter((r) => r.msg === 'login').map((r) => r.user);
+  t.same(logins, ['admin'], 'admin logged (Asterisk default yes), wallboard not');
+
+  let quiet!: Awaited<ReturnType<typeof startTestApp>>;
+  const none = await captureLogs('info', async () => {
+    quiet = await startTestApp({ users: USERS.replace('[general]\n', '[general]\ndisplayconnects = no\n') });
+    await new AjamClient(quiet.base).login('admin', 'adminpw');
+  });
+  t.teardown(() => quiet.close());
+  t.same(none.filter((r) => r.msg === 'login'), [], "[general] displayconnects = no: nobody's logins");
+});
