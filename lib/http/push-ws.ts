@@ -297,6 +297,10 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
       let authorization = '';
       let forwardedFor = '';
       let authorizations = 0;
+      // A browser names the page that opens a socket in Origin; WebSockets have no CORS, so a
+      // page of another site must not ride on the operator's cookie (it may still Login by frame).
+      const origin = req.getHeader('origin');
+      const crossSite = origin !== '' && !sameHostname(origin, req.getHeader('host'));
       req.forEach((k, v) => {
         // The last Cookie header wins, as on the AJAM routes.
         if (k === 'cookie') cookie = v;
@@ -326,7 +330,7 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
         o.refuse(res, { status: '400 Bad Request', text: 'Invalid X-Forwarded-For' });
         return;
       }
-      const identity = resolveIdentity(ctx.store, cookie, authorization, address, o.bearer);
+      const identity = resolveIdentity(ctx.store, crossSite ? '' : cookie, authorization, address, o.bearer);
       if (identity === null) {
         o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' });
         return;
@@ -379,4 +383,17 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
     },
   };
   app.ws('/*', behavior);
+}
+
+/**
+ * Is the page in `origin` on the host this request was sent to? Host names only (the port may
+ * differ behind a reverse proxy, and a site is not port-bound for cookies either); `null` and
+ * anything unparseable are not.
+ */
+export function sameHostname(origin: string, host: string): boolean {
+  try {
+    return new URL(origin).hostname.toLowerCase() === new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
 }

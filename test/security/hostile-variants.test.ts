@@ -149,3 +149,23 @@ t.test('session-local actions are answered by the proxy and never forwarded, wha
   t.match(bye.body, /Goodbye/, 'Logoff answered');
   t.same(received().map((m) => m.toObject()), [], 'Logoff never reaches the shared AMI login');
 });
+
+t.test('/ws: a page of another site (Origin) does not ride on the cookie; the same host does', async (t) => {
+  const admin = new AjamClient(ta.base);
+  await admin.login('admin', 'adminpw');
+  const cookie = admin.cookie!;
+  for (const origin of ['http://evil.example', 'null', `http://127.0.0.1.evil.example:${ta.port}`]) {
+    clear();
+    const c = await WsClient.open(url, { cookie, Origin: origin });
+    c.send({ Action: 'UserEvent', UserEvent: 'ForgedWs', ActionID: 'f' });
+    t.equal((await c.closed).code, 1008, `Origin ${origin}: not logged in, the first frame must be a Login`);
+    t.same(received().map((m) => m.toObject()), [], `Origin ${origin}: nothing reached the simulator`);
+  }
+  for (const origin of [`http://127.0.0.1:${ta.port}`, 'https://127.0.0.1', '']) {
+    const c = await WsClient.open(url, origin === '' ? { cookie } : { cookie, Origin: origin });
+    const m = await send(c, { Action: 'Ping' });
+    t.equal(m.Ping, 'Pong', `Origin ${origin === '' ? '(none: not a browser)' : origin}: the cookie's session`);
+    c.close();
+    await c.closed;
+  }
+});
