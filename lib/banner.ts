@@ -1,10 +1,14 @@
 // What `npm start` prints once it is up: where to point a browser, which endpoints exist, and in
 // simulate mode the demo logins, so a first run needs no reading to get somewhere.
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './config/config.ts';
 import { classWords } from './auth/classes.ts';
 import type { User } from './auth/types.ts';
 import { hostPort } from './http/listen-error.ts';
+
+/** The users file shipped with the project: the only one whose secrets are demo secrets. */
+const SHIPPED_USERS = fileURLToPath(new URL('../conf/users.conf', import.meta.url));
 
 /** How many demo logins the banner lists at most. */
 const MAX_LOGINS = 6;
@@ -49,8 +53,9 @@ export function startBanner(config: Config, users: ReadonlyMap<string, User>, po
   out.push(`  Health:             ${base}/health`);
   // Users with a hashed secret (or none) have no secret to show.
   const logins = [...users.values()].filter((u) => u.secret !== undefined);
-  if (a.simulate) {
-    // Demo secrets are shown only against the simulator: a real deployment's are never printed.
+  if (a.simulate && resolve(config.general.users) === SHIPPED_USERS) {
+    // Demo secrets are shown only for the shipped users file against the simulator: a real
+    // manager.conf tried out with --simulate keeps its secrets out of the terminal and the journal.
     out.push(`  Demo logins (${usersFile}):`);
     for (const u of logins.slice(0, MAX_LOGINS)) {
       out.push(`    ${u.name} / ${u.secret}   (read ${classWords(u.read)}; write ${classWords(u.write)})`);
