@@ -92,6 +92,108 @@ export function forgetUser() {
   sessionStorage.removeItem(USER_KEY);
 }
 
+/**
+ * The session both pages run: theme button, login form, connection badge, the board shown while
+ * logged in, the outage banner while Asterisk is away, the log-off button, and the way back to the
+ * login form when the session ends. `onStart(client)` reads the page's first snapshot;
+ * `onUpstreamBack()` reads it again after an outage; `onEnd()` clears what the page shows.
+ * `ui` holds the elements conn, who, logoff, login, board and outage. Returns the session, whose
+ * `client` is null while logged out.
+ */
+export function initSession({ ui, outageText, onEvent, onStart, onUpstreamBack, onEnd }) {
+  const session = { client: null, readList };
+
+  async function start(c, name) {
+    session.client = c;
+    ui.who.textContent = name;
+    ui.login.hidden = true;
+    ui.board.hidden = false;
+    ui.logoff.hidden = false;
+    showConnection(ui.conn, { state: c.state, transport: c.transport });
+    c.onStatus((info) => {
+      showConnection(ui.conn, info);
+      if (info.state === 'closed' && session.client === c) endSession(info.error?.message ?? 'Disconnected');
+    });
+    c.on('*', onEvent);
+    watchUpstream(c, {
+      onDown: () => {
+        ui.outage.textContent = outageText;
+        ui.outage.hidden = false;
+      },
+      onUp: () => {
+        ui.outage.hidden = true;
+        void onUpstreamBack();
+      },
+    });
+    await onStart(c);
+  }
+
+  function endSession(message) {
+    const c = session.client;
+    session.client = null;
+    forgetUser();
+    if (c !== null) void c.close({ logoff: false });
+    onEnd();
+    ui.board.hidden = true;
+    ui.logoff.hidden = true;
+    ui.login.hidden = false;
+    ui.who.textContent = '';
+    const msg = $('login-msg');
+    msg.textContent = message;
+    msg.classList.toggle('error', /denied|expired|failed/i.test(message));
+    $('username').focus();
+  }
+
+  /**
+   * Sends a list action (Status, QueueStatus) for the snapshot: its items, or null when it failed
+   * (the reason goes into `info`) or the session changed meanwhile.
+   */
+  async function readList(c, action, info) {
+    let items;
+    try {
+      items = await c.action({ Action: action });
+    } catch (err) {
+      info.textContent = `${action} failed: ${err.message}`;
+      return null;
+    }
+    if (session.client !== c) return null;
+    if (field(items[0], 'Response') !== 'Success') {
+      info.textContent = `${action}: ${field(items[0], 'Message') ?? 'error'}`;
+      return null;
+    }
+    return items;
+  }
+
+  initTheme($('theme'));
+  initLogin({
+    form: $('login-form'), username: $('username'), secret: $('secret'), button: $('login-button'), message: $('login-msg'),
+    onClient: start,
+    onStatus: (info) => showConnection(ui.conn, info),
+  });
+  ui.logoff.addEventListener('click', async () => {
+    const c = session.client;
+    session.client = null;
+    forgetUser();
+    await c?.close();
+    endSession('Logged off.');
+  });
+  return session;
+}
+
+/**
+ * Reads a snapshot while `track` collects what events change meanwhile, so the snapshot does not
+ * undo them. `inFlight` holds one tracker per read in flight (an outage and an EventsLost may both
+ * ask for one).
+ */
+export async function whileTracking(inFlight, track, read) {
+  inFlight.add(track);
+  try {
+    await read(track);
+  } finally {
+    inFlight.delete(track);
+  }
+}
+
 /** `h:mm:ss` or `m:ss`. */
 export function duration(sec) {
   const s = Math.max(0, Math.floor(sec));

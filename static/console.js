@@ -1,5 +1,5 @@
 // The console page: login, channels from Status then events, actions where allowed, event log.
-import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, watchUpstream } from './common.js';
+import { $, el, duration, field, initSession, whileTracking } from './common.js';
 
 const LOG_MAX = 300;
 // Fields shown first in a log line; the rest follow in header order.
@@ -15,8 +15,6 @@ const ui = {
   dialog: $('redirect-dialog'), actionsHead: $('actions-head'),
 };
 
-/** @type {import('./ajam-client.js').AjamClient | null} */
-let client = null;
 /** Uniqueid -> channel row model. */
 const channels = new Map();
 let allowed = { hangup: false, redirect: false, originate: false };
@@ -24,68 +22,24 @@ let paused = false;
 let eventCount = 0;
 let lostTotal = 0;
 let redirectTarget = null;
-// Channel changes seen while a Status is in flight: its snapshot must not undo them (one tracker
-// per Status in flight: an outage and an EventsLost may both ask for one).
+// Channel changes seen while a Status is in flight: its snapshot must not undo them.
 const inFlight = new Set();
-
-initTheme($('theme'));
-initLogin({
-  form: $('login-form'), username: $('username'), secret: $('secret'), button: $('login-button'), message: $('login-msg'),
-  onClient: start,
-  onStatus: (info) => showConnection(ui.conn, info),
-});
 
 // ---- session --------------------------------------------------------------------------------
 
-async function start(c, name) {
-  client = c;
-  ui.who.textContent = name;
-  ui.login.hidden = true;
-  ui.board.hidden = false;
-  ui.logoff.hidden = false;
-  showConnection(ui.conn, { state: c.state, transport: c.transport });
-  c.onStatus((info) => {
-    showConnection(ui.conn, info);
-    if (info.state === 'closed' && client === c) endSession(info.error?.message ?? 'Disconnected');
-  });
-  c.on('*', onEvent);
-  watchUpstream(c, {
-    onDown: () => {
-      ui.outage.textContent = 'Asterisk is unreachable: the proxy lost its AMI connection and is reconnecting. Events resume when it is back.';
-      ui.outage.hidden = false;
-    },
-    onUp: () => {
-      ui.outage.hidden = true;
-      void refreshStatus();
-    },
-  });
-  await readPermissions(c);
-  await refreshStatus();
-}
-
-function endSession(message) {
-  const c = client;
-  client = null;
-  forgetUser();
-  if (c !== null) void c.close({ logoff: false });
-  channels.clear();
-  renderChannels();
-  ui.board.hidden = true;
-  ui.logoff.hidden = true;
-  ui.login.hidden = false;
-  ui.who.textContent = '';
-  const msg = $('login-msg');
-  msg.textContent = message;
-  msg.classList.toggle('error', /denied|expired|failed/i.test(message));
-  $('username').focus();
-}
-
-ui.logoff.addEventListener('click', async () => {
-  const c = client;
-  client = null;
-  forgetUser();
-  await c?.close();
-  endSession('Logged off.');
+const session = initSession({
+  ui,
+  outageText: 'Asterisk is unreachable: the proxy lost its AMI connection and is reconnecting. Events resume when it is back.',
+  onEvent,
+  onStart: async (c) => {
+    await readPermissions(c);
+    await refreshStatus();
+  },
+  onUpstreamBack: refreshStatus,
+  onEnd: () => {
+    channels.clear();
+    renderChannels();
+  },
 });
 
 /** ListCommands lists only what this user may run (the proxy filters it per user, as Asterisk). */
@@ -123,31 +77,14 @@ function update(row, ev) {
 }
 
 async function refreshStatus() {
-  const c = client;
+  const c = session.client;
   if (c === null) return;
-  const track = { gone: new Set(), born: new Set() };
-  inFlight.add(track);
-  try {
-    await readStatus(c, track);
-  } finally {
-    inFlight.delete(track);
-  }
+  await whileTracking(inFlight, { gone: new Set(), born: new Set() }, (track) => readStatus(c, track));
 }
 
 async function readStatus(c, track) {
-  let items;
-  try {
-    items = await c.action({ Action: 'Status' });
-  } catch (err) {
-    ui.statusInfo.textContent = `Status failed: ${err.message}`;
-    return;
-  }
-  if (client !== c) return;
-  const first = items[0];
-  if (field(first, 'Response') !== 'Success') {
-    ui.statusInfo.textContent = `Status: ${field(first, 'Message') ?? 'error'}`;
-    return;
-  }
+  const items = await session.readList(c, 'Status', ui.statusInfo);
+  if (items === null) return;
   const seen = new Set();
   const now = Date.now();
   for (const m of items) {
@@ -256,10 +193,10 @@ setInterval(() => {
 }, 1000);
 
 async function hangup(channel, button) {
-  if (client === null) return;
+  if (session.client === null) return;
   button.disabled = true;
   try {
-    const [r] = await client.action({ Action: 'Hangup', Channel: channel });
+    const [r] = await session.client.action({ Action: 'Hangup', Channel: channel });
     if (field(r, 'Response') !== 'Success') {
       button.disabled = false;
       ui.statusInfo.textContent = `Hangup ${channel}: ${field(r, 'Message') ?? 'error'}`;
@@ -282,9 +219,9 @@ $('redirect-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const channel = redirectTarget;
   ui.dialog.close();
-  if (client === null || channel === null) return;
+  if (session.client === null || channel === null) return;
   try {
-    const [r] = await client.action({
+    const [r] = await session.client.action({
       Action: 'Redirect', Channel: channel, Exten: $('redirect-exten').value, Context: $('redirect-context').value, Priority: $('redirect-priority').value,
     });
     ui.statusInfo.textContent = `Redirect ${channel}: ${field(r, 'Message') ?? field(r, 'Response')}`;
@@ -295,7 +232,7 @@ $('redirect-form').addEventListener('submit', async (e) => {
 
 ui.originateForm.addEventListener('submit', async (e) => {
   e.preventDefault();
-  if (client === null) return;
+  if (session.client === null) return;
   const headers = {
     Action: 'Originate', Channel: $('orig-channel').value, Exten: $('orig-exten').value, Context: $('orig-context').value, Priority: '1', Async: 'true',
   };
@@ -303,7 +240,7 @@ ui.originateForm.addEventListener('submit', async (e) => {
   if (cid !== '') headers.CallerID = cid;
   ui.origMsg.textContent = 'Originating…';
   try {
-    const [r] = await client.action(headers);
+    const [r] = await session.client.action(headers);
     ui.origMsg.textContent = field(r, 'Message') ?? field(r, 'Response') ?? '';
   } catch (err) {
     ui.origMsg.textContent = err.message;

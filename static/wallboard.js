@@ -1,5 +1,5 @@
 // The wallboard page: QueueStatus for the start, Queue*/Agent* events after, one card per queue.
-import { $, el, duration, field, forgetUser, initLogin, initTheme, showConnection, watchUpstream } from './common.js';
+import { $, el, duration, field, initSession, whileTracking } from './common.js';
 
 const HOUR_MINUTES = 60;
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -18,18 +18,10 @@ const ui = {
   outage: $('outage'), info: $('status-info'), queues: $('queues'), clock: $('clock'),
 };
 
-let client = null;
 /** name -> queue model */
 const queues = new Map();
 // Callers joining or leaving while a QueueStatus is in flight (one tracker per request in flight).
 const inFlight = new Set();
-
-initTheme($('theme'));
-initLogin({
-  form: $('login-form'), username: $('username'), secret: $('secret'), button: $('login-button'), message: $('login-msg'),
-  onClient: start,
-  onStatus: (info) => showConnection(ui.conn, info),
-});
 
 function newQueue(name) {
   return {
@@ -56,76 +48,24 @@ function queueOf(ev) {
 
 // ---- session --------------------------------------------------------------------------------
 
-async function start(c, name) {
-  client = c;
-  ui.who.textContent = name;
-  ui.login.hidden = true;
-  ui.board.hidden = false;
-  ui.logoff.hidden = false;
-  c.onStatus((info) => {
-    showConnection(ui.conn, info);
-    if (info.state === 'closed' && client === c) endSession(info.error?.message ?? 'Disconnected');
-  });
-  c.on('*', onEvent);
-  watchUpstream(c, {
-    onDown: () => {
-      ui.outage.textContent = 'Asterisk is unreachable: the proxy is reconnecting. Numbers may be stale until it is back.';
-      ui.outage.hidden = false;
-    },
-    onUp: () => {
-      ui.outage.hidden = true;
-      void readQueues();
-    },
-  });
-  await readQueues();
-}
-
-function endSession(message) {
-  const c = client;
-  client = null;
-  forgetUser();
-  if (c !== null) void c.close({ logoff: false });
-  ui.board.hidden = true;
-  ui.logoff.hidden = true;
-  ui.login.hidden = false;
-  ui.who.textContent = '';
-  $('login-msg').textContent = message;
-  $('username').focus();
-}
-
-ui.logoff.addEventListener('click', async () => {
-  const c = client;
-  client = null;
-  forgetUser();
-  await c?.close();
-  endSession('Logged off.');
+const session = initSession({
+  ui,
+  outageText: 'Asterisk is unreachable: the proxy is reconnecting. Numbers may be stale until it is back.',
+  onEvent,
+  onStart: readQueues,
+  onUpstreamBack: readQueues,
+  onEnd: () => {},
 });
 
 async function readQueues() {
-  const c = client;
+  const c = session.client;
   if (c === null) return;
-  const track = { joined: new Set(), left: new Set() };
-  inFlight.add(track);
-  try {
-    await readQueueStatus(c, track);
-  } finally {
-    inFlight.delete(track);
-  }
+  await whileTracking(inFlight, { joined: new Set(), left: new Set() }, (track) => readQueueStatus(c, track));
 }
 
 async function readQueueStatus(c, track) {
-  let items;
-  try {
-    items = await c.action({ Action: 'QueueStatus' });
-  } catch (err) {
-    ui.info.textContent = `QueueStatus failed: ${err.message}`;
-    return;
-  }
-  if (client !== c) return;
-  if (field(items[0], 'Response') !== 'Success') {
-    ui.info.textContent = `QueueStatus: ${field(items[0], 'Message') ?? 'error'}`;
-    return;
-  }
+  const items = await session.readList(c, 'QueueStatus', ui.info);
+  if (items === null) return;
   const now = Date.now();
   const fresh = new Map();
   for (const m of items) {

@@ -4,7 +4,8 @@ import { RawClient, header } from './http.ts';
 import type { RawResponse } from './http.ts';
 import { digestResponse } from '../../lib/http/digest.ts';
 
-const CHALLENGE = /^Digest algorithm=MD5, realm="asterisk", nonce="([0-9a-f]+)", qop="auth", opaque="\1"(, stale=true)?$/;
+/** The WWW-Authenticate challenge the digest endpoints send (as Asterisk 22). */
+export const CHALLENGE = /^Digest algorithm=MD5, realm="asterisk", nonce="([0-9a-f]+)", qop="auth", opaque="\1"(, stale=true)?$/;
 
 export class DigestClient {
   readonly raw: RawClient;
