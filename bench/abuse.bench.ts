@@ -5,16 +5,14 @@
 // Simulator, proxy and attacker each run in their own process; the logged-in client's load is
 // generated here. Quiet runs are taken before, between and after the attacks (their mean is the
 // baseline: a shared machine drifts). Also recorded: the proxy's RSS and kept sessions after each.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { httpLoad, type LoadResult } from './lib/load.ts';
+import { child, fmt, freePort, loginCookie, root, spawnProxy } from './lib/processes.ts';
 import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: npm run bench:abuse -- [--seconds N] [--save]
   --seconds N   seconds per measured run (default 6; 5 runs, plus start-up and 2 s around each attack)
   --save        write bench/RESULTS.md and bench/results/abuse.json (tracked) instead of bench/out/
@@ -24,37 +22,6 @@ const SECONDS = ARGS.seconds;
 const CLIENT_CONNECTIONS = 10;
 const ATTACK_CONNECTIONS = 50;
 const ATTACKER_ADDRESS = '127.0.0.2';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-function child(argv: string[], ready: RegExp): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (ready.test(out)) {
-        p.stdout!.off('data', onData);
-        p.stderr!.off('data', onData);
-        p.stdout!.resume();
-        p.stderr!.resume();
-        resolve(p);
-      }
-    };
-    p.stdout!.on('data', onData);
-    p.stderr!.on('data', onData);
-    p.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`)));
-  });
-}
 
 /** Runs the attacker process for `seconds`; resolves its JSON summary. */
 function attack(port: number, kind: 'junk' | 'password', seconds: number): Promise<{ requests: number; perSec: number }> {
@@ -84,23 +51,6 @@ async function sessions(port: number, cookie: string): Promise<number> {
   return ((await r.json()) as { sessions?: number }).sessions ?? NaN;
 }
 
-async function login(port: number): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/rawman?action=login&username=boss&secret=bosspw`);
-      const body = await r.text();
-      const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
-      if (body.includes('Authentication accepted')) return cookie;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('proxy did not become ready');
-}
-
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
 async function main(): Promise<void> {
   const simPort = await freePort();
   const httpPort = await freePort();
@@ -114,13 +64,9 @@ async function main(): Promise<void> {
     ['[general]', 'bindaddr = 127.0.0.1', `bindport = ${httpPort}`, `users = ${users}`, '[asterisk]', 'host = 127.0.0.1', `port = ${simPort}`, 'username = admin', 'secret = admin', ''].join('\n'),
   );
   // The defaults under test (authlimit, maxsessions, …); errors only (a password storm logs each failure at warn).
-  const proxy = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', conf], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, AJAM_LOG: 'error' },
-  });
+  const proxy = spawnProxy(conf, 'error');
   try {
-    const cookie = await login(httpPort);
+    const cookie = await loginCookie(httpPort, 'boss', 'bosspw');
     const header = `Cookie: ${cookie}\r\n`;
     const path = '/rawman?action=ping';
     await httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, 1); // warm-up (JIT)

@@ -7,18 +7,14 @@
 // no session, a SHA-256 per request), beside the same Ping sent straight to the simulator over ONE
 // TCP AMI connection with the same number of actions outstanding. The simulator and the proxy run as child
 // processes (as in production); the load generators run here over raw loopback sockets.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { amiLoad, httpLoad, type LoadResult } from './lib/load.ts';
 import { newToken } from '../lib/auth/tokens.ts';
+import { child, fmt, freePort, loginCookie, root, spawnProxy } from './lib/processes.ts';
 import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: npm run bench:ajam -- [--seconds N] [--save]
   --seconds N   seconds per measured cell (default 4; 3 concurrency levels × 3 cells, plus start-up)
   --save        write bench/RESULTS.md and bench/results/ajam.json (tracked) instead of bench/out/
@@ -29,55 +25,12 @@ const LEVELS = [1, 10, 50];
 const BENCH_USER = 'bench';
 const BENCH_SECRET = 'benchpw';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-function child(args: string[], ready: RegExp): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (ready.test(out)) {
-        p.stdout!.off('data', onData);
-        p.stderr!.off('data', onData);
-        p.stdout!.resume();
-        p.stderr!.resume();
-        resolve(p);
-      }
-    };
-    p.stdout!.on('data', onData);
-    p.stderr!.on('data', onData);
-    p.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-async function httpGet(port: number, path: string, cookie = ''): Promise<{ status: number; headers: Headers; body: string }> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: cookie ? { cookie } : {} });
-  return { status: r.status, headers: r.headers, body: await r.text() };
-}
-
+/** Logs in as the bench user once the proxy is up; the cookie, once a Ping through it succeeds. */
 async function waitReady(port: number): Promise<string> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const login = await httpGet(port, `/rawman?action=login&username=${BENCH_USER}&secret=${BENCH_SECRET}`);
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-      const ping = await httpGet(port, '/rawman?action=ping', cookie);
-      if (login.body.includes('Authentication accepted') && ping.body.startsWith('Response: Success')) return cookie;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('proxy did not become ready');
+  const cookie = await loginCookie(port, BENCH_USER, BENCH_SECRET);
+  const ping = await fetch(`http://127.0.0.1:${port}/rawman?action=ping`, { headers: { cookie } });
+  if (!(await ping.text()).startsWith('Response: Success')) throw new Error('ping with the new session failed');
+  return cookie;
 }
 
 /** User + system CPU time of a process in µs, from /proc (Linux); NaN elsewhere. */
@@ -106,8 +59,6 @@ function combine(a: LoadResult, b: LoadResult): LoadResult {
     errors: a.errors + b.errors,
   };
 }
-
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main(): Promise<void> {
   const simPort = await freePort();
@@ -141,11 +92,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const proxy = spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', conf], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, AJAM_LOG: 'warn' },
-  });
+  const proxy = spawnProxy(conf, 'warn');
   try {
     const cookie = await waitReady(httpPort);
     const path = '/rawman?action=ping';
