@@ -6,6 +6,8 @@
 // (no BigInt per request), latencies go to a Float64Array. Every response is still checked (HTTP
 // status and body; AMI Response line).
 import net from 'node:net';
+import { Latencies } from './latencies.ts';
+import { loopbackSocket } from './loopback-socket.ts';
 
 export interface LoadResult {
   requests: number;
@@ -16,24 +18,10 @@ export interface LoadResult {
   errors: number;
 }
 
-function summarise(latUs: Float64Array, n: number, seconds: number, errors: number): LoadResult {
-  const lat = latUs.subarray(0, n).sort();
-  const q = (p: number): number => (n === 0 ? 0 : lat[Math.min(n - 1, Math.floor(p * n))]!);
-  return { requests: n, seconds, perSec: n / seconds, p50us: q(0.5), p99us: q(0.99), errors };
-}
-
-/** Latencies in µs, growing by doubling (a plain number[] of millions of entries costs GC time). */
-class Latencies {
-  data = new Float64Array(1 << 16);
-  n = 0;
-  push(us: number): void {
-    if (this.n === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.n++] = us;
-  }
+/** `latUs`: one latency in µs per request answered as it should be. */
+function summarise(latUs: Latencies, seconds: number, errors: number): LoadResult {
+  const { p50, p99 } = latUs.percentiles();
+  return { requests: latUs.n, seconds, perSec: latUs.n / seconds, p50us: p50, p99us: p99, errors };
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -69,21 +57,7 @@ class HttpResponseReader {
 }
 
 /** A client socket reading into READ_BUFFER. */
-function connect(port: number, onChunk: (chunk: Buffer) => void): net.Socket {
-  const sock = net.connect({
-    port,
-    host: '127.0.0.1',
-    onread: {
-      buffer: READ_BUFFER,
-      callback: (n: number, buf: Uint8Array): boolean => {
-        onChunk((buf as Buffer).subarray(0, n));
-        return true; // keep reading
-      },
-    },
-  });
-  sock.setNoDelay(true);
-  return sock;
-}
+const connect = (port: number, onChunk: (chunk: Buffer) => void): net.Socket => loopbackSocket(port, READ_BUFFER, onChunk);
 
 function startsWith(buf: Buffer, prefix: Buffer): boolean {
   return buf.length >= prefix.length && buf.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
@@ -132,7 +106,7 @@ export async function httpLoad(port: number, path: string, headers: string, conc
       }),
     ),
   );
-  return summarise(lat.data, lat.n, (performance.now() - start) / 1000, errors);
+  return summarise(lat, (performance.now() - start) / 1000, errors);
 }
 
 /**
@@ -187,5 +161,5 @@ export async function amiLoad(port: number, username: string, secret: string, co
   await allDone;
   const elapsed = (performance.now() - start) / 1000;
   sock.end();
-  return summarise(lat.data, lat.n, elapsed, errors);
+  return summarise(lat, elapsed, errors);
 }

@@ -7,30 +7,12 @@
 // on the same machine clock) in one shared Latencies array.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { Latencies } from './latencies.ts';
+import { loopbackSocket } from './loopback-socket.ts';
+
+export { Latencies };
 
 export type Transport = 'longpoll' | 'websocket' | 'sse';
-
-/** Latencies in ms, growing by doubling. */
-export class Latencies {
-  data = new Float64Array(1 << 18);
-  n = 0;
-  push(ms: number): void {
-    if (this.n === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.n++] = ms;
-  }
-  reset(): void {
-    this.n = 0;
-  }
-  percentiles(): { p50: number; p99: number; max: number } {
-    const a = this.data.subarray(0, this.n).sort();
-    const q = (p: number): number => (this.n === 0 ? 0 : a[Math.min(this.n - 1, Math.floor(p * this.n))]!);
-    return { p50: q(0.5), p99: q(0.99), max: this.n === 0 ? 0 : a[this.n - 1]! };
-  }
-}
 
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const EMPTY = Buffer.alloc(0);
@@ -68,22 +50,7 @@ export interface LoadContext {
   measuring: boolean;
 }
 
-function connect(port: number, onChunk: (chunk: Buffer) => void): net.Socket {
-  const sock = net.connect({
-    port,
-    host: '127.0.0.1',
-    onread: {
-      buffer: READ_BUFFER,
-      callback: (n: number, buf: Uint8Array): boolean => {
-        onChunk(Buffer.from(buf.buffer, buf.byteOffset, n));
-        return true;
-      },
-    },
-  });
-  // A long-poll's next request must not wait for Nagle.
-  sock.setNoDelay(true);
-  return sock;
-}
+const connect = (port: number, onChunk: (chunk: Buffer) => void): net.Socket => loopbackSocket(port, READ_BUFFER, onChunk);
 
 /** Scans `buf` from `from` to `to` (only there: an unbounded search is quadratic) for stamps; returns how many. */
 function stamps(ctx: LoadContext, buf: Buffer, needle: Buffer, from: number, to: number): number {

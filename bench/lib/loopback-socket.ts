@@ -1,0 +1,20 @@
+// A load generator's client socket: it reads into the caller's one reused buffer (`onread`: no
+// Buffer and no stream events per read) and sends without Nagle (the next request must not wait).
+import net from 'node:net';
+
+/** `onChunk`'s chunk is a view of `readBuffer`, valid only during the call: copy what must outlive it. */
+export function loopbackSocket(port: number, readBuffer: Buffer, onChunk: (chunk: Buffer) => void): net.Socket {
+  const sock = net.connect({
+    port,
+    host: '127.0.0.1',
+    onread: {
+      buffer: readBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        onChunk(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true; // keep reading
+      },
+    },
+  });
+  sock.setNoDelay(true);
+  return sock;
+}
