@@ -1,30 +1,17 @@
 // Push clients with several Asterisk servers: a user limited by `servers = west` gets only west's
 // events on /ws and /events (views keep the limit), everyone sees the `Server` field.
 import t from 'tap';
-import { AjamClient, USERS, startTestApp, type TestApp } from '../helpers/app.ts';
+import { AjamClient, type TestApp } from '../helpers/app.ts';
+import { startTwoServerApp } from '../helpers/two-servers.ts';
 import { CALL } from '../../lib/sim/perms.ts';
 import type { AmiSimulator } from '../../lib/sim/index.ts';
 import { SseClient, WsClient } from '../helpers/push.ts';
-
-const SERVERS = ['east', 'west']
-  .map((n) => `[asterisk:${n}]\nsimulate = yes\nusername = proxy\nsecret = proxypw\nconnections = 2\nactiontimeout = 5\n`)
-  .join('\n');
-
-const LIMITED = `
-[westonly]
-secret = westpw
-read = all
-write = all
-servers = west
-`;
 
 let ta: TestApp;
 let east: AmiSimulator;
 let west: AmiSimulator;
 t.before(async () => {
-  ta = await startTestApp({ asterisk: SERVERS, users: USERS + LIMITED });
-  [east, west] = ta.app.sims as [AmiSimulator, AmiSimulator];
-  for (const x of ta.app.servers.list) while (!x.pool.eventsReady) await new Promise((r) => setTimeout(r, 5));
+  ({ ta, east, west } = await startTwoServerApp());
 });
 t.teardown(() => ta.close());
 

@@ -3,31 +3,17 @@
 // and event in every format, per-user `servers = …` limits, and isolation (one stopped, the other
 // unaffected). Assertions on what each simulator RECEIVED.
 import t from 'tap';
-import { AjamClient, USERS, field, messages, startTestApp, type TestApp } from '../helpers/app.ts';
+import { AjamClient, field, messages, type TestApp } from '../helpers/app.ts';
+import { startTwoServerApp } from '../helpers/two-servers.ts';
 import { CALL } from '../../lib/sim/perms.ts';
 import type { AmiSimulator } from '../../lib/sim/index.ts';
 import { SseClient } from '../helpers/push.ts';
-
-const SERVERS = ['east', 'west']
-  .map((n) => `[asterisk:${n}]\nsimulate = yes\nusername = proxy\nsecret = proxypw\nconnections = 2\nactiontimeout = 5\n`)
-  .join('\n');
-
-const LIMITED = `
-[westonly]
-secret = westpw
-read = all
-write = all
-servers = west
-`;
 
 let ta: TestApp;
 let east: AmiSimulator;
 let west: AmiSimulator;
 t.before(async () => {
-  ta = await startTestApp({ asterisk: SERVERS, users: USERS + LIMITED, general: 'httptimeout = 30' });
-  [east, west] = ta.app.sims as [AmiSimulator, AmiSimulator];
-  // Both servers ready (app.ready() waits for the first one to answer).
-  for (const x of ta.app.servers.list) while (!x.pool.eventsReady) await new Promise((r) => setTimeout(r, 5));
+  ({ ta, east, west } = await startTwoServerApp('httptimeout = 30'));
 });
 t.teardown(() => ta.close());
 

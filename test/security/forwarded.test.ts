@@ -4,6 +4,7 @@
 import t from 'tap';
 import { RawClient, get, header } from '../helpers/http.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { lanUsers } from '../helpers/lan-users.ts';
 import { TrustedProxies } from '../../lib/http/forwarded.ts';
 import { loadConfig } from '../../lib/config/config.ts';
 import { startApp } from '../../lib/app.ts';
@@ -34,19 +35,7 @@ t.test('TrustedProxies: rightmost untrusted hop, only from trusted peers', async
   t.throws(() => new TrustedProxies('10.0.0.0/8, nonsense', 'x.conf:3: trustproxy'), /x\.conf:3: trustproxy: invalid IP address 'nonsense'/);
 });
 
-const USERS = `
-[admin]
-secret = adminpw
-read = all
-write = all
-
-[lan]
-secret = lanpw
-read = all
-write = all
-deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.3
-`;
+const USERS = lanUsers();
 
 let trusting: TestApp;
 let distrusting: TestApp;

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { RawClient, get, header } from '../helpers/http.ts';
 import { startTestApp, messages, field, type TestApp } from '../helpers/app.ts';
 import { freePort, startNginx, type TestNginx } from '../helpers/nginx.ts';
+import { lanUsers } from '../helpers/lan-users.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
 import { DEFAULTS } from '../../lib/config/defaults.ts';
 import { SseClient, WsClient } from '../helpers/push.ts';
@@ -17,20 +18,7 @@ import { SseClient, WsClient } from '../helpers/push.ts';
 const SHIPPED = readFileSync(fileURLToPath(new URL('../../conf/nginx/ajam-proxy.conf', import.meta.url)), 'utf8');
 const token = newToken();
 
-const USERS = `
-[admin]
-secret = adminpw
-read = all
-write = all
-${token.line}
-
-[lan]
-secret = lanpw
-read = all
-write = all
-deny = 0.0.0.0/0.0.0.0
-permit = 127.0.0.3
-`;
+const USERS = lanUsers(token.line);
 
 let ta: TestApp;
 let nginx: TestNginx;
