@@ -8,26 +8,16 @@
 import t from 'tap';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AjamClient } from '../helpers/app.ts';
 import { systemPackageOrFail } from '../helpers/system.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ajam-proxy.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ajam-life-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Proxy {
   p: ChildProcessWithoutNullStreams;

@@ -3,10 +3,10 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ajam-proxy.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ajam-cli-'));
@@ -17,16 +17,6 @@ function conf(name: string): string {
   const file = join(dir, `${name}.conf`);
   writeFileSync(file, `[general]\nusers = ${name}.users.conf\n[asterisk]\nsimulate = yes\n`);
   return file;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 t.test('runs, serves, and shuts down cleanly on SIGTERM and SIGINT', async (t) => {

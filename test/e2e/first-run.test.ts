@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadUsers } from '../../lib/auth/users.ts';
 import { startTestApp } from '../helpers/app.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ajam-proxy.js', import.meta.url));
 const SHIPPED = fileURLToPath(new URL('../../conf/ajam-proxy.conf', import.meta.url));
@@ -20,14 +21,6 @@ async function occupy(t: Test): Promise<number> {
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => s.close(() => resolve())));
   return (s.address() as { port: number }).port;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {

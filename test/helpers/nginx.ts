@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSystemPackage } from './system.ts';
+import { freePort } from './free-port.ts';
 
 export interface TestNginx {
   port: number;
@@ -16,17 +17,8 @@ export interface TestNginx {
   close(): Promise<void>;
 }
 
-/** A free loopback port: bind to port 0, read it, release it (nginx cannot listen on port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// nginx cannot listen on port 0: its tests pick one with freePort (kept importable from here).
+export { freePort };
 
 function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
