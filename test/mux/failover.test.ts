@@ -1,29 +1,18 @@
 // Event failover and stall detection of the pool, against the simulator over loopback TCP.
 import t from 'tap';
 import { once } from 'node:events';
-import { AmiSimulator } from '../../lib/sim/index.ts';
-import { AmiPool, type AmiPoolOptions } from '../../lib/mux/pool.ts';
+import type { AmiSimulator } from '../../lib/sim/index.ts';
+import type { AmiPoolOptions } from '../../lib/mux/pool.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 import type { AjamError } from '../../lib/errors.ts';
 import { CALL } from '../../lib/sim/perms.ts';
+import { allReady, simPool, type SimPool } from '../helpers/sim-pool.ts';
 
-async function setup(poolOpts: Partial<AmiPoolOptions> = {}) {
-  const sim = new AmiSimulator({ callDurationMs: 200, loginFailDelayMs: 0 });
-  const port = await sim.listen();
-  const pool = new AmiPool({
-    host: '127.0.0.1',
-    port,
-    username: 'admin',
-    secret: 'admin',
-    connections: 2,
-    backoff: { initialMs: 10, maxMs: 40 },
-    ...poolOpts,
-  });
-  const events: AmiMessage[] = [];
-  pool.on('event', (m: AmiMessage) => events.push(m));
-  pool.start();
-  while (!pool.connections.every((c) => c.ready)) await once(pool, 'connectionReady');
-  return { sim, pool, events, done: async () => (await pool.close(), await sim.close()) };
+/** A started pool of 2 connections (unless told otherwise), all logged in. */
+async function setup(poolOpts: Partial<AmiPoolOptions> = {}): Promise<SimPool> {
+  const s = await simPool({ callDurationMs: 200 }, { connections: 2, backoff: { initialMs: 10, maxMs: 40 }, ...poolOpts });
+  await s.start();
+  return s;
 }
 
 /** Emits a numbered test event from the simulator. */
@@ -115,7 +104,7 @@ t.test('a stalled Asterisk: actions in flight are answered with an error by the 
   t.equal(r!.get('Message'), 'AMI connection stalled (Asterisk answered nothing)');
   t.ok(downs.some((e) => e.code === 'AMI_ERR_KEEPALIVE' && /stalled/.test(e.message)), downs.map((e) => e.message).join('; '));
   s.sim.stall(false);
-  while (!s.pool.connections.every((c) => c.ready)) await once(s.pool, 'connectionReady');
+  await allReady(s.pool);
   const [ok] = await s.pool.send([['Action', 'Ping']]);
   t.equal(ok!.get('Ping'), 'Pong');
   await s.done();

@@ -1,41 +1,17 @@
 // The pool against the simulator over real loopback TCP.
 import t from 'tap';
 import { once } from 'node:events';
-import { AmiSimulator, type SimOptions } from '../../lib/sim/index.ts';
+import type { SimOptions } from '../../lib/sim/index.ts';
 import { AmiPool, STICKY_SLACK, type AmiPoolOptions } from '../../lib/mux/pool.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 import type { AjamError } from '../../lib/errors.ts';
+import { allReady, simPool, type SimPool } from '../helpers/sim-pool.ts';
 
-async function setup(simOpts: SimOptions = {}, poolOpts: Partial<AmiPoolOptions> = {}) {
-  const sim = new AmiSimulator({ callDurationMs: 300, loginFailDelayMs: 0, ...simOpts });
-  const port = await sim.listen();
-  const pool = new AmiPool({
-    host: '127.0.0.1',
-    port,
-    username: 'admin',
-    secret: 'admin',
-    backoff: { initialMs: 10, maxMs: 50, authInitialMs: 10, authMaxMs: 50 },
-    ...poolOpts,
-  });
-  const events: AmiMessage[] = [];
-  pool.on('event', (m: AmiMessage) => events.push(m));
-  return {
-    sim,
-    pool,
-    events,
-    async start() {
-      pool.start();
-      await allReady(pool);
-    },
-    async done() {
-      await pool.close();
-      await sim.close();
-    },
-  };
-}
-
-async function allReady(pool: AmiPool): Promise<void> {
-  while (!pool.connections.every((c) => c.ready)) await once(pool, 'connectionReady');
+function setup(simOpts: SimOptions = {}, poolOpts: Partial<AmiPoolOptions> = {}): Promise<SimPool> {
+  return simPool(
+    { callDurationMs: 300, ...simOpts },
+    { backoff: { initialMs: 10, maxMs: 50, authInitialMs: 10, authMaxMs: 50 }, ...poolOpts },
+  );
 }
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
