@@ -4,30 +4,22 @@
 // proxy must answer itself (Events, Filter, Logoff) whatever their spelling. Each case asserts on
 // what the simulator RECEIVED.
 import t from 'tap';
-import { AjamClient, USERS, startTestApp } from '../helpers/app.ts';
+import { AjamClient, startTestApp } from '../helpers/app.ts';
+import { USERS_WITH_CALLER, receivedUpstream } from '../helpers/upstream.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { WsClient } from '../helpers/push.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 
-const USERS_HERE = `${USERS}
-[caller]
-secret = callerpw
-read = call
-write = call,originate,reporting
-`;
-
 let ta: TestApp;
 let url: string;
 t.before(async () => {
-  ta = await startTestApp({ users: USERS_HERE, general: 'authlimit = 100000' });
+  ta = await startTestApp({ users: USERS_WITH_CALLER, general: 'authlimit = 100000' });
   url = `ws://127.0.0.1:${ta.port}/ws`;
 });
 t.teardown(() => ta.close());
 
-/** What the simulator received since `clear()`, without the pool's own keepalive Pings. */
-function received(): AmiMessage[] {
-  return ta.app.sim!.received.filter((m) => !(m.get('Action') === 'Ping' && !m.has('X-Mark')));
-}
+/** What the simulator received since `clear()`. */
+const received = (): AmiMessage[] => receivedUpstream(ta);
 const clear = (): void => ta.app.sim!.clearReceived();
 
 async function ws(user: string, secret: string): Promise<WsClient> {

@@ -2,28 +2,20 @@
 // parameter, over GET, POST and the digest endpoints, is judged on the same normalized view that
 // goes upstream. Each case asserts on what the simulator RECEIVED, not only on the HTTP reply.
 import t from 'tap';
-import { AjamClient, USERS, startTestApp } from '../helpers/app.ts';
+import { AjamClient, startTestApp } from '../helpers/app.ts';
+import { USERS_WITH_CALLER, receivedUpstream } from '../helpers/upstream.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { DigestClient } from '../helpers/digest-client.ts';
 import type { AmiMessage } from '../../lib/ami/message.ts';
 
-const USERS_HERE = `${USERS}
-[caller]
-secret = callerpw
-read = call
-write = call,originate,reporting
-`;
-
 let ta: TestApp;
 t.before(async () => {
-  ta = await startTestApp({ users: USERS_HERE });
+  ta = await startTestApp({ users: USERS_WITH_CALLER });
 });
 t.teardown(() => ta.close());
 
-/** The actions the simulator received since `clear()`, without the pool's own keepalive Pings. */
-function received(): AmiMessage[] {
-  return ta.app.sim!.received.filter((m) => !(m.get('Action') === 'Ping' && m.getAll('Action').length === 1 && !m.has('X-Mark')));
-}
+/** What the simulator received since `clear()`. */
+const received = (): AmiMessage[] => receivedUpstream(ta);
 
 function clear(): void {
   ta.app.sim!.clearReceived();
