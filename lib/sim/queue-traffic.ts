@@ -3,6 +3,7 @@
 // Randomness comes from a seeded generator so a run can be repeated.
 import type { QueueCallSpec, QueueSystem } from './queues.ts';
 import { invalidArgument } from '../errors.ts';
+import { prng } from './prng.ts';
 
 export interface QueueTrafficOptions {
   /** New queue callers per second. */
@@ -23,18 +24,6 @@ export const DEMO_AGENTS: ReadonlyArray<{ name: string; iface: string; queues: s
   { name: 'Dev Patel', iface: 'PJSIP/304', queues: ['sales'] },
   { name: 'Emma Novak', iface: 'PJSIP/305', queues: ['sales'] },
 ];
-
-/** mulberry32: small, fast, good enough for demo traffic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class QueueTraffic {
   private readonly queues: QueueSystem;

@@ -5,6 +5,7 @@ import type { AmiMessage } from '../../lib/ami/message.ts';
 import { ErrorCodes } from '../../lib/errors.ts';
 import * as fx from '../helpers/ami.ts';
 import { CAPTURES, corpusNames, readCorpus } from '../helpers/fixtures.ts';
+import { prng as rng } from '../../lib/sim/prng.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: feed bytes in a given chunking, describe messages so runs can be compared.
@@ -38,18 +39,6 @@ const copy = (b: Buffer): Buffer => Buffer.from(b);
 const one = (buf: Buffer): Buffer[] => [copy(buf)];
 const bytewise = (buf: Buffer): Buffer[] => Array.from(buf, (_, i) => copy(buf.subarray(i, i + 1)));
 const splitAt = (buf: Buffer, k: number): Buffer[] => [copy(buf.subarray(0, k)), copy(buf.subarray(k))];
-
-/** Deterministic PRNG (mulberry32) for random chunkings. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomChunks(buf: Buffer, seed: number, max: number): Buffer[] {
   const rand = rng(seed);

@@ -14,6 +14,7 @@ import {
   mxmlOpen,
 } from '../../lib/format/mxml.ts';
 import { refTranslate } from '../helpers/format-reference.ts';
+import { prng as rng } from '../../lib/sim/prng.ts';
 
 const OPEN = "<response type='object' id='unknown'><generic";
 const END = ' /></response>\n';
@@ -155,16 +156,6 @@ t.test('ajaxTarget: last parameter wins, case-insensitive, empty → default', a
 });
 
 // ---- fuzz against the reference transliteration -------------------------------------------------
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = ['A', 'a', 'b', 'Z', '1', '9', ':', ':', ' ', ' ', '\t', '\r', '\n', '\r\n', '\r\n', '<', '>', '&', "'", '"', '-', '(', ')', '_', '.', '\x01', '\x00', '\x7f', '\x80', '\xc3\xa9', 'Output: ', 'Variable: ', 'variable: ', 'Opaque-data: '];
 

@@ -6,22 +6,11 @@ import t from 'tap';
 import { connect } from 'node:net';
 import { AjamClient, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { prng as rng } from '../../lib/sim/prng.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1000);
 const PARALLEL = 32;
-
-/** mulberry32: small, seedable, good enough to pick cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = rng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
