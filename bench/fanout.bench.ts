@@ -80,6 +80,10 @@ function rssBytes(pid: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+function step(what: string): void {
+  process.stderr.write(`  ${what} …\n`);
+}
+
 class Sim {
   readonly proc: ChildProcess;
   port = 0;
@@ -120,7 +124,8 @@ async function startProxy(simPort: number, dir: string, port: number, extra = ''
   writeFileSync(
     join(dir, 'ajam-proxy.conf'),
     `[general]\nbindaddr = 127.0.0.1\nbindport = ${port}\nusers = users.conf\nhttptimeout = 120\nloglevel = warn\n` +
-      'maxsessions = 100000\nmaxsessionsperuser = 100000\npushmaxclients = 100000\n' +
+      // One address opens every session: the per-address budget of logins (unauthrate) is off here.
+      'maxsessions = 100000\nmaxsessionsperuser = 100000\npushmaxclients = 100000\nunauthrate = 0\n' +
       extra +
       `\n[asterisk]\nhost = 127.0.0.1\nport = ${simPort}\nusername = admin\nsecret = admin\nconnections = 2\n`,
   );
@@ -184,11 +189,14 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
   try {
     await sleep(1000);
     const rssBase = rssBytes(pid);
+    step('connecting');
     clients = await connectAll(ctx, transport, n, await cookie(port));
+    step('idle');
     await sleep(2000);
     const rssIdle = rssBytes(pid);
 
     // Warm-up (not measured): one second of events, drained, so the JIT has seen the paths.
+    step('warm-up');
     for (const c of clients) c.received = 0;
     const warmFrom = await sim.stop();
     sim.send(`rate ${rate}`);
@@ -197,6 +205,7 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
     const warmUntil = performance.now() + 10_000;
     while (clients.some((c) => c.received < warmSent) && performance.now() < warmUntil) await sleep(20);
 
+    step('measuring');
     // Measure: from the first event to the last one received (or the drain timeout).
     for (const c of clients) c.received = 0;
     const sentBefore = await sim.stop();

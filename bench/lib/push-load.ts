@@ -118,6 +118,9 @@ export function wsClient(ctx: LoadContext, cookie: string, stall = false): Promi
       rest = at >= buf.length ? EMPTY : Buffer.from(buf.subarray(at));
       buf = EMPTY;
     });
+    sock.on('close', () => {
+      if (!open) reject(new Error('ws: connection closed before the upgrade'));
+    });
     sock.on('connect', () => {
       sock.write(
         'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -160,6 +163,9 @@ export function sseClient(ctx: LoadContext, cookie: string): Promise<PushClient>
       }
       client.received += stamps(ctx, buf, WS_STAMP, at, last + 1);
       rest = last + 1 >= buf.length ? EMPTY : Buffer.from(buf.subarray(last + 1));
+    });
+    sock.on('close', () => {
+      if (!open) reject(new Error('sse: connection closed before the response'));
     });
     sock.on('connect', () => {
       sock.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);
@@ -217,6 +223,9 @@ export function longPollClient(ctx: LoadContext, user: string, secret: string): 
     });
     sock.on('error', (err) => {
       if (!closed) reject(err);
+    });
+    sock.on('close', () => {
+      if (cookie === '') reject(new Error('long-poll: connection closed before the login reply'));
     });
   });
 }
