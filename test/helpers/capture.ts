@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CAPTURES } from './fixtures.ts';
+import { Waiters } from './waiters.ts';
 
 export { CAPTURES };
 
@@ -66,7 +67,7 @@ export class Replay {
   private chunks: Buffer[];
   private got: Buffer;
   private isClosed: boolean;
-  private waiters: Array<() => void>;
+  private readonly waiters: Waiters;
   private expected: number;
   /** Lets a test rewrite what it sends (secrets, MD5 key) given what it has received. */
   rewrite: (send: Buffer, received: Buffer) => Buffer;
@@ -79,7 +80,7 @@ export class Replay {
     this.chunks = [];
     this.got = Buffer.alloc(0);
     this.isClosed = false;
-    this.waiters = [];
+    this.waiters = new Waiters(() => this.isClosed, () => `; got:\n${this.got.toString()}`);
     this.expected = 0;
     this.rewrite = (b) => b;
     socket.on('data', (d: Buffer) => {
@@ -111,26 +112,12 @@ export class Replay {
   }
 
   private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.waiters.notify();
   }
 
   /** Resolves when `cond` holds (re-checked on every chunk / close); rejects after `ms`. */
   waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}; got:\n${this.got.toString()}`)), ms);
-      const check = (): void => {
-        if (cond()) {
-          clearTimeout(timer);
-          resolve();
-        } else if (this.isClosed) {
-          clearTimeout(timer);
-          reject(new Error(`connection closed waiting for ${what}; got:\n${this.got.toString()}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+    return this.waiters.waitFor(cond, what, ms);
   }
 
   /** Sends step i's client bytes, then waits for as many messages as the capture shows. */

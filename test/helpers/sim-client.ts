@@ -2,6 +2,7 @@
 import { connect, type Socket } from 'node:net';
 import { AmiParser } from '../../lib/ami/parser.ts';
 import { serializeHeaders, type AmiMessage } from '../../lib/ami/message.ts';
+import { Waiters } from './waiters.ts';
 
 export class TestClient {
   readonly socket: Socket;
@@ -11,7 +12,7 @@ export class TestClient {
   banner: string | undefined;
   closed: boolean;
   private readonly parser: AmiParser;
-  private waiters: Array<() => void>;
+  private readonly waiters: Waiters;
   private seq: number;
 
   private constructor(socket: Socket) {
@@ -21,7 +22,7 @@ export class TestClient {
     this.chunks = [];
     this.banner = undefined;
     this.closed = false;
-    this.waiters = [];
+    this.waiters = new Waiters(() => this.closed);
     this.seq = 0;
     this.parser = new AmiParser({
       expectBanner: true,
@@ -68,25 +69,12 @@ export class TestClient {
   }
 
   private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.waiters.notify();
   }
 
+  /** Resolves when `cond` holds (re-checked on every message / close); rejects after `ms`. */
   waitFor(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timeout waiting for ${what}`)), ms);
-      const check = (): void => {
-        if (cond()) {
-          clearTimeout(timer);
-          resolve();
-        } else if (this.closed) {
-          clearTimeout(timer);
-          reject(new Error(`closed while waiting for ${what}`));
-        } else this.waiters.push(check);
-      };
-      check();
-    });
+    return this.waiters.waitFor(cond, what, ms);
   }
 
   /** Resolves with the first message (after `from`) matching `pred`. */
