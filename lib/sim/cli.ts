@@ -15,7 +15,7 @@ import { AmiSimulator, type SimUser } from './index.ts';
 import { loadConfig } from '../config/config.ts';
 import { loadUsers } from '../auth/users.ts';
 import { classWords } from '../auth/classes.ts';
-import { hostPort, probeListen } from '../http/listen-error.ts';
+import { hostPort } from '../http/listen-error.ts';
 
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../conf/ajam-proxy.conf', import.meta.url));
 const ASTERISK_PORT = 5038;
@@ -100,28 +100,36 @@ if (values.help) {
 }
 
 const host = values.host;
-let port = num('port', values.port);
-if (port === undefined) {
-  // 5038 is a real Asterisk's port: when it is taken, run anyway on a free one and say so.
-  if ((await probeListen(host, ASTERISK_PORT)) === 'EADDRINUSE') {
-    process.stdout.write(`port ${ASTERISK_PORT} is taken (a real Asterisk?): using a free port instead\n`);
-    port = 0;
-  } else port = ASTERISK_PORT;
+const explicitPort = num('port', values.port);
+let port = explicitPort ?? ASTERISK_PORT;
+
+function makeSim(listenPort: number): AmiSimulator {
+  return new AmiSimulator({
+    host,
+    port: listenPort,
+    users,
+    followsCommand: values.follows,
+    callDurationMs: num('call-ms', values['call-ms']),
+    // Nobody can read `received` from outside the process: recording would only grow the heap by
+    // every action of a load run (and slow every GC with it).
+    record: false,
+  });
 }
 
-const sim = new AmiSimulator({
-  host,
-  port,
-  users,
-  followsCommand: values.follows,
-  callDurationMs: num('call-ms', values['call-ms']),
-  // Nobody can read `received` from outside the process: recording would only grow the heap by
-  // every action of a load run (and slow every GC with it).
-  record: false,
-});
+let sim = makeSim(port);
 let bound: number;
 try {
-  bound = await sim.listen();
+  try {
+    bound = await sim.listen();
+  } catch (err) {
+    // 5038 is a real Asterisk's port: when it is taken, run anyway on a free one and say so. The
+    // bind itself is the test (no probe first): a probe leaves a gap in which 5038 can be taken.
+    if (explicitPort !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    process.stdout.write(`port ${ASTERISK_PORT} is taken (a real Asterisk?): using a free port instead\n`);
+    port = 0;
+    sim = makeSim(port);
+    bound = await sim.listen();
+  }
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (code === 'EADDRINUSE') {
