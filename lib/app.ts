@@ -106,6 +106,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const permissions = new ActionPermissions();
   let tableRead = false;
   let readyWaiters: Array<() => void> = [];
+  const flushReadyWaiters = (): void => {
+    const w = readyWaiters;
+    readyWaiters = [];
+    for (const f of w) f();
+  };
   const sims: AmiSimulator[] = [];
   const named: NamedPool[] = [];
   try {
@@ -116,13 +121,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       named.push({ name: server.name, pool });
       pool.on('ready', () => {
         // The action table from the first server that answers (the classes of an action are
-        // Asterisk's own and the same on every server).
-        if (tableRead) return;
+        // Asterisk's own and the same on every server). A later ready (a reconnect) still answers
+        // whoever called ready() while Asterisk was away.
+        if (tableRead) {
+          flushReadyWaiters();
+          return;
+        }
         void readActionTable(pool, permissions).then(() => {
           tableRead = true;
-          const w = readyWaiters;
-          readyWaiters = [];
-          for (const f of w) f();
+          flushReadyWaiters();
         });
       });
     }

@@ -56,6 +56,21 @@ t.test('Login while no AMI connection is up: accepted, with ProxyAMIDown instead
   t.match((await new AjamClient(ta.base).login()).body, 'Event: FullyBooted', 'FullyBooted again once Asterisk is back');
 });
 
+t.test('ready() called while Asterisk is away resolves once it is back', async (t) => {
+  const ta = await startTestApp();
+  t.teardown(() => ta.close());
+  await ta.app.ready();
+  stopAsterisk(ta);
+  await until('the pool to go down', () => !ta.app.pool.ready);
+  let resolved = false;
+  const ready = ta.app.ready().then(() => (resolved = true));
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(resolved, false, 'not ready while no AMI connection is up');
+  ta.app.sim!.refuse(false);
+  await ready;
+  t.ok(ta.app.pool.ready, 'resolved with the pool logged in again');
+});
+
 t.test('a drop reaches every session as ProxyAMIDown, the reconnect as ProxyAMIUp', async (t) => {
   const ta = await startTestApp();
   t.teardown(() => ta.close());
