@@ -212,7 +212,12 @@ function run(executablePath: string): void {
     const lines = await page.locator('#log li').count();
     const counted = Number(await page.textContent('#event-count'));
     sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'WhilePaused']], 'user');
-    await until(async () => Number(await page.textContent('#event-count')) > counted, 'the event counted');
+    // Another event (a call of an earlier test ending) may bump the count first. The channel list
+    // updates while paused, and events reach the page in order: once this caller's row is there,
+    // WhilePaused has been handled.
+    const after = holdCaller('After WhilePaused');
+    await rowOf(page, after).waitFor(WAIT);
+    tt.ok(Number(await page.textContent('#event-count')) > counted, 'the event counted');
     tt.equal(await page.locator('#log li').count(), lines, 'paused: no new lines');
     await page.click('#log-pause');
     sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'AfterResume']], 'user');
