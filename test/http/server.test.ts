@@ -308,11 +308,14 @@ t.test('commit after the write; never for an aborted request', async (t) => {
   while (dispatcher.held.length === 0) await new Promise((r) => setImmediate(r));
   c.close();
   await new Promise((r) => c.socket.once('close', r));
-  await new Promise((r) => setTimeout(r, 20));
+  // The server must have read that connection's end before the action finishes. A sleep is no
+  // proof (a late timer runs before the next socket read): a request on another connection is,
+  // as the end was waiting to be read before that request was even sent.
+  await rawRequest(server.port, get('/health'));
   const s = dispatcher.calls.at(-1)!.session;
   t.equal(s.inFlight, 1, 'session in flight while the action runs');
   dispatcher.held.shift()!();
-  await new Promise((r) => setTimeout(r, 20));
+  await server.idle();
   t.equal(dispatcher.commits, 1, 'no commit for the aborted request');
   t.equal(s.inFlight, 0, 'session released');
 
