@@ -8,20 +8,13 @@ import type { AjamClient, AmiMessage, TransportName } from '../../static/ajam-cl
 import { startTestApp, USERS } from '../helpers/app.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
 import type { TestApp } from '../helpers/app.ts';
+import { until } from '../helpers/until.ts';
 
 let ta: TestApp;
 t.before(async () => {
   ta = await startTestApp({ general: 'httptimeout = 30' });
 });
 t.teardown(() => ta.close());
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 t.test('parseRawman: blocks, repeated keys, body lines', async (t) => {
   const msgs = parseRawman('Response: Success\r\nOutput: a\r\nOutput: b\r\n\r\nEvent: X\r\nKey:  two spaces\r\nno colon\r\n\r\n');

@@ -7,6 +7,7 @@ import { AjamClient, messages, field, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/log.ts';
 import { ErrorCodes, type AjamError } from '../../lib/errors.ts';
+import { until } from '../helpers/until.ts';
 
 /** WaitEvent until an event named `name` arrives; returns its fields. */
 async function waitFor(c: AjamClient, name: string): Promise<Array<[string, string]>> {
@@ -16,11 +17,6 @@ async function waitFor(c: AjamClient, name: string): Promise<Array<[string, stri
     if (hit !== undefined) return hit;
   }
   throw new Error(`no ${name}`);
-}
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 6000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!ok()) throw new Error(`timed out waiting for ${what}`);
 }
 
 function stopAsterisk(ta: TestApp): void {
@@ -37,7 +33,7 @@ t.test('Login while no AMI connection is up: accepted, with ProxyAMIDown instead
   t.ok(Math.abs(uptime - ta.app.sim!.uptime) <= 1, "Uptime is Asterisk's, from its FullyBooted");
 
   stopAsterisk(ta);
-  await until('the pool to go down', () => !ta.app.pool.ready);
+  await until(() => !ta.app.pool.ready, 'the pool to go down', 60_000);
   for (const [user, secret] of [['admin', 'adminpw'], ['wallboard', 'wallpw']] as const) {
     const c = new AjamClient(ta.base);
     const r = await c.login(user, secret);
@@ -52,7 +48,7 @@ t.test('Login while no AMI connection is up: accepted, with ProxyAMIDown instead
   t.match(x.body, /<generic event='ProxyAMIDown' status='Not connected'/);
 
   ta.app.sim!.refuse(false);
-  await until('FullyBooted on the events connection', () => ta.app.pool.bootInfo() !== undefined);
+  await until(() => ta.app.pool.bootInfo() !== undefined, 'FullyBooted on the events connection', 60_000);
   t.match((await new AjamClient(ta.base).login()).body, 'Event: FullyBooted', 'FullyBooted again once Asterisk is back');
 });
 
@@ -61,7 +57,7 @@ t.test('ready() called while Asterisk is away resolves once it is back', async (
   t.teardown(() => ta.close());
   await ta.app.ready();
   stopAsterisk(ta);
-  await until('the pool to go down', () => !ta.app.pool.ready);
+  await until(() => !ta.app.pool.ready, 'the pool to go down', 60_000);
   let resolved = false;
   const ready = ta.app.ready().then(() => (resolved = true));
   await new Promise((r) => setTimeout(r, 50));
@@ -117,9 +113,9 @@ t.test('a refused AMI login backs off, doubling to the cap, and is logged once',
     // The PBX's account now has another secret: every login the proxy tries is refused.
     ta.app.sim!.findUser('proxy')!.secret = 'changed-on-the-pbx';
     ta.app.sim!.dropAll();
-    await until('three refused logins', () => refused.length >= 3);
+    await until(() => refused.length >= 3, 'three refused logins', 60_000);
     ta.app.sim!.findUser('proxy')!.secret = 'proxypw';
-    await until('the login to work again', () => conn.ready);
+    await until(() => conn.ready, 'the login to work again', 60_000);
   });
   // 50 ms, doubled, capped at 100 ms; each wait is 75-100 % of its step (jitter).
   const steps = [50, 100, 100];

@@ -13,6 +13,7 @@ import { AjamClient, messages, field, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { systemPackageOrFail } from '../helpers/system.ts';
 import { pngFacts } from '../helpers/png.ts';
+import { until } from '../helpers/until.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../static/', import.meta.url));
 const ASTERISK_STATIC = fileURLToPath(new URL('../fixtures/asterisk-static-http/', import.meta.url));
@@ -68,14 +69,8 @@ function run(executablePath: string): void {
     await page.click('#login-button');
   }
 
-  async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await cond()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
+  /** Page state is read over CDP: poll it gently, and give a page more time than a socket. */
+  const untilPage = (cond: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> => until(cond, what, ms, 50);
 
   /** A caller waiting in the `hold` queue: a channel that stays until hung up. */
   function holdCaller(name: string): string {
@@ -160,7 +155,7 @@ function run(executablePath: string): void {
     const dur = rowOf(page, chan).locator('td.dur');
     await dur.waitFor(WAIT);
     const first = await dur.textContent();
-    await until(async () => (await dur.textContent()) !== first, 'the duration to tick');
+    await untilPage(async () => (await dur.textContent()) !== first, 'the duration to tick');
     tt.match(await dur.textContent(), /^\d+:\d\d$/, 'm:ss');
     tt.match(await rowOf(page, chan).locator('td').nth(2).textContent(), /Ticking <5550100>/, 'caller shown as text');
   });
@@ -171,7 +166,7 @@ function run(executablePath: string): void {
     const row = rowOf(page, chan);
     await row.waitFor(WAIT);
     await row.locator('button[data-act="hangup"]').click();
-    await until(() => received('Hangup', chan), 'the simulator to receive the Hangup');
+    await untilPage(() => received('Hangup', chan), 'the simulator to receive the Hangup');
     await row.waitFor({ state: 'detached', ...WAIT });
     tt.pass(`Hangup ${chan} received and the row is gone`);
   });
@@ -186,12 +181,12 @@ function run(executablePath: string): void {
     tt.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'redirect-exten', 'focus in the dialog');
     await page.fill('#redirect-exten', '300');
     await page.keyboard.press('Enter');
-    await until(() => ta.app.sim!.received.some((m) => m.get('Action') === 'Redirect' && m.get('Channel') === chan && m.get('Exten') === '300'), 'Redirect received');
+    await untilPage(() => ta.app.sim!.received.some((m) => m.get('Action') === 'Redirect' && m.get('Channel') === chan && m.get('Exten') === '300'), 'Redirect received');
     await page.locator('#status-info', { hasText: 'Redirect successful' }).waitFor(WAIT);
 
     await page.fill('#orig-channel', 'Local/150@test');
     await page.click('#originate');
-    await until(() => received('Originate', 'Local/150@test'), 'Originate received');
+    await untilPage(() => received('Originate', 'Local/150@test'), 'Originate received');
     await page.locator('#channels td.chan', { hasText: 'Local/150@test-' }).first().waitFor(WAIT);
     tt.pass('the originated call shows up');
   });
@@ -259,7 +254,7 @@ function run(executablePath: string): void {
     await page.locator('#log li[data-event="ProxyAMIUp"]').first().waitFor(WAIT);
     await page.locator('#lost', { hasText: /EventsLost: events may be missing \(.*AMI.*\)/ }).waitFor(WAIT);
     for (let i = 0; i < 20; i++) sim.emitEvent([['Event', 'UserEvent'], ['UserEvent', 'AfterOutage'], ['N', String(i)]], 'user');
-    await until(async () => (await page.locator('#log li', { hasText: 'AfterOutage' }).count()) === 20, 'all 20 events after the outage');
+    await untilPage(async () => (await page.locator('#log li', { hasText: 'AfterOutage' }).count()) === 20, 'all 20 events after the outage');
     tt.pass('every event after the recovery arrived');
   });
 
@@ -282,7 +277,7 @@ function run(executablePath: string): void {
     await both.page.locator('#log li', { hasText: 'OverLongPoll' }).waitFor(WAIT);
     const chan = holdCaller('Over long-poll');
     await rowOf(both.page, chan).locator('button[data-act="hangup"]').click();
-    await until(() => received('Hangup', chan), 'Hangup over /json');
+    await untilPage(() => received('Hangup', chan), 'Hangup over /json');
     tt.pass('live over long-poll, events and actions work');
   });
 
@@ -332,8 +327,8 @@ function run(executablePath: string): void {
       return JSON.stringify(got) === JSON.stringify(want) ? '' : `board ${JSON.stringify(got)} vs AMI ${JSON.stringify(want)}`;
     };
     let last = '';
-    await until(async () => (last = await agree('sales')) === '' && Number((await board('sales')).abandoned) === 2, `sales to agree (${last})`, 20_000);
-    await until(async () => (last = await agree('support')) === '', `support to agree (${last})`);
+    await untilPage(async () => (last = await agree('sales')) === '' && Number((await board('sales')).abandoned) === 2, `sales to agree (${last})`, 20_000);
+    await untilPage(async () => (last = await agree('support')) === '', `support to agree (${last})`);
     const b = await board('sales');
     tt.equal(b.waiting, '3', 'three waiting in sales');
     tt.equal(b.paused, '1', 'one paused');
@@ -341,7 +336,7 @@ function run(executablePath: string): void {
     tt.equal(b.abandoned, '2', 'two abandoned');
     tt.match(b.longest, /^\d+:\d\d$/, 'longest wait as m:ss');
     const first = b.longest;
-    await until(async () => (await board('sales')).longest !== first, 'the longest wait to tick');
+    await untilPage(async () => (await board('sales')).longest !== first, 'the longest wait to tick');
     tt.equal(await page.locator('.queue[data-queue="sales"] svg rect').count() > 0, true, 'the chart has bars');
 
     await labelled(tt, page, 'wallboard');
@@ -374,9 +369,9 @@ function run(executablePath: string): void {
     const before = Number(await abandoned.textContent());
     tt.ok(before >= 2, `yesterday's abandoned calls shown (${before})`);
     await page.clock.runFor(10_000);
-    await until(async () => (await abandoned.textContent()) === '0', 'the count to start again after midnight');
+    await untilPage(async () => (await abandoned.textContent()) === '0', 'the count to start again after midnight');
     ta.app.sim!.queueCall({ queue: 'sales', callerIdNum: '5554000', callerIdName: 'After midnight', patienceMs: 100, ringMs: 100, talkMs: 100 });
-    await until(async () => (await abandoned.textContent()) === '1', 'a new abandoned call counted from zero');
+    await untilPage(async () => (await abandoned.textContent()) === '1', 'a new abandoned call counted from zero');
     tt.same(errors, [], 'no console errors');
   });
 
@@ -416,7 +411,7 @@ function run(executablePath: string): void {
     await row.click();
     await page.locator('#hangup:not([disabled])').waitFor(WAIT);
     await page.click('#hangup');
-    await until(() => demo.app.sim!.received.some((m) => m.get('Action')?.toLowerCase() === 'hangup' && m.get('Channel') === chan), 'the demo\'s Hangup');
+    await untilPage(() => demo.app.sim!.received.some((m) => m.get('Action')?.toLowerCase() === 'hangup' && m.get('Channel') === chan), 'the demo\'s Hangup');
     await row.waitFor({ state: 'detached', ...WAIT });
     tt.pass('the channel went away through the WaitEvent long-poll');
     await page.click('#logoff');

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { AjamClient, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { SseClient, WsClient, until } from '../helpers/push.ts';
+import { SseClient, WsClient } from '../helpers/push.ts';
+import { untilValue } from '../helpers/until.ts';
 
 let ta: TestApp;
 let url: string;
@@ -51,7 +52,7 @@ t.test('a WebSocket that stops reading is closed with 1008; the other gets every
   // These come after the close: the stalled client can only get them by resuming.
   flood('Flood', 500, sent);
   const N = sent + 500;
-  await until(() => (reader.events.filter((e) => e.event.Event === 'Flood').length === N ? true : undefined), 'every event at the reader', 60_000);
+  await untilValue(() => (reader.events.filter((e) => e.event.Event === 'Flood').length === N ? true : undefined), 'every event at the reader', 60_000);
   stalled.ws.resume();
   const closed = await stalled.closed;
   t.equal(closed.code, 1008, JSON.stringify(closed));
@@ -65,7 +66,7 @@ t.test('a WebSocket that stops reading is closed with 1008; the other gets every
   // Back with since = the last seq it saw: the rest, nothing repeated.
   const last = stalled.events.at(-1)?.seq ?? first - 1;
   const back = await WsClient.open(`${url}?since=${last}`, { cookie });
-  await until(() => (back.events.filter((e) => e.event.Event === 'Flood').length === N - got.length ? true : undefined), 'the rest', 60_000);
+  await untilValue(() => (back.events.filter((e) => e.event.Event === 'Flood').length === N - got.length ? true : undefined), 'the rest', 60_000);
   const all = [...got, ...back.events.filter((e) => e.event.Event === 'Flood').map((e) => Number(e.event.N))];
   t.same(all, Array.from({ length: N }, (_, i) => i), 'stalled + resumed = every event once');
   reader.close();
@@ -99,14 +100,14 @@ t.test('an SSE stream that stops reading is ended; the other keeps receiving', a
   const sent = await floodUntilSlow('SseFlood', before);
   flood('SseFlood', 500, sent);
   const N = sent + 500;
-  await until(() => (reader.all().filter((r) => r.event === 'SseFlood').length === N ? true : undefined), 'every record at the reader', 60_000);
+  await untilValue(() => (reader.all().filter((r) => r.event === 'SseFlood').length === N ? true : undefined), 'every record at the reader', 60_000);
   stalled.socket.resume();
   await stalled.end();
   const got = stalled.all().filter((r) => r.event === 'SseFlood');
   t.ok(got.length < sent, `the stalled stream got ${got.length} of ${N} before it was ended`);
   const last = got.at(-1)?.id ?? '0';
   const back = new SseClient(ta.port, '/events', { Cookie: cookie, 'Last-Event-ID': last });
-  await until(() => (back.all().filter((r) => r.event === 'SseFlood').length === N - got.length ? true : undefined), 'the rest', 60_000);
+  await untilValue(() => (back.all().filter((r) => r.event === 'SseFlood').length === N - got.length ? true : undefined), 'the rest', 60_000);
   const ns = [...got, ...back.all().filter((r) => r.event === 'SseFlood')].map((r) => Number((JSON.parse(r.data) as { N: string }).N));
   t.same(ns, Array.from({ length: N }, (_, i) => i), 'every event once');
   reader.close();
@@ -117,10 +118,10 @@ t.test('resuming from beyond the ring: EventsLost first, then the oldest held', 
   // More events than the ring holds since seq `since`.
   const since = ta.app.events.nextSeq - 1;
   flood('Old', 3100);
-  await until(() => (ta.app.events.nextSeq > since + 3100 ? true : undefined), 'the flood in the log', 60_000);
+  await untilValue(() => (ta.app.events.nextSeq > since + 3100 ? true : undefined), 'the flood in the log', 60_000);
   const oldest = ta.app.events.oldestSeq;
   const c = await WsClient.open(`${url}?since=${since}`, { cookie });
-  await until(() => (c.events.length >= 10 ? true : undefined), 'replay');
+  await untilValue(() => (c.events.length >= 10 ? true : undefined), 'replay');
   const firstFrame = c.events[0]!;
   t.same(firstFrame.event, { Event: 'EventsLost', Count: String(oldest - since - 1) });
   t.equal(firstFrame.seq, oldest - 1, 'seq: the last lost one');

@@ -3,11 +3,12 @@
 import t from 'tap';
 import { AjamClient, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { SseClient, until } from '../helpers/push.ts';
+import { SseClient } from '../helpers/push.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
 import { DigestClient } from '../helpers/digest-client.ts';
 import { header } from '../helpers/http.ts';
 import { USERS } from '../helpers/app.ts';
+import { untilValue } from '../helpers/until.ts';
 
 const wallToken = newToken();
 
@@ -85,16 +86,16 @@ for (const how of ['Last-Event-ID', 'since'] as const) {
     const first = new SseClient(ta.port, '/events', { Cookie: cookie });
     await first.ready();
     ta.app.sim!.startCalls({ cps: 40, concurrency: 4 });
-    await until(() => (first.all().length >= 15 ? true : undefined), 'call events');
+    await untilValue(() => (first.all().length >= 15 ? true : undefined), 'call events');
     first.close();
     const last = first.all().at(-1)!.id!;
     const away = ta.app.events.nextSeq;
-    await until(() => (ta.app.events.nextSeq > away + 10 ? true : undefined), 'events while away');
+    await untilValue(() => (ta.app.events.nextSeq > away + 10 ? true : undefined), 'events while away');
     const again =
       how === 'since'
         ? new SseClient(ta.port, `/events?since=${last}`, { Cookie: cookie })
         : new SseClient(ta.port, '/events', { Cookie: cookie, 'Last-Event-ID': last });
-    await until(() => (again.all().length >= 25 ? true : undefined), 'replay and live');
+    await untilValue(() => (again.all().length >= 25 ? true : undefined), 'replay and live');
     ta.app.sim!.stopCalls();
     const ids = [...first.all(), ...again.all()].map((r) => Number(r.id)).filter((n) => n >= start);
     t.same(
@@ -138,7 +139,7 @@ t.test('/json: the reply as an array, repeated keys as arrays; WaitEvent as one 
     for (let seq = log.nextSeq - 1; seq >= Math.max(0, log.nextSeq - 100); seq--) if (log.get(seq)?.name === 'JsonEv') return true;
     return undefined;
   };
-  await until(logged, 'event');
+  await untilValue(logged, 'event');
   const w = JSON.parse((await c.get('/json?action=WaitEvent&Timeout=5&ActionID=w')).body) as Array<Record<string, unknown>>;
   t.equal(w[0]!.Response, 'Success');
   const ev = w.find((m) => m.Event === 'JsonEv')!;

@@ -5,8 +5,9 @@
 import t from 'tap';
 import { AjamClient, USERS, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { WsClient, until } from '../helpers/push.ts';
+import { WsClient } from '../helpers/push.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
+import { untilValue } from '../helpers/until.ts';
 
 const wallToken = newToken();
 const users = `${USERS.replace('[wallboard]\n', `[wallboard]\n${wallToken.line}\n`)}
@@ -78,7 +79,7 @@ t.test('login by first frame; a wrong first frame closes with 1008', async (t) =
 
 t.test('a list action comes in one frame, every message with the client ActionID', async (t) => {
   ta.app.sim!.startCalls({ cps: 50, concurrency: 3 });
-  await until(() => (ta.app.sim!.activeCalls >= 2 ? true : undefined), 'calls');
+  await untilValue(() => (ta.app.sim!.activeCalls >= 2 ? true : undefined), 'calls');
   ta.app.sim!.stopCalls();
   const c = await WsClient.open(url, { cookie: await cookieOf() });
   c.send({ Action: 'CoreShowChannels', ActionID: 'list-1' });
@@ -162,15 +163,15 @@ t.test('resume by since after a disconnect in the middle of a call: nothing lost
   const first = await WsClient.open(url, { cookie });
   const start = ta.app.events.nextSeq;
   ta.app.sim!.startCalls({ cps: 40, concurrency: 4 });
-  await until(() => (first.events.filter((e) => e.seq >= start).length >= 20 ? true : undefined), 'call events');
+  await untilValue(() => (first.events.filter((e) => e.seq >= start).length >= 20 ? true : undefined), 'call events');
   first.close();
   await first.closed;
   const last = first.events.at(-1)!.seq;
   // Events keep flowing while the client is away.
   const away = ta.app.events.nextSeq;
-  await until(() => (ta.app.events.nextSeq > away + 10 ? true : undefined), 'events while away');
+  await untilValue(() => (ta.app.events.nextSeq > away + 10 ? true : undefined), 'events while away');
   const again = await WsClient.open(`${url}?since=${last}`, { cookie });
-  await until(() => (again.events.length >= 30 ? true : undefined), 'replay and live events');
+  await untilValue(() => (again.events.length >= 30 ? true : undefined), 'replay and live events');
   ta.app.sim!.stopCalls();
   const seen = [...first.events, ...again.events].map((e) => e.seq).filter((s) => s >= start);
   // admin sees everything: the seqs must be exactly consecutive.

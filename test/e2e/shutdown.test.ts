@@ -6,13 +6,9 @@ import t from 'tap';
 import { AjamClient, startTestApp } from '../helpers/app.ts';
 import { RawClient, get, header } from '../helpers/http.ts';
 import { captureLogs } from '../helpers/log.ts';
-import { SseClient, WsClient, until as untilValue } from '../helpers/push.ts';
+import { SseClient, WsClient } from '../helpers/push.ts';
 import { uwsNative } from '../../lib/http/uws.ts';
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!cond()) throw new Error('condition never became true');
-}
+import { until, untilValue } from '../helpers/until.ts';
 
 t.test('running actions finish, new requests are turned away, Logoff is sent', async (t) => {
   const ta = await startTestApp({ general: 'shutdowntimeout = 60' });

@@ -6,20 +6,13 @@ import { RawClient, get, header } from '../helpers/http.ts';
 import { AjamClient, field, messages, startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import type { Session } from '../../lib/session/session.ts';
+import { until } from '../helpers/until.ts';
 
 let ta: TestApp;
 t.before(async () => {
   ta = await startTestApp();
 });
 t.teardown(() => ta.close());
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function sessionOf(c: AjamClient): Session {
   const id = /"([0-9a-f]+)"/.exec(c.cookie!)![1]!;

@@ -3,6 +3,7 @@
 // the chunked encoding and the event-stream records parsed by hand).
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
+import { untilValue } from './until.ts';
 
 export interface WsFrame {
   seq?: number;
@@ -10,16 +11,6 @@ export interface WsFrame {
   actionid?: string;
   messages?: Array<Record<string, string | string[]>>;
   error?: string;
-}
-
-async function until<T>(get: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export class WsClient {
@@ -62,7 +53,7 @@ export class WsClient {
 
   /** The first frame (from index `from`) matching `pred`. */
   async frame(pred: (f: WsFrame) => boolean, what: string, from = 0): Promise<WsFrame> {
-    return until(() => this.frames.slice(from).find(pred), what);
+    return untilValue(() => this.frames.slice(from).find(pred), what);
   }
 
   reply(actionId: string): Promise<WsFrame> {
@@ -124,7 +115,7 @@ export class SseClient {
   }
 
   async ready(): Promise<void> {
-    await until(() => (this.headDone ? true : undefined), 'the SSE response head');
+    await untilValue(() => (this.headDone ? true : undefined), 'the SSE response head');
   }
 
   private onData(d: Buffer): void {
@@ -204,14 +195,14 @@ export class SseClient {
   }
 
   async record(pred: (r: SseRecord) => boolean, what: string): Promise<SseRecord> {
-    return until(() => {
+    return untilValue(() => {
       this.parse();
       return this.records.find(pred);
     }, what);
   }
 
   async end(): Promise<void> {
-    await until(() => (this.ended ? true : undefined), 'the end of the stream');
+    await untilValue(() => (this.ended ? true : undefined), 'the end of the stream');
   }
 
   /** Records so far. */
@@ -225,4 +216,3 @@ export class SseClient {
   }
 }
 
-export { until };

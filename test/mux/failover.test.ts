@@ -7,6 +7,7 @@ import type { AmiMessage } from '../../lib/ami/message.ts';
 import type { AjamError } from '../../lib/errors.ts';
 import { CALL } from '../../lib/sim/perms.ts';
 import { allReady, simPool, type SimPool } from '../helpers/sim-pool.ts';
+import { until } from '../helpers/until.ts';
 
 /** A started pool of 2 connections (unless told otherwise), all logged in. */
 async function setup(poolOpts: Partial<AmiPoolOptions> = {}): Promise<SimPool> {
@@ -25,10 +26,6 @@ function marks(events: AmiMessage[]): number[] {
   return events.filter((m) => m.event === 'TestMark').map((m) => Number(m.get('N')));
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
-
 /**
  * Resolves once every connection of the pool got an answer to a Ping sent now: an AMI connection
  * is one ordered stream, so whatever the simulator wrote on any of them before (a duplicate
@@ -37,9 +34,9 @@ async function until(cond: () => boolean): Promise<void> {
 async function flushed(s: SimPool): Promise<void> {
   for (const c of s.pool.connections) {
     // A keepalive Ping may be out already, sent before what we wait for: let it finish first.
-    await until(() => !c.probing);
+    await until(() => !c.probing, 'the pool', 60_000);
     c.probe();
-    await until(() => !c.probing);
+    await until(() => !c.probing, 'the pool', 60_000);
   }
 }
 
@@ -52,7 +49,7 @@ t.test('the events connection drops: another takes over at once, nothing twice, 
   const s = await setup();
   t.equal(s.pool.eventsIndex, 0);
   mark(s.sim, 1);
-  await until(() => marks(s.events).length === 1);
+  await until(() => marks(s.events).length === 1, 'the pool', 60_000);
 
   const gaps: number[] = [];
   s.pool.on('eventsGap', (ms: number) => gaps.push(ms));
@@ -67,24 +64,24 @@ t.test('the events connection drops: another takes over at once, nothing twice, 
 
   // Asterisk switches that session's events on when it runs the Events action.
   const isEvents = (m: AmiMessage): boolean => m.get('Action') === 'Events';
-  await until(() => s.sim.received.some(isEvents));
-  await until(() => eventSessions(s.sim) === 1);
+  await until(() => s.sim.received.some(isEvents), 'the pool', 60_000);
+  await until(() => eventSessions(s.sim) === 1, 'the pool', 60_000);
   const switched = s.sim.received.filter(isEvents);
   t.equal(switched.length, 1);
   t.equal(switched[0]!.get('EventMask'), 'on');
   mark(s.sim, 3);
-  await until(() => marks(s.events).includes(3));
+  await until(() => marks(s.events).includes(3), 'the pool', 60_000);
 
   // The dropped connection comes back with events off: still exactly one events session.
-  await until(() => s.pool.connections[0]!.ready);
+  await until(() => s.pool.connections[0]!.ready, 'the pool', 60_000);
   const logins = s.sim.received.filter((m) => m.get('Action') === 'Login');
   // The first two logins race each other to the simulator: only their set is known.
   t.same(logins.slice(0, 2).map((m) => m.get('Events')).sort(), ['off', 'on'], 'one connection with events at start');
   t.same(logins.map((m) => m.get('Events')).slice(2), ['off'], 'the re-login asks for events off');
-  await until(() => s.sim.loggedIn.length === 2);
+  await until(() => s.sim.loggedIn.length === 2, 'the pool', 60_000);
   t.equal(eventSessions(s.sim), 1);
   for (let n = 4; n <= 10; n++) mark(s.sim, n);
-  await until(() => marks(s.events).includes(10));
+  await until(() => marks(s.events).includes(10), 'the pool', 60_000);
   await flushed(s); // a duplicate, sent on the other connection, has arrived by then
   t.same(marks(s.events), [1, 3, 4, 5, 6, 7, 8, 9, 10], 'the gap event is lost (and reported), no event arrives twice');
   t.equal(gaps.length, 1);
@@ -94,15 +91,15 @@ t.test('the events connection drops: another takes over at once, nothing twice, 
 t.test('all connections down: the first one back carries the events, and the gap is reported', async (t) => {
   const s = await setup();
   mark(s.sim, 1);
-  await until(() => marks(s.events).length === 1);
+  await until(() => marks(s.events).length === 1, 'the pool', 60_000);
   const gap = once(s.pool, 'eventsGap');
   s.sim.dropAll();
   await gap;
   t.ok(s.pool.eventsReady);
-  await until(() => s.pool.connections.every((c) => c.ready) && s.sim.loggedIn.length === 2);
-  await until(() => eventSessions(s.sim) === 1);
+  await until(() => s.pool.connections.every((c) => c.ready) && s.sim.loggedIn.length === 2, 'the pool', 60_000);
+  await until(() => eventSessions(s.sim) === 1, 'the pool', 60_000);
   mark(s.sim, 2);
-  await until(() => marks(s.events).includes(2));
+  await until(() => marks(s.events).includes(2), 'the pool', 60_000);
   await flushed(s);
   t.same(marks(s.events), [1, 2]);
   await s.done();
@@ -181,9 +178,9 @@ t.test('a half-open events connection (that session alone stalled) is found by i
   t.equal(downs[0]!.code, 'AMI_ERR_KEEPALIVE');
   t.match(downs[0]!.message, /^ami#0: .* stalled/);
   // The simulator runs an action as it arrives: once it has the Events action, that session has events.
-  await until(() => s.sim.received.some((m) => m.get('Action') === 'Events'));
+  await until(() => s.sim.received.some((m) => m.get('Action') === 'Events'), 'the pool', 60_000);
   mark(s.sim, 1);
-  await until(() => marks(s.events).includes(1));
+  await until(() => marks(s.events).includes(1), 'the pool', 60_000);
   t.same(marks(s.events), [1]);
   await s.done();
 });

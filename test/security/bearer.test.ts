@@ -13,6 +13,7 @@ import { StatelessAuth } from '../../lib/auth/stateless.ts';
 import { AuthLimiter } from '../../lib/auth/limiter.ts';
 import { usersFromSections } from '../../lib/auth/users.ts';
 import { parseConf } from '../../lib/config/conf.ts';
+import { until } from '../helpers/until.ts';
 
 const admin = newToken();
 const admin2 = newToken();
@@ -65,14 +66,6 @@ const basicAuth = (user: string, secret: string): string => `Authorization: Basi
 /** Actions the simulator received with this ActionID (the proxy rewrites it, so match the suffix-free value via our own marker header). */
 function receivedWith(app: TestApp, marker: string): string[] {
   return app.app.sim!.received.filter((m) => m.get('Marker') === marker).map((m) => m.get('Action') ?? '');
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 t.test('a token authenticates one request on every endpoint; nothing is stored', async (t) => {
