@@ -102,7 +102,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Checked before anything starts, so a bad value stops the start like any config error.
   const metricsAcl = allowList(g.metricspermit, g.metricspermitAt === '' ? 'metricspermit' : `${g.metricspermitAt}: metricspermit`);
   const metrics = new Metrics({ processMetrics: opts.processMetrics });
-  const events = new EventLog({ capacity: config.general.eventBuffer, maxBytes: config.general.eventBufferBytes });
+  // One ring per server, one sequence space (lib/events/event-log.ts).
+  const events = new EventLog({
+    capacity: config.general.eventBuffer,
+    maxBytes: config.general.eventBufferBytes,
+    rings: config.servers.map((s) => ({ capacity: s.eventBuffer, maxBytes: s.eventBufferBytes })),
+  });
   const permissions = new ActionPermissions();
   let tableRead = false;
   let readyWaiters: Array<() => void> = [];
@@ -250,14 +255,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   metrics.watch({
     sessions: () => sessionCounts(store),
     clients: () => ({ waitevent: waitingCount(store), websocket: push.counters.wsOpen, sse: push.counters.sseOpen }),
-    ring: () => ({
-      entries: events.size,
-      capacity: events.capacity,
-      bytes: events.bytes,
-      appended: events.nextSeq - 1,
-      // Every entry that left the ring, by count (eventbuffer) or by bytes (eventbufferbytes).
-      overwritten: events.oldestSeq - 1,
-    }),
+    rings: () =>
+      events.rings.map((r, i) => ({
+        server: servers.list[i]!.name,
+        entries: r.count,
+        capacity: r.capacity,
+        bytes: r.held,
+        maxBytes: r.maxBytes,
+        appended: r.appended,
+        // Every entry that left the ring, by count (eventbuffer) or by bytes (eventbufferbytes).
+        overwritten: r.dropped,
+      })),
     delivered: () => events.delivered,
     amiConnections: () => servers.list.flatMap((x) => x.pool.connections.map((c) => ({ server: x.name, state: c.stateName }))),
     actionsInFlight: () => Object.fromEntries(servers.list.map((x) => [x.name, x.pool.pendingCount])),

@@ -29,8 +29,8 @@ export interface MetricSources {
   sessions?: () => Record<string, number>;
   /** Clients holding a stream of events by kind (waitevent, websocket, sse). */
   clients?: () => Record<string, number>;
-  /** The shared event ring. */
-  ring?: () => { entries: number; capacity: number; bytes?: number; appended: number; overwritten: number };
+  /** The event rings, one per server (label `server`). */
+  rings?: () => Array<{ server: string; entries: number; capacity: number; bytes: number; maxBytes: number; appended: number; overwritten: number }>;
   /** Events delivered to clients and EventsLost counts told, since start. */
   delivered?: () => { events: number; lost: number };
   /** AMI connections by state name (ready, connecting, waiting to reconnect, …), per server. */
@@ -244,20 +244,22 @@ export class Metrics {
     });
     new Counter({
       name: 'ajam_events_in_total',
-      help: 'Events received from Asterisk into the shared ring',
+      help: "Events received from Asterisk into each server's ring",
+      labelNames: ['server'],
       registers,
       collect() {
-        const r = src().ring?.();
-        if (r !== undefined) setCounter(this, r.appended);
+        this.reset();
+        for (const r of src().rings?.() ?? []) this.inc({ server: r.server }, r.appended);
       },
     });
     new Counter({
       name: 'ajam_events_dropped_total',
-      help: 'Events overwritten in the ring (the oldest go when it is full; readers that had not reached them are told EventsLost)',
+      help: "Events that left a server's ring (the oldest go when it is full by entries or bytes; readers that had not reached them are told EventsLost)",
+      labelNames: ['server'],
       registers,
       collect() {
-        const r = src().ring?.();
-        if (r !== undefined) setCounter(this, r.overwritten);
+        this.reset();
+        for (const r of src().rings?.() ?? []) this.inc({ server: r.server }, r.overwritten);
       },
     });
     new Counter({
@@ -280,29 +282,42 @@ export class Metrics {
     });
     new Gauge({
       name: 'ajam_event_ring_entries',
-      help: 'Events held in the shared ring',
+      help: "Events held in each server's ring",
+      labelNames: ['server'],
       registers,
       collect() {
-        const r = src().ring?.();
-        if (r !== undefined) this.set(r.entries);
+        this.reset();
+        for (const r of src().rings?.() ?? []) this.set({ server: r.server }, r.entries);
       },
     });
     new Gauge({
       name: 'ajam_event_ring_capacity',
-      help: 'Capacity of the shared ring (eventbuffer)',
+      help: "Capacity of each server's ring in events (eventbuffer)",
+      labelNames: ['server'],
       registers,
       collect() {
-        const r = src().ring?.();
-        if (r !== undefined) this.set(r.capacity);
+        this.reset();
+        for (const r of src().rings?.() ?? []) this.set({ server: r.server }, r.capacity);
       },
     });
     new Gauge({
       name: 'ajam_event_ring_bytes',
-      help: 'Bytes of the events held in the shared ring',
+      help: "Bytes of the events held in each server's ring",
+      labelNames: ['server'],
       registers,
       collect() {
-        const r = src().ring?.();
-        if (r?.bytes !== undefined) this.set(r.bytes);
+        this.reset();
+        for (const r of src().rings?.() ?? []) this.set({ server: r.server }, r.bytes);
+      },
+    });
+    new Gauge({
+      name: 'ajam_event_ring_max_bytes',
+      help: "Byte bound of each server's ring (eventbufferbytes)",
+      labelNames: ['server'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of src().rings?.() ?? []) this.set({ server: r.server }, r.maxBytes);
       },
     });
     new Gauge({

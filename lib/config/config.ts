@@ -26,7 +26,7 @@ export interface GeneralConfig {
   users: string;
   /** Absolute path of the folder served under `<prefix>/static/`, if any. */
   static: string | undefined;
-  /** Capacity of the shared event ring (events). */
+  /** Capacity of each server's event ring (events), unless its section sets its own. */
   eventBuffer: number;
   /** Failed logins from one address within `authwindow` that lock it (brute force, lib/auth/limiter.ts). */
   authLimit: number;
@@ -42,7 +42,7 @@ export interface GeneralConfig {
   metricspermitAt: string;
   /** Seconds a shutdown waits for in-flight actions before closing anyway. */
   shutdowntimeout: number;
-  /** Bytes the event ring may hold (raw events plus cached formats). */
+  /** Bytes each server's event ring may hold (raw events plus cached formats), unless its section sets its own. */
   eventBufferBytes: number;
   /** Most bytes of events in one WaitEvent reply. */
   maxReplyBytes: number;
@@ -104,6 +104,9 @@ export interface AsteriskConfig {
   /** Seconds to wait after Asterisk refused the AMI login, doubling up to authBackoffMax. */
   authBackoff: number;
   authBackoffMax: number;
+  /** This server's event ring: entries and bytes (default: [general] eventbuffer / eventbufferbytes). */
+  eventBuffer: number;
+  eventBufferBytes: number;
 }
 
 export interface Config {
@@ -210,8 +213,8 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
   }
 
   const servers = serverSections.length === 0
-    ? [serverConfig(DEFAULT_SERVER_NAME, undefined, file, overrides)]
-    : serverSections.map((x) => serverConfig(x.name, x.section, file, overrides));
+    ? [serverConfig(DEFAULT_SERVER_NAME, undefined, file, overrides, general)]
+    : serverSections.map((x) => serverConfig(x.name, x.section, file, overrides, general));
 
   if (overrides.listen !== undefined) {
     const l = parseListen(overrides.listen);
@@ -242,7 +245,7 @@ function serverName(s: ConfSection): string | undefined {
 }
 
 /** One server's section, validated and typed (an absent `[asterisk]` gives the defaults). */
-function serverConfig(name: string, section: ConfSection | undefined, file: string, overrides: ConfigOverrides): AsteriskConfig {
+function serverConfig(name: string, section: ConfSection | undefined, file: string, overrides: ConfigOverrides, general: GeneralConfig): AsteriskConfig {
   const a = entries(section, section?.name ?? 'asterisk', ASTERISK_KEYS);
   const simulate = overrides.simulate === true || (a.simulate !== undefined && boolValue(a.simulate));
   const asterisk: AsteriskConfig = {
@@ -259,6 +262,9 @@ function serverConfig(name: string, section: ConfSection | undefined, file: stri
     stallTimeout: a.stalltimeout === undefined ? DEFAULTS.stallTimeoutMs / 1000 : secondsValue(a.stalltimeout, false),
     authBackoff: a.authbackoff === undefined ? DEFAULTS.authBackoffInitialMs / 1000 : secondsValue(a.authbackoff, false),
     authBackoffMax: a.authbackoffmax === undefined ? DEFAULTS.authBackoffMaxMs / 1000 : secondsValue(a.authbackoffmax, false),
+    // Each server has its own ring (a flood from one never pushes out another's events).
+    eventBuffer: a.eventbuffer === undefined ? general.eventBuffer : intValue(a.eventbuffer, 1, 10_000_000),
+    eventBufferBytes: a.eventbufferbytes === undefined ? general.eventBufferBytes : intValue(a.eventbufferbytes, 65536, 2 ** 40),
   };
   if (asterisk.username === '' || asterisk.secret === '') {
     if (!simulate) {
@@ -306,7 +312,7 @@ const GENERAL_KEYS = [
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive', 'stalltimeout',
-  'authbackoff', 'authbackoffmax',
+  'authbackoff', 'authbackoffmax', 'eventbuffer', 'eventbufferbytes',
 ] as const;
 
 /** One entry per known key (lower-case); unknown or repeated keys are errors. */

@@ -16,7 +16,7 @@ export const DEFAULTS = {
   sessionPurgeIntervalMs: 1_000,
   /** The users file, relative to the config file. */
   users: 'users.conf',
-  /** Capacity of the shared event ring (events). */
+  /** Capacity of each server's event ring (events). */
   eventBuffer: 10_000,
   /** ... and its bound in bytes (raw events plus their cached formats). */
   eventBufferBytes: 64 * 1024 * 1024,

@@ -7,7 +7,7 @@ import type { EventLog, LogEntry } from './event-log.ts';
 export interface CursorRead {
   /** Entries that passed the filter, oldest first. */
   entries: LogEntry[];
-  /** Entries overwritten in the ring before this cursor reached them (0 normally). */
+  /** Entries dropped from the rings of this cursor's servers before it reached them (0 normally). */
   lost: number;
   /** Pass to `commit` once the reply is written. */
   end: number;
@@ -17,30 +17,36 @@ export type EntryFilter = (entry: LogEntry) => boolean;
 
 export class Cursor {
   readonly log: EventLog;
+  /** The servers whose losses this reader is told about (`servers = a,b`); undefined = all. */
+  readonly serverMask: number | undefined;
   /** Sequence number of the first entry not yet delivered. */
   position: number;
+  /**
+   * Losses before this seq were told already. With several servers one server's dropped seqs can
+   * lie after another server's entries still held, so a reply cut short (maxreplybytes) resumes
+   * before losses it has already reported.
+   */
+  private lostTold: number;
+  /** End of the last read's loss count, made told by the commit of that read. */
+  private lostRead: number;
 
-  constructor(log: EventLog) {
+  constructor(log: EventLog, serverMask?: number) {
     this.log = log;
+    this.serverMask = serverMask;
     this.position = log.nextSeq;
+    this.lostTold = 0;
+    this.lostRead = 0;
   }
 
   /** Entries from the position on that pass `accept`, and how many were lost; does not advance. */
   read(accept: EntryFilter): CursorRead {
     const log = this.log;
     const end = log.nextSeq;
-    const oldest = log.oldestSeq;
-    let seq = this.position;
-    let lost = 0;
-    if (seq < oldest) {
-      lost = oldest - seq;
-      seq = oldest;
-    }
+    const from = this.position;
+    const lost = log.lostBetween(from > this.lostTold ? from : this.lostTold, end, this.serverMask);
     const entries: LogEntry[] = [];
-    for (; seq < end; seq++) {
-      const e = log.get(seq)!;
-      if (accept(e)) entries.push(e);
-    }
+    log.collect(from, end, accept, entries);
+    this.lostRead = end;
     // Entries this session may not see are never delivered, so stepping over them loses nothing and
     // keeps a quiet session (say a wallboard during a flood of dialplan events) from falling out of
     // the ring and rescanning the same entries on every wake-up.
@@ -52,21 +58,17 @@ export class Cursor {
   pending(accept: EntryFilter): boolean {
     const log = this.log;
     const end = log.nextSeq;
-    const oldest = log.oldestSeq;
-    if (this.position < oldest) return true;
-    for (let seq = this.position; seq < end; seq++) {
-      if (accept(log.get(seq)!)) {
-        this.position = seq;
-        return true;
-      }
-    }
-    this.position = end;
-    return false;
+    const from = this.position;
+    if (log.lostBetween(from > this.lostTold ? from : this.lostTold, end, this.serverMask) > 0) return true;
+    const seq = log.firstAccepted(from, end, accept);
+    this.position = seq;
+    return seq < end;
   }
 
   /** Marks everything before `end` delivered. Never moves backwards (a late commit is a no-op). */
   commit(end: number): void {
     if (end > this.position) this.position = end;
+    if (this.lostRead > this.lostTold) this.lostTold = this.lostRead;
   }
 
   /** Skips to the newest entry, e.g. when a session (re)starts receiving events. */

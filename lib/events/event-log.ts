@@ -1,7 +1,10 @@
-// The shared event log: one ring buffer of untagged AMI events with sequence numbers
-// (DESIGN.md "Sessions are cursors"). Sessions never copy events; each holds a cursor (cursor.ts)
-// and reads the entries it may see. Waiting readers are woken once per event-loop turn, however
-// many events arrived in it ("Batch per tick").
+// The shared event log (DESIGN.md "Sessions are cursors"): one ring of AMI events per Asterisk
+// server, each bounded by its own entries and bytes, and ONE sequence space over all of them, so a
+// `seq` is the same number for every client and `since` resumes across servers. A flood from one
+// server pushes out only that server's oldest events. Sessions never copy events; each holds a
+// cursor (cursor.ts) and reads the entries it may see, merged by seq (a k-way walk over the rings;
+// with one server, the common case, a plain ring walk). Waiting readers are woken once per
+// event-loop turn, however many events arrived in it ("Batch per tick").
 import type { AmiMessage } from '../ami/message.ts';
 import type { ClassMask } from '../auth/types.ts';
 import { maskFromPrivilege } from '../auth/classes.ts';
@@ -36,10 +39,10 @@ export class LogEntry {
   readonly serverBit: number;
   /** Allocated on the first format request only: most entries are only ever sent as rawman. */
   cache: FormatSlots | undefined;
-  /** Bytes this entry holds (raw, plus each cached format), counted against the log's byte bound. */
+  /** Bytes this entry holds (raw, plus each cached format), counted against its ring's byte bound. */
   size: number;
-  /** The log that counts this entry's bytes (null once it left the ring). */
-  owner: EventLog | null;
+  /** The ring that counts this entry's bytes (null once it left the ring). */
+  owner: EventRing | null;
 
   constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string, notice = false, serverBit = -1) {
     this.seq = seq;
@@ -72,8 +75,9 @@ export interface LogWaiter {
   wake(): void;
 }
 
-export interface EventLogOptions {
-  /** Entries kept; older ones are overwritten and readers that had not reached them are told. */
+/** The bounds of one ring. */
+export interface RingBounds {
+  /** Entries kept; older ones are dropped and readers that had not reached them are told. */
   capacity?: number;
   /**
    * Bytes kept (raw events plus their cached formats); past it the oldest entries are dropped,
@@ -82,29 +86,129 @@ export interface EventLogOptions {
   maxBytes?: number;
 }
 
-export class EventLog {
+export interface EventLogOptions extends RingBounds {
+  /**
+   * One ring per Asterisk server, index i holding the entries of serverBit `1 << i` (the bounds
+   * default to `capacity` / `maxBytes`). Absent: one ring for everything.
+   */
+  rings?: readonly RingBounds[];
+}
+
+/**
+ * One server's ring: its entries in sequence order. With several servers its seqs increase but
+ * are not contiguous (the other servers' entries sit in between), so lookups by seq are binary
+ * searches; with one server they are contiguous and a lookup is an index.
+ */
+export class EventRing {
   readonly capacity: number;
   readonly maxBytes: number;
-  /** Bytes held by the entries in the ring (see LogEntry.size). */
-  private held: number;
-  /** Oldest sequence number still held when the byte bound dropped entries (else 1). */
-  private first: number;
+  private readonly buf: (LogEntry | undefined)[];
+  /** Slot of the oldest entry. */
+  private head: number;
+  /** Entries held. */
+  count: number;
+  /** Bytes held by the entries (see LogEntry.size). */
+  held: number;
+  /** Entries ever appended to this ring, and how many of them left it (by count or bytes). */
+  appended: number;
+  dropped: number;
+  /** Seq of the newest entry that left this ring (0: none yet): every seq of its losses is <= it. */
+  lastDroppedSeq: number;
+
+  constructor(bounds: RingBounds) {
+    const capacity = bounds.capacity ?? DEFAULTS.eventBuffer;
+    if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('EventLog capacity must be a positive integer');
+    const maxBytes = bounds.maxBytes ?? DEFAULTS.eventBufferBytes;
+    if (!(maxBytes > 0)) throw invalidArgument('EventLog maxBytes must be positive');
+    this.capacity = capacity;
+    this.maxBytes = maxBytes;
+    this.buf = new Array<LogEntry | undefined>(capacity).fill(undefined);
+    this.head = 0;
+    this.count = 0;
+    this.held = 0;
+    this.appended = 0;
+    this.dropped = 0;
+    this.lastDroppedSeq = 0;
+  }
+
+  /** @internal an entry cached a format: its bytes count too (trimmed at the next append). */
+  charge(n: number): void {
+    this.held += n;
+  }
+
+  /** The i-th oldest entry held (0 <= i < count). */
+  at(i: number): LogEntry {
+    let slot = this.head + i;
+    if (slot >= this.capacity) slot -= this.capacity;
+    return this.buf[slot]!;
+  }
+
+  /** Seq of the oldest entry held, or `fallback` when empty. */
+  oldest(fallback: number): number {
+    return this.count === 0 ? fallback : this.buf[this.head]!.seq;
+  }
+
+  /** Index (0..count) of the first entry held whose seq is >= `seq`. */
+  lowerBound(seq: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid).seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  push(entry: LogEntry): void {
+    if (this.count === this.capacity) this.dropOldest();
+    let slot = this.head + this.count;
+    if (slot >= this.capacity) slot -= this.capacity;
+    this.buf[slot] = entry;
+    this.count++;
+    this.appended++;
+    entry.owner = this;
+    this.held += entry.size;
+    // The byte bound: drop the oldest until it fits (the newest entry always stays).
+    while (this.held > this.maxBytes && this.count > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const e = this.buf[this.head]!;
+    this.buf[this.head] = undefined;
+    if (++this.head === this.capacity) this.head = 0;
+    this.count--;
+    this.dropped++;
+    this.lastDroppedSeq = e.seq;
+    if (e.owner === this) {
+      this.held -= e.size;
+      e.owner = null;
+    }
+  }
+}
+
+export class EventLog {
+  /** Entries kept over all rings (the sum of their capacities). */
+  readonly capacity: number;
+  /** Bytes kept over all rings. */
+  readonly maxBytes: number;
+  /** One per server (index i: serverBit 1 << i); one ring when there is one server. */
+  readonly rings: readonly EventRing[];
   /** Entries handed to clients and EventsLost counts told since start (readers add; for metrics). */
   readonly delivered: { events: number; lost: number } = { events: 0, lost: 0 };
-  private readonly ring: (LogEntry | undefined)[];
+  /** rings[0] when there is only one (the fast paths below). */
+  private readonly only: EventRing | undefined;
   private next: number;
   private readonly waiters: Set<LogWaiter>;
   private flushScheduled: boolean;
 
   constructor(opts: EventLogOptions = {}) {
-    const capacity = opts.capacity ?? DEFAULTS.eventBuffer;
-    if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('EventLog capacity must be a positive integer');
-    this.capacity = capacity;
-    this.maxBytes = opts.maxBytes ?? DEFAULTS.eventBufferBytes;
-    if (!(this.maxBytes > 0)) throw invalidArgument('EventLog maxBytes must be positive');
-    this.held = 0;
-    this.first = 1;
-    this.ring = new Array<LogEntry | undefined>(capacity).fill(undefined);
+    const base: RingBounds = { capacity: opts.capacity, maxBytes: opts.maxBytes };
+    const specs = opts.rings === undefined || opts.rings.length === 0 ? [base] : opts.rings;
+    this.rings = specs.map((b) => new EventRing({ capacity: b.capacity ?? base.capacity, maxBytes: b.maxBytes ?? base.maxBytes }));
+    this.only = this.rings.length === 1 ? this.rings[0] : undefined;
+    this.capacity = this.rings.reduce((n, r) => n + r.capacity, 0);
+    this.maxBytes = this.rings.reduce((n, r) => n + r.maxBytes, 0);
     // Sequence numbers start at 1 so that 0 can never be a valid position.
     this.next = 1;
     this.waiters = new Set();
@@ -116,25 +220,29 @@ export class EventLog {
     return this.next;
   }
 
-  /** Sequence number of the oldest entry still held (== nextSeq when empty). */
+  /** Sequence number of the oldest entry still held in any ring (== nextSeq when empty). */
   get oldestSeq(): number {
-    const oldest = this.next - this.capacity;
-    return oldest > this.first ? oldest : this.first;
+    if (this.only !== undefined) return this.only.oldest(this.next);
+    let oldest = this.next;
+    for (const r of this.rings) {
+      const o = r.oldest(this.next);
+      if (o < oldest) oldest = o;
+    }
+    return oldest;
   }
 
-  /** Bytes currently held (raw events and their cached formats). */
+  /** Bytes currently held (raw events and their cached formats), over all rings. */
   get bytes(): number {
-    return this.held;
+    let n = 0;
+    for (const r of this.rings) n += r.held;
+    return n;
   }
 
-  /** @internal an entry cached a format: its bytes count too (trimmed at the next append). */
-  charge(n: number): void {
-    this.held += n;
-  }
-
-  /** Entries currently held. */
+  /** Entries currently held, over all rings. */
   get size(): number {
-    return this.next - this.oldestSeq;
+    let n = 0;
+    for (const r of this.rings) n += r.count;
+    return n;
   }
 
   /** An event; `serverBit` is its server's bit when there are several (see LogEntry.serverBit). */
@@ -149,26 +257,8 @@ export class EventLog {
   }
 
   private add(msg: AmiMessage, classes: ClassMask, notice: boolean, serverBit: number): LogEntry {
-    const seq = this.next++;
-    const entry = new LogEntry(seq, msg, classes, msg.event ?? '', notice, serverBit);
-    const slot = seq % this.capacity;
-    const old = this.ring[slot];
-    if (old !== undefined) this.release(old);
-    this.ring[slot] = entry;
-    entry.owner = this;
-    this.held += entry.size;
-    // The byte bound: drop the oldest until it fits (the newest entry always stays).
-    if (this.held > this.maxBytes) {
-      let oldest = this.oldestSeq;
-      while (this.held > this.maxBytes && oldest < seq) {
-        const s = oldest % this.capacity;
-        const e = this.ring[s];
-        if (e !== undefined) this.release(e);
-        this.ring[s] = undefined;
-        oldest++;
-      }
-      this.first = oldest;
-    }
+    const entry = new LogEntry(this.next++, msg, classes, msg.event ?? '', notice, serverBit);
+    this.ringOf(serverBit).push(entry);
     if (!this.flushScheduled && this.waiters.size > 0) {
       this.flushScheduled = true;
       setImmediate(flushWaiters, this);
@@ -176,17 +266,136 @@ export class EventLog {
     return entry;
   }
 
-  private release(e: LogEntry): void {
-    if (e.owner === this) {
-      this.held -= e.size;
-      e.owner = null;
-    }
+  /** The ring of serverBit `1 << i` (ring 0 for -1, "every server", and with a single ring). */
+  private ringOf(serverBit: number): EventRing {
+    if (this.only !== undefined || serverBit === -1) return this.rings[0]!;
+    const ring = this.rings[31 - Math.clz32(serverBit)];
+    if (ring === undefined) throw invalidArgument(`no event ring for server bit ${serverBit}`);
+    return ring;
   }
 
   /** The entry with this sequence number, or undefined if it is not (or no longer) held. */
   get(seq: number): LogEntry | undefined {
-    if (seq < this.oldestSeq || seq >= this.next) return undefined;
-    return this.ring[seq % this.capacity];
+    if (seq >= this.next || seq < 1) return undefined;
+    const one = this.only;
+    if (one !== undefined) {
+      const i = seq - one.oldest(this.next);
+      return i >= 0 && i < one.count ? one.at(i) : undefined;
+    }
+    for (const r of this.rings) {
+      const i = r.lowerBound(seq);
+      if (i < r.count && r.at(i).seq === seq) return r.at(i);
+    }
+    return undefined;
+  }
+
+  /** The held entry with the smallest seq >= `seq` (undefined when none is). */
+  nextEntry(seq: number): LogEntry | undefined {
+    const one = this.only;
+    if (one !== undefined) {
+      if (seq >= this.next) return undefined;
+      const i = seq - one.oldest(this.next);
+      return one.count === 0 ? undefined : one.at(i < 0 ? 0 : i);
+    }
+    let best: LogEntry | undefined;
+    for (const r of this.rings) {
+      const i = r.lowerBound(seq);
+      if (i < r.count) {
+        const e = r.at(i);
+        if (best === undefined || e.seq < best.seq) best = e;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * How many seqs in [from, end) a reader of `serverMask`'s servers (undefined: all) lost: those
+   * no ring holds any more, up to the last loss of one of its own servers' rings — so a reader of
+   * server B is not told about server A's losses. Exact when only the reader's rings lost entries
+   * in that range (always, for a reader of every server); else an upper bound, as EventsLost's
+   * Count already is for readers whose classes or filters skip some events.
+   */
+  lostBetween(from: number, end: number, serverMask: number | undefined): number {
+    const one = this.only;
+    if (one !== undefined) {
+      const oldest = one.oldest(this.next);
+      return from < oldest ? (oldest < end ? oldest : end) - from : 0;
+    }
+    let hi = 0;
+    for (let i = 0; i < this.rings.length; i++) {
+      if (serverMask !== undefined && (serverMask & (1 << i)) === 0) continue;
+      const r = this.rings[i]!;
+      if (r.lastDroppedSeq + 1 > hi) hi = r.lastDroppedSeq + 1;
+    }
+    if (hi > end) hi = end;
+    if (hi <= from) return 0;
+    let holes = hi - from;
+    for (const r of this.rings) holes -= r.lowerBound(hi) - r.lowerBound(from);
+    return holes;
+  }
+
+  /** Appends to `out`, oldest first, the held entries with seq in [from, end) that `accept` passes. */
+  collect(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[]): void {
+    const one = this.only;
+    if (one !== undefined) {
+      const oldest = one.oldest(this.next);
+      let i = from < oldest ? 0 : from - oldest;
+      const stop = Math.min(end, this.next) - oldest;
+      for (; i < stop; i++) {
+        const e = one.at(i);
+        if (accept(e)) out.push(e);
+      }
+      return;
+    }
+    this.merge(from, end, accept, out, false);
+  }
+
+  /** Seq of the first held entry in [from, end) that `accept` passes, or `end` when none does. */
+  firstAccepted(from: number, end: number, accept: (e: LogEntry) => boolean): number {
+    const one = this.only;
+    if (one !== undefined) {
+      const oldest = one.oldest(this.next);
+      let i = from < oldest ? 0 : from - oldest;
+      const stop = Math.min(end, this.next) - oldest;
+      for (; i < stop; i++) {
+        const e = one.at(i);
+        if (accept(e)) return e.seq;
+      }
+      return end;
+    }
+    const out: LogEntry[] = [];
+    this.merge(from, end, accept, out, true);
+    return out.length > 0 ? out[0]!.seq : end;
+  }
+
+  /** The k-way walk over the rings by seq (k is small: the servers). */
+  private merge(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[], first: boolean): void {
+    const rings = this.rings;
+    const k = rings.length;
+    const pos = new Array<number>(k);
+    for (let r = 0; r < k; r++) pos[r] = rings[r]!.lowerBound(from);
+    for (;;) {
+      let best = -1;
+      let bestSeq = end;
+      for (let r = 0; r < k; r++) {
+        const ring = rings[r]!;
+        const p = pos[r]!;
+        if (p < ring.count) {
+          const s = ring.at(p).seq;
+          if (s < bestSeq) {
+            bestSeq = s;
+            best = r;
+          }
+        }
+      }
+      if (best === -1) return;
+      const e = rings[best]!.at(pos[best]!);
+      pos[best]!++;
+      if (accept(e)) {
+        out.push(e);
+        if (first) return;
+      }
+    }
   }
 
   /** Registers a waiter until `unwatch`; it is woken after each turn that appended entries. */

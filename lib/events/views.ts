@@ -76,6 +76,9 @@ export class View<C> {
   accepts(entry: LogEntry): boolean {
     return acceptsEntry(this.serverMask, this.readPerm, this.eventMask, this.filters, entry);
   }
+
+  /** `accepts` bound once, for EventLog.collect. */
+  readonly accept = (entry: LogEntry): boolean => this.accepts(entry);
 }
 
 export class ViewRegistry<C> implements LogWaiter {
@@ -120,24 +123,16 @@ export class ViewRegistry<C> implements LogWaiter {
   wake(): void {
     const log = this.log;
     const end = log.nextSeq;
-    const oldest = log.oldestSeq;
     const entries = this.scratch;
     for (const v of this.views.values()) {
-      let seq = v.published;
+      const seq = v.published;
       if (seq >= end) continue;
       v.published = end;
       // Nobody is live yet: clients still catching up read the ring themselves.
       if (v.live.size === 0) continue;
-      let lost = 0;
-      if (seq < oldest) {
-        lost = oldest - seq;
-        seq = oldest;
-      }
+      const lost = log.lostBetween(seq, end, v.serverMask);
       entries.length = 0;
-      for (; seq < end; seq++) {
-        const e = log.get(seq)!;
-        if (v.accepts(e)) entries.push(e);
-      }
+      log.collect(seq, end, v.accept, entries);
       if (entries.length > 0 || lost > 0) this.sink.deliver(v, entries, lost);
     }
     entries.length = 0;

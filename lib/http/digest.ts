@@ -200,7 +200,7 @@ export class DigestSessions {
     // Events start off (new design); the first WaitEvent turns them on from that moment.
     s.eventMask = 0;
     s.filters = user.eventFilters.slice();
-    s.cursor = new Cursor(this.log);
+    s.cursor = new Cursor(this.log, user.serverMask);
     return s;
   }
 

@@ -54,6 +54,8 @@ export abstract class PushClient {
   view: View<PushClient> | null;
   /** Next sequence number to deliver while catching up. */
   position: number;
+  /** Losses before this seq were told (one server's losses may lie after another's held entries). */
+  lostTold: number;
   live: boolean;
   closed: boolean;
 
@@ -61,6 +63,7 @@ export abstract class PushClient {
     this.ctx = ctx;
     this.view = null;
     this.position = 0;
+    this.lostTold = 0;
     this.live = false;
     this.closed = false;
   }
@@ -113,14 +116,23 @@ export abstract class PushClient {
     this.corked(() => {
       while (this.position < v.published) {
         if (this.buffered() > high) return; // go on at drain
-        const oldest = logRef.oldestSeq;
-        if (this.position < oldest) {
-          this.write(this.lostFrame(oldest - 1, oldest - this.position));
-          logRef.delivered.lost += oldest - this.position;
-          this.position = oldest;
-          continue;
+        const from = this.position > this.lostTold ? this.position : this.lostTold;
+        if (from < v.published) {
+          const lost = logRef.lostBetween(from, v.published, v.serverMask);
+          this.lostTold = v.published;
+          if (lost > 0) {
+            const next = logRef.nextEntry(this.position);
+            this.write(this.lostFrame((next === undefined || next.seq > v.published ? v.published : next.seq) - 1, lost));
+            logRef.delivered.lost += lost;
+            continue;
+          }
         }
-        const e = logRef.get(this.position++)!;
+        const e = logRef.nextEntry(this.position);
+        if (e === undefined || e.seq >= v.published) {
+          this.position = v.published;
+          break;
+        }
+        this.position = e.seq + 1;
         if (v.accepts(e)) {
           this.write(this.frame(e));
           this.ctx.counters.replayed++;

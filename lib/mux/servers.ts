@@ -3,8 +3,9 @@
 // An action goes to the server its `Server` parameter names, or to the first one the user may
 // reach; with more than one server every reply and event gets a `Server: NAME` line right after its
 // first line, once, at ingestion — so every format (rawman, mxml, html, JSON, WebSocket, SSE) carries
-// it without any formatter knowing. Events of every server go to one event log (one sequence space
-// for the push endpoints); each entry remembers its server's index for per-user limits.
+// it without any formatter knowing. Events of every server go to one event log (a ring per server,
+// one sequence space for the push endpoints); each entry remembers its server's bit for per-user
+// limits and for its ring.
 import { EventEmitter } from 'node:events';
 import type { AmiMessage } from '../ami/message.ts';
 import type { AmiPool } from './pool.ts';

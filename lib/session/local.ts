@@ -93,7 +93,7 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
   const mask = req.has('Events') ? parseEventMask(req.get('Events')) : -1;
   s.eventMask = mask >= 0 ? user.read & mask : user.read;
   s.filters = user.eventFilters.slice();
-  s.cursor = new Cursor(ctx.log);
+  s.cursor = new Cursor(ctx.log, user.serverMask);
 
   const output = [success(id, MSG.AUTH_ACCEPTED)];
   const boot = ctx.bootInfo();

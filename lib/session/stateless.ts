@@ -21,7 +21,7 @@ export function statelessSession(user: User, address: string, log: EventLog, htt
   s.writePerm = user.write;
   s.eventMask = user.read;
   s.filters = user.eventFilters.slice();
-  s.cursor = new Cursor(log);
+  s.cursor = new Cursor(log, user.serverMask);
   s.inFlight = 1;
   return s;
 }
