@@ -71,3 +71,30 @@ export function startBanner(config: Config, users: ReadonlyMap<string, User>, po
   out.push('  Stop with Ctrl-C.');
   return out.join('\n') + '\n';
 }
+
+/**
+ * The banner as log fields, for when standard output is not a terminal (systemd, a pipe): one JSON
+ * line among the others, with the same facts but never a secret (demo logins by name only).
+ */
+export function startRecord(config: Config, users: ReadonlyMap<string, User>, port: number, version: string, https = false): Record<string, unknown> {
+  const base = baseUrl(config, port, https);
+  const page = pageUrl(config, port, https);
+  const a = config.asterisk;
+  const rec: Record<string, unknown> = {
+    version,
+    listen: hostPort(https && config.general.tls !== undefined ? config.general.tls.host : config.general.bindaddr, port),
+    asterisk: a.simulate ? 'built-in AMI simulator' : hostPort(a.host, a.port),
+    endpoints: [`${base}/rawman`, `${base}/mxml`, `${base}/manager`],
+    health: `${base}/health`,
+    usersFile: relative(process.cwd(), config.general.users) || config.general.users,
+    users: users.size,
+  };
+  if (page !== undefined) {
+    rec.page = page;
+    rec.wallboard = page.replace(/index\.html$/, 'wallboard.html');
+  }
+  if (a.simulate && resolve(config.general.users) === SHIPPED_USERS) {
+    rec.demoLogins = [...users.values()].filter((u) => u.secret !== undefined).slice(0, MAX_LOGINS).map((u) => u.name);
+  }
+  return rec;
+}

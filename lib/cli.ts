@@ -1,8 +1,11 @@
 // ajam-proxy [--config FILE] [--listen HOST:PORT] [--simulate] [--log-level LEVEL]
 // ajam-proxy token                 (prints a fresh bearer token and its users-file line)
 //
-// Once up it prints a banner on stdout: the page to open, the endpoints, and the demo logins when
-// simulating; a taken port is one line naming the reason and the exact command with a free port.
+// Once up it prints a banner on stdout when that is a terminal: the page to open, the endpoints,
+// and the demo logins when simulating. Otherwise (systemd, a pipe) stdout carries only the JSON log
+// lines (lib/log.ts), so the banner is one of them, `ajam-proxy is up`, with the same facts and no
+// secret. A taken port is one line on stderr naming the reason and the exact command with a free
+// port.
 // A config or argument error prints one line (`ajam-proxy: file:line: what`) and exits 1 (2 for
 // bad arguments). SIGINT / SIGTERM shut down gracefully (app.shutdown: stop accepting, answer
 // parked long-polls, let running actions finish within shutdowntimeout, Logoff from Asterisk),
@@ -16,7 +19,7 @@ import { startApp } from './app.ts';
 import type { RunningApp } from './app.ts';
 import { DEFAULTS } from './config/defaults.ts';
 import { newToken } from './auth/tokens.ts';
-import { startBanner } from './banner.ts';
+import { startBanner, startRecord } from './banner.ts';
 import { ListenError, findFreePort, hostPort } from './http/listen-error.ts';
 
 import { configureLog, isLogLevel, log, LOG_LEVELS } from './log.ts';
@@ -81,7 +84,9 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof ListenError && err.addressInUse) fail(`${err.message}; ${await otherPortHint(err, argv)}`, 1);
     fail(oneLine(err), 1);
   }
-  process.stdout.write(startBanner(app.config, app.users, app.port || app.tlsPort, defaultServerName(), app.port === 0));
+  const bannerArgs = [app.config, app.users, app.port || app.tlsPort, defaultServerName(), app.port === 0] as const;
+  if (process.stdout.isTTY === true) process.stdout.write(startBanner(...bannerArgs));
+  else log.info('ajam-proxy is up', startRecord(...bannerArgs));
   const closeTimeoutMs = app.config.general.shutdowntimeout * 1000 + DEFAULTS.shutdownTimeoutMs;
 
   let stopping = false;

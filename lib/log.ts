@@ -1,6 +1,8 @@
-// The process logger: pino, one JSON object per line on standard error (stdout stays for --help
-// and --version), readable text instead when standard error is a terminal (a tiny formatter
-// below, so pino-pretty is never a runtime dependency). Callers keep the short
+// The process logger: pino, one JSON object per line on standard output (pino's default, what log
+// shippers and `journalctl -o cat | jq` expect), readable text instead when standard output is a
+// terminal (a tiny formatter below, so pino-pretty is never a runtime dependency). Nothing else is
+// written to stdout while the proxy runs unless it is a terminal (the start banner, lib/cli.ts),
+// so a JSON-lines consumer never sees a line that is not JSON. Callers keep the short
 // `log.info(msg, fields)` form; an `err` field goes through pino's standard error serializer
 // (type, message, stack, code, cause). The proxy logs lifecycle lines only, never per request at
 // info, and never a secret: keys named secret/key/cookie/password/authorization are censored.
@@ -25,7 +27,7 @@ export interface LogOptions {
   level?: LogLevel;
   /** true: readable lines; false: JSON; undefined: readable only when the stream is a terminal. */
   pretty?: boolean;
-  /** Where lines go (default: standard error, written synchronously so nothing is lost at exit). */
+  /** Where lines go (default: standard output, written synchronously so nothing is lost at exit). */
   stream?: { write(line: string): unknown };
 }
 
@@ -71,8 +73,8 @@ function fmtValue(v: unknown): string {
 }
 
 function create(opts: LogOptions): Logger {
-  const target = opts.stream ?? pino.destination({ fd: 2, sync: true });
-  const pretty = opts.pretty ?? (opts.stream === undefined && process.stderr.isTTY === true);
+  const target = opts.stream ?? pino.destination({ fd: 1, sync: true });
+  const pretty = opts.pretty ?? (opts.stream === undefined && process.stdout.isTTY === true);
   return pino(
     {
       level: opts.level ?? 'info',

@@ -22,7 +22,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 interface Proxy {
   p: ChildProcessWithoutNullStreams;
   base: string;
-  /** Log records so far (JSON lines on stderr). */
+  /** Log records so far (JSON lines on stdout). */
   records: Array<Record<string, unknown>>;
   /** Resolves with the first record (from now on or already seen) matching. */
   logged(pred: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
@@ -41,7 +41,7 @@ async function startProxy(name: string, users: string): Promise<Proxy> {
   const records: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }> = [];
   let buf = '';
-  p.stderr.on('data', (d: Buffer) => {
+  p.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     let nl: number;
     while ((nl = buf.indexOf('\n')) !== -1) {
@@ -163,12 +163,14 @@ t.test('on a terminal the log is readable text, not JSON', async (t) => {
   await new Promise<void>((resolve, reject) => {
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('action table read from ListCommands')) resolve();
+      if (out.includes('action table read from ListCommands') && out.includes('Stop with Ctrl-C.')) resolve();
     });
     void exited.then(() => reject(new Error(`exited early: ${out}`)));
   });
   t.match(out, /^\d\d:\d\d:\d\d\.\d{3} INFO http listening host=127\.0\.0\.1 port=\d+ /m, 'time, level, message, fields');
   t.notMatch(out, /"level":/, 'no JSON on a terminal');
+  t.match(out, `is up, listening on 127.0.0.1:${port}`, 'the text banner on a terminal');
+  t.notMatch(out, 'ajam-proxy is up', 'not as a log line');
   p.kill('SIGTERM');
   await exited;
 });

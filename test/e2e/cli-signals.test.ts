@@ -25,18 +25,18 @@ t.test('runs, serves, and shuts down cleanly on SIGTERM and SIGINT', async (t) =
     const p = spawn(process.execPath, [BIN, '--config', conf('run'), '--listen', `127.0.0.1:${port}`], {
       env: { ...process.env, AJAM_LOG: 'info' },
     });
-    let stderr = '';
+    let stdout = '';
     const listening = new Promise<void>((resolve) => {
-      p.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('action table read')) resolve();
+      p.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('action table read')) resolve();
       });
     });
     const exited = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));
     await Promise.race([
       listening,
       exited.then((code) => {
-        throw new Error(`exited early (${code}): ${stderr}`);
+        throw new Error(`exited early (${code}): ${stdout}`);
       }),
     ]);
     const h = await fetch(`http://127.0.0.1:${port}/health`);
@@ -45,8 +45,9 @@ t.test('runs, serves, and shuts down cleanly on SIGTERM and SIGINT', async (t) =
     t.match(await login.text(), /Authentication accepted/);
     p.kill(signal);
     t.equal(await exited, 0, `${signal}: exit 0`);
-    // JSON lines (stderr is not a terminal here).
-    const records = stderr.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // JSON lines on stdout (not a terminal here), and nothing else: every line parses, the banner too.
+    const records = stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    t.ok(records.some((r) => r.msg === 'ajam-proxy is up' && r.listen === `127.0.0.1:${port}`), `${signal}: the banner is a log line`);
     t.ok(records.some((r) => r.msg === 'shutting down' && r.signal === signal), `${signal}: logged once as JSON`);
     t.notOk(records.some((r) => (r.level as number) >= 50), `${signal}: no error logged`);
   }
