@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     max: { type: 'string', default: '10000' },
+    /** Client counts to run instead of 100, 1,000, 10,000 (a comma list, e.g. `--clients 1000`). */
+    clients: { type: 'string' },
     transports: { type: 'string', default: 'longpoll,websocket,sse' },
     /** WebSocket clients that stop reading, beside 10 that read (0: skip that part). */
     stalled: { type: 'string', default: '1000' },
@@ -41,7 +43,10 @@ const MAX = Number(args.max);
 const TRANSPORTS = args.transports.split(',') as Transport[];
 /** Events per second each client receives, by N (the issue's targets: 100/s at 1,000, 20/s at 10,000). */
 const RATE: Record<number, number> = { 100: 100, 1000: 100, 10000: 20 };
-const SIZES = [100, 1000, 10000].filter((n) => n <= MAX);
+const SIZES = (args.clients === undefined ? [100, 1000, 10000] : args.clients.split(',').map(Number)).filter((n) => n <= MAX);
+for (const n of SIZES) if (!(n > 0)) throw new Error(`--clients: not a client count: ${args.clients}`);
+/** The cell's rate for a client count not in RATE: the issue's 20/s from 10,000 on, else 100/s. */
+const rateOf = (n: number): number => RATE[n] ?? (n >= 10000 ? 20 : 100);
 const USER = 'bench';
 const SECRET = 'benchpw';
 const CLK_TCK = 100;
@@ -62,6 +67,11 @@ interface Cell {
   proxyCpuPct: number;
   simCpuPct: number;
   loadCpuPct: number;
+  /** CPU time per delivered event, µs (a load-independent cost: compare runs by these). */
+  proxyCpuUsPerEvent: number;
+  loadCpuUsPerEvent: number;
+  /** Long-poll: WaitEvent replies per second (events per reply = deliveredPerSec / this). */
+  repliesPerSec?: number;
   proxyRssMB: number;
   idleBytesPerClient: number;
   note?: string;
@@ -183,7 +193,7 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
   const port = await freePort();
   const proxy = await startProxy(sim.port, dir, port);
   const pid = proxy.pid!;
-  const rate = RATE[n]!;
+  const rate = rateOf(n);
   const ctx: LoadContext = { port, lat: new Latencies(), measuring: false };
   let clients: PushClient[] = [];
   try {
@@ -207,7 +217,7 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
 
     step('measuring');
     // Measure: from the first event to the last one received (or the drain timeout).
-    for (const c of clients) c.received = 0;
+    for (const c of clients) c.received = c.replies = 0;
     const sentBefore = await sim.stop();
     ctx.measuring = true;
     const t0 = performance.now();
@@ -230,6 +240,10 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
     ctx.measuring = false;
     const { p50, p99, max } = ctx.lat.percentiles();
     const pct = (ticks: number): number => Math.round((ticks / CLK_TCK / elapsed) * 1000) / 10;
+    const loadUs = cpu1.load.user + cpu1.load.system;
+    const perEvent = (us: number): number => (received === 0 ? 0 : Math.round((us / received) * 100) / 100);
+    let replies = 0;
+    for (const c of clients) replies += c.replies;
     return {
       transport,
       clients: n,
@@ -245,7 +259,10 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
       maxms: Math.round(max * 100) / 100,
       proxyCpuPct: pct(cpu1.proxy - cpu0.proxy),
       simCpuPct: pct(cpu1.sim - cpu0.sim),
-      loadCpuPct: Math.round(((cpu1.load.user + cpu1.load.system) / 1e6 / elapsed) * 1000) / 10,
+      loadCpuPct: Math.round((loadUs / 1e6 / elapsed) * 1000) / 10,
+      proxyCpuUsPerEvent: perEvent(((cpu1.proxy - cpu0.proxy) / CLK_TCK) * 1e6),
+      loadCpuUsPerEvent: perEvent(loadUs),
+      ...(transport === 'longpoll' ? { repliesPerSec: Math.round(replies / elapsed) } : {}),
       proxyRssMB: Math.round(rssRun / 1024 / 102.4) / 10,
       idleBytesPerClient: Math.round((rssIdle - rssBase) / n),
     };
@@ -368,12 +385,12 @@ function stalledTable(s: StalledResult): string {
 function table(cells: Cell[]): string {
   const rows = cells.map(
     (c) =>
-      `| ${c.transport} | ${c.clients.toLocaleString('en')} | ${c.ratePerClient} | ${c.deliveredPerSec.toLocaleString('en')} | ${c.p50ms} | ${c.p99ms} | ${c.lost.toLocaleString('en')} | ${c.proxyCpuPct} | ${c.loadCpuPct} | ${c.simCpuPct} | ${c.proxyRssMB} | ${c.idleBytesPerClient.toLocaleString('en')} |` +
+      `| ${c.transport} | ${c.clients.toLocaleString('en')} | ${c.ratePerClient} | ${c.deliveredPerSec.toLocaleString('en')} | ${c.p50ms} | ${c.p99ms} | ${c.lost.toLocaleString('en')} | ${c.proxyCpuPct} | ${c.loadCpuPct} | ${c.simCpuPct} | ${c.proxyCpuUsPerEvent} | ${c.loadCpuUsPerEvent} | ${c.proxyRssMB} | ${c.idleBytesPerClient.toLocaleString('en')} |` +
       (c.note === undefined ? '' : ` ${c.note}`),
   );
   return [
-    '| transport | clients | events/s per client | delivered events/s | p50 ms | p99 ms | lost | proxy CPU % | load generator CPU % | simulator CPU % | proxy RSS MB | idle bytes per client |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| transport | clients | events/s per client | delivered events/s | p50 ms | p99 ms | lost | proxy CPU % | load generator CPU % | simulator CPU % | proxy CPU µs per event | load generator CPU µs per event | proxy RSS MB | idle bytes per client |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }

@@ -40,6 +40,8 @@ function numberAt(buf: Buffer, at: number): number {
 export interface PushClient {
   /** BenchTick events received. */
   received: number;
+  /** Long-poll: WaitEvent replies received (0 for the push transports). */
+  replies: number;
   close(): void;
 }
 
@@ -75,7 +77,7 @@ export function wsClient(ctx: LoadContext, cookie: string, stall = false): Promi
   return new Promise((resolve, reject) => {
     let rest: Buffer = EMPTY;
     let open = false;
-    const client: PushClient & { closeCode?: number } = { received: 0, close: () => sock.destroy() };
+    const client: PushClient & { closeCode?: number } = { received: 0, replies: 0, close: () => sock.destroy() };
     const sock = connect(ctx.port, (chunk) => {
       let buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
       let at = 0;
@@ -136,7 +138,7 @@ export function sseClient(ctx: LoadContext, cookie: string): Promise<PushClient>
   return new Promise((resolve, reject) => {
     let rest: Buffer = EMPTY;
     let open = false;
-    const client: PushClient = { received: 0, close: () => sock.destroy() };
+    const client: PushClient = { received: 0, replies: 0, close: () => sock.destroy() };
     const sock = connect(ctx.port, (chunk) => {
       const buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
       let at = 0;
@@ -185,6 +187,7 @@ export function longPollClient(ctx: LoadContext, user: string, secret: string): 
     let closed = false;
     const client: PushClient = {
       received: 0,
+      replies: 0,
       close: () => {
         closed = true;
         sock.destroy();
@@ -212,6 +215,7 @@ export function longPollClient(ctx: LoadContext, user: string, secret: string): 
           resolve(client);
         } else {
           client.received += stamps(ctx, buf, RAW_STAMP, end + 4, end + 4 + len);
+          client.replies++;
         }
         buf = buf.subarray(end + 4 + len);
         poll();
