@@ -14,6 +14,8 @@ import {
   parsePushQuery,
   parseSeq,
   resolveIdentity,
+  refuseLater,
+  BearerRefused,
   resumeFrom,
   specOf,
   sseRecordOf,
@@ -173,7 +175,11 @@ export class SseStreams {
     const address = this.clientAddress === undefined ? remoteAddress(res) : this.clientAddress(res, info.forwardedFor ?? '');
     if (address === null) return this.refuse(res, '400 Bad Request', 'Invalid X-Forwarded-For');
     const identity = resolveIdentity(ctx.store, info.cookie, info.authorization, address, this.bearer);
-    if (identity === null) return this.refuse(res, '401 Unauthorized', 'invalid bearer token');
+    if (identity instanceof BearerRefused) {
+      // As a failed login: answered after the delay, holding nothing but this request.
+      refuseLater(res, identity.delayMs, () => void this.refuse(res, '401 Unauthorized', 'invalid bearer token'));
+      return 401;
+    }
     if (identity === undefined) {
       return this.refuse(res, '401 Unauthorized', 'log in first (mansession_id cookie) or send Authorization: Bearer');
     }

@@ -19,6 +19,8 @@ import {
   PushClient,
   parsePushQuery,
   resolveIdentity,
+  refuseLater,
+  BearerRefused,
   resumeFrom,
   topicOf,
   wsFrameOf,
@@ -331,8 +333,9 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
         return;
       }
       const identity = resolveIdentity(ctx.store, crossSite ? '' : cookie, authorization, address, o.bearer);
-      if (identity === null) {
-        o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' });
+      if (identity instanceof BearerRefused) {
+        // As a failed login: answered after the delay, holding nothing but this request.
+        refuseLater(res, identity.delayMs, () => o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' }));
         return;
       }
       const data: WsData = { identity, query, address, client: null };

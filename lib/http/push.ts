@@ -19,6 +19,7 @@ import type { SessionStore } from '../session/store.ts';
 import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
 import type { AjamDispatcher } from './ajam.ts';
+import type { HttpResponse } from './uws.ts';
 
 /** The SSE heartbeat (the issue's 15 s; not a bound, so not a setting). */
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -282,15 +283,24 @@ export interface PushIdentity {
   session: Session | undefined;
 }
 
+/** Wrong Bearer/Basic credentials: answer 401 after `delayMs` (the failed-login delay; 0 when locked). */
+export class BearerRefused {
+  readonly delayMs: number;
+  constructor(delayMs: number) {
+    this.delayMs = delayMs;
+  }
+}
+
 /**
- * Checks an `Authorization` header (Bearer, or Basic when allowed): the user, 'invalid', or
- * undefined when the header is not such credentials (lib/auth/stateless.ts authenticateHeader).
+ * Checks an `Authorization` header (Bearer, or Basic when allowed): the user, a refusal (already
+ * counted by the brute-force limiter), or undefined when the header is not such credentials
+ * (lib/auth/stateless.ts authenticate).
  */
-export type BearerCheck = (authorization: string, address: string) => User | 'invalid' | undefined;
+export type BearerCheck = (authorization: string, address: string) => User | BearerRefused | undefined;
 
 /**
  * Who a push request is: a bearer token when one is sent and the server checks them, else the
- * logged-in session named by the cookie. undefined: no credentials; null: an invalid bearer token.
+ * logged-in session named by the cookie. undefined: no credentials; BearerRefused: wrong ones.
  */
 export function resolveIdentity(
   store: SessionStore,
@@ -298,13 +308,33 @@ export function resolveIdentity(
   authorization: string,
   address: string,
   bearer: BearerCheck | undefined,
-): PushIdentity | undefined | null {
+): PushIdentity | BearerRefused | undefined {
   const user = bearer === undefined || authorization === '' ? undefined : bearer(authorization, address);
-  if (user === 'invalid') return null;
+  if (user instanceof BearerRefused) return user;
   if (user !== undefined) {
     return { user, readPerm: user.read, writePerm: user.write, filters: user.eventFilters.slice(), session: undefined };
   }
   return identityFromCookie(store, cookie);
+}
+
+/**
+ * Answers a refused push request after its failed-login delay, as the AJAM endpoints answer a wrong
+ * bearer (issue 7): a timer holds only the request, which may go away meanwhile (then nothing is
+ * written). `answer` writes the refusal (it corks itself).
+ */
+export function refuseLater(res: HttpResponse, delayMs: number, answer: () => void): void {
+  if (delayMs <= 0) {
+    answer();
+    return;
+  }
+  const pending = { aborted: false };
+  res.onAborted(() => {
+    pending.aborted = true;
+  });
+  // unref: a refusal still waiting must not keep a stopping process alive.
+  setTimeout(() => {
+    if (!pending.aborted) answer();
+  }, delayMs).unref();
 }
 
 /** The logged-in session named by the request's cookie, as an identity; undefined when none. */

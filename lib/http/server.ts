@@ -58,7 +58,7 @@ import { isPrivatePath, readStatic, staticPathAllowed } from './static.ts';
 import type { DigestSessions } from './digest.ts';
 import { ListenError, probeListen } from './listen-error.ts';
 import { escapeXml } from '../format/escape.ts';
-import type { BearerCheck, PushContext } from './push.ts';
+import { BearerRefused, type BearerCheck, type PushContext } from './push.ts';
 import { registerWs, WS_GOING_AWAY } from './push-ws.ts';
 import { SseStreams } from './push-sse.ts';
 import { invalidArgument } from '../errors.ts';
@@ -233,7 +233,11 @@ export class HttpServer {
   /** Bearer (and, with allowbasic, Basic) for /ws and /events: the same check as the AJAM endpoints. */
   private bearerCheck(): BearerCheck | undefined {
     const auth = this.ajam.stateless?.auth;
-    return auth === undefined ? undefined : (authorization, address) => auth.authenticateHeader(authorization, address);
+    if (auth === undefined) return undefined;
+    return (authorization, address) => {
+      const r = auth.authenticate(authorization, address);
+      return r.kind === 'ok' ? r.user : r.kind === 'invalid' ? new BearerRefused(r.delayMs) : undefined;
+    };
   }
 
   private addListener(app: TemplatedApp, tls: boolean, host: string, port: number): void {
