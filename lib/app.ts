@@ -245,6 +245,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       metricsAllowed: (address) => metricsAcl.allows(address),
       readiness: () => readiness(servers),
       push,
+      maxConnections: g.maxConnections,
+      requestTimeoutMs: g.requestTimeout * 1000,
     });
   } catch (err) {
     store.close();
@@ -279,6 +281,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       wsmaxinflight: push.counters.refusedInFlight,
       unauthrate: unauthThrottle?.refused ?? 0,
       maxactionreplybytes: servers.list.reduce((n, x) => n + x.pool.stats.tooLarge, 0),
+      // Times the cap was reached (the refused connections themselves are the kernel's).
+      maxconnections: server.cap?.episodes ?? 0,
     }),
   });
 

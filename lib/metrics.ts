@@ -146,7 +146,7 @@ export class Metrics {
     });
     new Counter({
       name: 'ajam_limit_refusals_total',
-      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients, wsmaxframe, wsmaxinflight, unauthrate, maxactionreplybytes)',
+      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients, wsmaxframe, wsmaxinflight, unauthrate, maxactionreplybytes; maxconnections counts the times the connection cap was reached)',
       labelNames: ['limit'],
       registers,
       collect() {

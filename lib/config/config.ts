@@ -73,6 +73,10 @@ export interface GeneralConfig {
   wsMaxInFlight: number;
   /** /ws + /events clients at once. */
   pushMaxClients: number;
+  /** Open HTTP(S) connections at once (at the cap the listeners stop accepting). */
+  maxConnections: number;
+  /** Seconds a POST body may take after its headers (node:http layer: the whole request, and keep-alive idle). */
+  requestTimeout: number;
 }
 
 export interface TlsConfig {
@@ -206,6 +210,8 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     wsMaxFrame: g.wsmaxframe === undefined ? DEFAULTS.wsMaxFrame : intValue(g.wsmaxframe, 256, 16 * 1024 * 1024),
     wsMaxInFlight: g.wsmaxinflight === undefined ? DEFAULTS.wsMaxInFlight : intValue(g.wsmaxinflight, 1, 100_000),
     pushMaxClients: g.pushmaxclients === undefined ? DEFAULTS.pushMaxClients : intValue(g.pushmaxclients, 1, 10_000_000),
+    maxConnections: g.maxconnections === undefined ? DEFAULTS.maxConnections : intValue(g.maxconnections, 1, 10_000_000),
+    requestTimeout: g.requesttimeout === undefined ? DEFAULTS.requestTimeoutMs / 1000 : intValue(g.requesttimeout, 1, 3600),
   };
   if (!general.httpEnable && general.tls === undefined) {
     const e = g.httpenable!;
@@ -309,6 +315,7 @@ const GENERAL_KEYS = [
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
   'loglevel', 'metricspermit', 'shutdowntimeout',
   'pushbufferlimit', 'wsmaxframe', 'wsmaxinflight', 'pushmaxclients',
+  'maxconnections', 'requesttimeout',
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive', 'stalltimeout',

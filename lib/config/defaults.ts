@@ -49,6 +49,10 @@ export const DEFAULTS = {
   wsMaxInFlight: 64,
   /** /ws + /events clients at once. */
   pushMaxClients: 20_000,
+  /** Open HTTP(S) connections at once (lib/http/connection-cap.ts): at the cap new ones are refused. */
+  maxConnections: 10_000,
+  /** A POST body must arrive within this of its headers (node:http layer: the whole request, and keep-alive idle). */
+  requestTimeoutMs: 10_000,
   /** HTTPS listener port when tlsbindaddr names none (http.conf's default); the host defaults to bindaddr's. */
   tlsport: 8089,
   /** Log level unless --log-level or AJAM_LOG says otherwise. */

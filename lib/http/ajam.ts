@@ -19,6 +19,7 @@ import type { StatelessAuth } from '../auth/stateless.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { statelessSession } from '../session/stateless.ts';
 import { log } from '../log.ts';
+import { DEFAULTS } from '../config/defaults.ts';
 import type { AddressThrottle } from '../auth/throttle.ts';
 import { remoteAddress, type HttpResponse } from './uws.ts';
 import type { TrustedProxies } from './forwarded.ts';
@@ -164,6 +165,8 @@ export class AjamContext {
   readonly metrics: Metrics | undefined;
   /** Budget of requests without a valid session, per address (undefined: unlimited). */
   readonly throttle: AddressThrottle | undefined;
+  /** `requesttimeout`: a POST body must arrive within this of its headers (ms). */
+  readonly bodyTimeoutMs: number;
   /** Shutting down: new requests get 503 and `Connection: close`. */
   draining: boolean;
   /** Requests started and not yet answered (or given up by their client). */
@@ -176,9 +179,16 @@ export class AjamContext {
     servername: string,
     prefix: string,
     digest?: DigestSessions,
-    extra: { stateless?: StatelessOptions; trust?: TrustedProxies; metrics?: Metrics | undefined; throttle?: AddressThrottle | undefined } = {},
+    extra: {
+      stateless?: StatelessOptions;
+      trust?: TrustedProxies;
+      metrics?: Metrics | undefined;
+      throttle?: AddressThrottle | undefined;
+      bodyTimeoutMs?: number | undefined;
+    } = {},
   ) {
     this.metrics = extra.metrics;
+    this.bodyTimeoutMs = extra.bodyTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.throttle = extra.throttle;
     this.draining = false;
     this.active = 0;
@@ -260,6 +270,8 @@ class AjamRequest {
   chunks: Buffer[];
   bodySize: number;
   failed: boolean;
+  /** The body's deadline (requesttimeout), while it is still coming. */
+  bodyTimer: NodeJS.Timeout | undefined;
   /** performance.now() at arrival (0 when metrics are off). */
   readonly start: number;
   /** The body was read and the action started (run() answers from then on). */
@@ -282,6 +294,7 @@ class AjamRequest {
     this.chunks = [];
     this.bodySize = 0;
     this.failed = false;
+    this.bodyTimer = undefined;
     this.start = info.start;
     this.running = false;
     this.done = false;
@@ -326,6 +339,7 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
   ctx.active++;
   res.onAborted(() => {
     r.aborted = true;
+    if (r.bodyTimer !== undefined) clearTimeout(r.bodyTimer);
     // A stateless request's parked WaitEvent has nobody left to answer: end it now.
     if (r.stateless !== null) ctx.store.destroy(r.stateless);
     // While the body is still coming nothing else will finish it; once running, run() does.
@@ -363,12 +377,16 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
     }
   }
   const form = isFormContentType(info.contentType);
+  // Native uWS closes a connection whose request is not in within its fixed ~10 s, without an
+  // answer; this deadline is ours (shorter if configured, and answered with 408 on both layers).
+  r.bodyTimer = setTimeout(bodyTimedOut, ctx.bodyTimeoutMs, r);
   res.onData((ab, isLast) => {
     if (r.aborted || r.failed) return;
     const n = ab.byteLength;
     if (r.bodySize + n > MAX_BODY) {
       // Chunked bodies have no Content-Length to check up front.
       r.failed = true;
+      clearTimeout(r.bodyTimer);
       ctx.finished(r, sendError(res, 'bodyTooLarge', ctx.servername, { close: true }));
       return;
     }
@@ -376,11 +394,21 @@ export function handleAjam(ctx: AjamContext, res: HttpResponse, route: AjamRoute
     if (n !== 0 && form) r.chunks.push(Buffer.from(new Uint8Array(ab)));
     r.bodySize += n;
     if (isLast) {
+      clearTimeout(r.bodyTimer);
+      r.bodyTimer = undefined;
       const body = r.chunks.length === 1 ? r.chunks[0]! : Buffer.concat(r.chunks);
       r.chunks = [];
       params(r, form ? parseParams(body) : []);
     }
   });
+}
+
+/** The body did not arrive within requesttimeout: 408, connection closed, nothing run. */
+function bodyTimedOut(r: AjamRequest): void {
+  r.bodyTimer = undefined;
+  if (r.aborted || r.failed || r.running) return;
+  r.failed = true;
+  r.ctx.finished(r, sendError(r.res, 'bodyTimeout', r.ctx.servername, { close: true }));
 }
 
 function params(r: AjamRequest, p: Param[] | null): void {

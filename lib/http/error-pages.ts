@@ -22,6 +22,8 @@ const EXTRA_TEXT = {
   duplicateAuthorization: [400, 'Bad Request', 'More than one Authorization header'],
   // Two Content-Length headers, or one beside Transfer-Encoding (request smuggling).
   ambiguousLength: [400, 'Bad Request', 'Conflicting Content-Length or Transfer-Encoding'],
+  // A POST body that did not arrive within `requesttimeout` of its headers (slow or stalled client).
+  bodyTimeout: [408, 'Request Timeout', 'The request body did not arrive in time'],
 } as const satisfies Record<string, readonly [number, string, string]>;
 
 const TEXT = { ...ERROR_TEXT, ...EXTRA_TEXT };

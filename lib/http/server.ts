@@ -23,7 +23,8 @@ import type { SessionStore } from '../session/store.ts';
 import { sessionIdFromCookies } from '../session/cookie.ts';
 import { log } from '../log.ts';
 import type { AddressThrottle } from '../auth/throttle.ts';
-import { closeListenSocket, createApp, listen, remoteAddress, uwsNative, type TlsFiles } from './uws.ts';
+import { closeListenSocket, createApp, listen, relisten, remoteAddress, uwsNative, type TlsFiles } from './uws.ts';
+import { ConnectionCap } from './connection-cap.ts';
 import type { Endpoint, Metrics } from '../metrics.ts';
 import { STATUS_CLIENT_CLOSED } from '../metrics.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
@@ -106,6 +107,10 @@ export interface HttpServerOptions {
   trustProxy?: TrustedProxies;
   /** Serves /ws and /events (Bearer/Basic from `stateless` apply there too); without it they are 404. */
   push?: PushContext;
+  /** `maxconnections`: open HTTP(S) connections at once (lib/http/connection-cap.ts); undefined: no cap. */
+  maxConnections?: number;
+  /** `requesttimeout` in ms: a POST body's deadline (node:http layer: also headers and keep-alive idle). */
+  requestTimeoutMs?: number;
 }
 
 interface Listener {
@@ -201,6 +206,8 @@ export class HttpServer {
   /** SSE streams, when push is served. */
   readonly sse: SseStreams | undefined;
   private closed: boolean;
+  /** `maxconnections` (undefined: no cap). */
+  readonly cap: ConnectionCap | undefined;
 
   constructor(options: HttpServerOptions) {
     this.options = options;
@@ -212,13 +219,24 @@ export class HttpServer {
       trust: options.trustProxy,
       metrics: options.metrics,
       throttle: options.unauthThrottle,
+      bodyTimeoutMs: options.requestTimeoutMs,
     });
     this.listeners = [];
     const push = options.push;
     this.sse = push === undefined ? undefined : new SseStreams(push, options.servername, this.bearerCheck(), clientAddressResolver(options.trustProxy));
-    if (options.plain !== false) this.addListener(createApp(), false, options.host, options.port);
+    const compat = { requestTimeoutMs: options.requestTimeoutMs, maxConnections: options.maxConnections };
+    if (options.plain !== false) this.addListener(createApp(undefined, compat), false, options.host, options.port);
     const tls = options.tls;
-    if (tls !== undefined) this.addListener(createApp(tls), true, tls.host, tls.port);
+    if (tls !== undefined) this.addListener(createApp(tls, compat), true, tls.host, tls.port);
+    this.cap =
+      options.maxConnections === undefined
+        ? undefined
+        : new ConnectionCap({
+            max: options.maxConnections,
+            ports: () => this.listeners.map((l) => l.boundPort),
+            pause: () => this.pauseListening(),
+            resume: () => this.resumeListening(),
+          });
     if (this.listeners.length === 0) throw invalidArgument('HttpServer: neither plain HTTP nor TLS enabled');
     this.closed = false;
   }
@@ -294,7 +312,29 @@ export class HttpServer {
       l.boundPort = port;
       log.info(l.tls ? 'https listening' : 'http listening', { host: l.host, port, prefix: this.prefix || '/', uwsNative });
     }
+    this.cap?.start();
     return this.port;
+  }
+
+  /** The connection cap was reached: close every listen socket (open connections carry on). */
+  private pauseListening(): void {
+    for (const l of this.listeners) {
+      if (l.socket !== undefined) closeListenSocket(l.socket);
+      l.socket = undefined;
+    }
+  }
+
+  /** Below the cap again: listen on the same addresses; false if one failed (retried later). */
+  private async resumeListening(): Promise<boolean> {
+    let ok = true;
+    for (const l of this.listeners) {
+      if (l.socket !== undefined) continue;
+      const socket = this.closed || this.ajam.draining ? undefined : await relisten(l.app, l.host, l.boundPort);
+      if (socket === false) ok = false;
+      else if (socket !== undefined && (this.closed || this.ajam.draining)) closeListenSocket(socket);
+      else if (socket !== undefined) l.socket = socket;
+    }
+    return ok;
   }
 
   /**
@@ -303,6 +343,7 @@ export class HttpServer {
    */
   stopAccepting(): void {
     this.ajam.draining = true;
+    this.cap?.stop();
     this.sse?.close();
     const push = this.options.push;
     if (push !== undefined) for (const c of [...push.sockets]) c.end(WS_GOING_AWAY, 'server shutting down');
@@ -327,6 +368,7 @@ export class HttpServer {
     if (this.closed) return;
     this.closed = true;
     this.ajam.draining = true;
+    this.cap?.stop();
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;

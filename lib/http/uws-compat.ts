@@ -6,12 +6,19 @@
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 
 type Handler = (res: CompatResponse, req: CompatRequest) => void;
 
-/** Slow or idle HTTP connections are closed after this long (uWS's HTTP_IDLE_TIMEOUT_S). */
+/** Slow or idle HTTP connections are closed after this long by default (uWS's HTTP_IDLE_TIMEOUT_S). */
 const IDLE_TIMEOUT_MS = 10_000;
+
+export interface CompatOptions {
+  /** `requesttimeout`: a request must arrive whole, and an idle keep-alive connection is closed, within this. */
+  requestTimeoutMs?: number;
+  /** `maxconnections`: node drops connections over it at once (connection-cap.ts closes the listener too). */
+  maxConnections?: number;
+}
 /** Headers per request beyond which it is refused (uWS's default header count limit). */
 const MAX_HEADERS = 100;
 
@@ -222,7 +229,7 @@ export class CompatApp {
   private readonly sockets: Set<Socket>;
 
   /** With `tls` (PEM certificate and key) it serves HTTPS, as uWS's SSLApp. */
-  constructor(tls?: { cert: Buffer; key: Buffer }) {
+  constructor(tls?: { cert: Buffer; key: Buffer }, options: CompatOptions = {}) {
     this.handler = undefined;
     this.sockets = new Set();
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -240,11 +247,13 @@ export class CompatApp {
     // Checked every 2 s (node's default, 30 s, would let a slow request linger well past the limit).
     const opts = { connectionsCheckingInterval: 2000 };
     this.server = tls === undefined ? createServer(opts, onRequest) : (createHttpsServer({ ...tls, ...opts }, onRequest) as unknown as Server);
-    // As native uWS (its fixed 10 s idle timeout): a request must arrive whole, and an idle
-    // keep-alive connection is closed, within 10 s. (Responses, e.g. long-polls, are not limited.)
-    this.server.headersTimeout = IDLE_TIMEOUT_MS;
-    this.server.requestTimeout = IDLE_TIMEOUT_MS;
-    this.server.keepAliveTimeout = IDLE_TIMEOUT_MS;
+    // As native uWS (its fixed 10 s idle timeout), or `requesttimeout`: a request must arrive whole,
+    // and an idle keep-alive connection is closed, within it. (Responses, e.g. long-polls, are not limited.)
+    const timeout = options.requestTimeoutMs ?? IDLE_TIMEOUT_MS;
+    this.server.headersTimeout = timeout;
+    this.server.requestTimeout = timeout;
+    this.server.keepAliveTimeout = timeout;
+    if (options.maxConnections !== undefined) this.server.maxConnections = options.maxConnections;
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -270,6 +279,14 @@ export class CompatApp {
     this.server.close();
     for (const s of this.sockets) s.destroy();
   }
+}
+
+/**
+ * Stops accepting, leaving open connections alone (http.Server.close would also end the idle
+ * keep-alive ones); CompatApp.listen listens again.
+ */
+export function stopListening(server: Server): void {
+  if (server.listening) NetServer.prototype.close.call(server);
 }
 
 export function compatLocalPort(server: Server): number {

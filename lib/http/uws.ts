@@ -25,7 +25,7 @@ import type { Server } from 'node:http';
 import { createSecureContext } from 'node:tls';
 import { log } from '../log.ts';
 import { AjamError, ErrorCodes } from '../errors.ts';
-import { CompatApp, compatLocalPort } from './uws-compat.ts';
+import { CompatApp, compatLocalPort, stopListening, type CompatOptions } from './uws-compat.ts';
 
 export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_listen_socket, us_socket_context_t };
 
@@ -79,17 +79,20 @@ export interface TlsFiles {
   keyFile: string;
 }
 
-/** A plain app, or an HTTPS one (uWS SSLApp) when `tls` is given. */
-export function createApp(tls?: TlsFiles): TemplatedApp {
+/**
+ * A plain app, or an HTTPS one (uWS SSLApp) when `tls` is given. `compat` applies to the node:http
+ * layer only (native uWS has its fixed timeouts; see lib/http/server.ts).
+ */
+export function createApp(tls?: TlsFiles, compat: CompatOptions = {}): TemplatedApp {
   if (tls !== undefined) {
     // uWS only says "App construction failed" on a bad file: check with Node's TLS first, for a
     // message that names the problem.
     const pem = checkTlsFiles(tls);
-    if (!uwsNative) return new CompatApp(pem) as unknown as TemplatedApp;
+    if (!uwsNative) return new CompatApp(pem, compat) as unknown as TemplatedApp;
     return uws.SSLApp({ key_file_name: tls.keyFile, cert_file_name: tls.certFile });
   }
   // CompatApp implements the subset of TemplatedApp/HttpResponse/HttpRequest that lib/http uses.
-  return uwsNative ? uws.App() : (new CompatApp() as unknown as TemplatedApp);
+  return uwsNative ? uws.App() : (new CompatApp(undefined, compat) as unknown as TemplatedApp);
 }
 
 /** Reads and checks the certificate and key (they must match); throws AjamError CONF_ERR_FILE. */
@@ -114,34 +117,53 @@ function checkTlsFiles(tls: TlsFiles): { cert: Buffer; key: Buffer } {
 }
 
 /** Listens on host:port (0 = any free port); resolves the listen socket and the bound port. */
-export function listen(
+export async function listen(
   app: TemplatedApp,
   host: string,
   port: number,
 ): Promise<{ socket: us_listen_socket; port: number }> {
+  if (!uwsNative) {
+    const socket = await listenOnce(app, host, port, 0);
+    return { socket, port: compatLocalPort(socket as unknown as Server) };
+  }
+  // uWS sets SO_REUSEPORT by default: a second proxy on the same port would then listen too and
+  // share the connections silently. So the port is first taken exclusively (the native
+  // listen(host, port, options, cb) takes the flag, missing from the typings), which fails if
+  // anything holds it, and then released and taken again shared: the connection cap
+  // (connection-cap.ts) must be able to listen again while accepted connections still hold the
+  // port, which only sockets made with SO_REUSEADDR allow. Another ajam-proxy still fails its
+  // exclusive step on that port.
+  const probe = await listenOnce(app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT);
+  const bound = uws.us_socket_local_port(probe);
+  uws.us_listen_socket_close(probe);
+  const socket = await listenOnce(app, host, bound, 0);
+  return { socket, port: bound };
+}
+
+/** Listens again on host:port after closeListenSocket (the connection cap); false if it failed. */
+export async function relisten(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket | false> {
+  try {
+    return await listenOnce(app, host, port, 0);
+  } catch {
+    return false;
+  }
+}
+
+function listenOnce(app: TemplatedApp, host: string, port: number, options: number): Promise<us_listen_socket> {
   return new Promise((resolve, reject) => {
     const done = (socket: us_listen_socket | false): void => {
-      if (socket === false) {
-        reject(new AjamError(ErrorCodes.HTTP_ERR_LISTEN, `cannot listen on ${host}:${port}`));
-        return;
-      }
-      const bound = uwsNative ? uws.us_socket_local_port(socket) : compatLocalPort(socket as unknown as Server);
-      resolve({ socket, port: bound });
+      if (socket === false) reject(new AjamError(ErrorCodes.HTTP_ERR_LISTEN, `cannot listen on ${host}:${port}`));
+      else resolve(socket);
     };
-    if (!uwsNative) {
-      app.listen(host, port, done);
-      return;
-    }
-    // uWS sets SO_REUSEPORT by default: a second proxy on the same port would then listen too and
-    // share the connections silently. The native listen(host, port, options, cb) takes the
-    // exclusive flag (missing from the typings).
-    (app as unknown as ExclusiveListen).listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, done);
+    if (!uwsNative) app.listen(host, port, done);
+    else (app as unknown as ExclusiveListen).listen(host, port, options, done);
   });
 }
 
 export function closeListenSocket(socket: us_listen_socket): void {
-  // The compat server stops listening in CompatApp.close().
   if (uwsNative) uws.us_listen_socket_close(socket);
+  // The node:http server: stop accepting, keep the open connections (CompatApp.close() ends those).
+  else stopListening(socket as unknown as Server);
 }
 
 const decoder = new TextDecoder();

@@ -49,6 +49,8 @@ t.test('defaults', async (t) => {
     wsMaxFrame: 65536,
     wsMaxInFlight: 64,
     pushMaxClients: 20000,
+    maxConnections: 10000,
+    requestTimeout: 10,
     eventBufferBytes: 64 * 1024 * 1024,
     maxReplyBytes: 1024 * 1024,
     maxActionReplyBytes: 32 * 1024 * 1024,

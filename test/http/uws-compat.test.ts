@@ -25,6 +25,7 @@ const FILES = [
   'test/http/server.test.ts',
   'test/e2e/captures.test.ts',
   'test/security/tls.test.ts',
+  'test/security/connection-limits.test.ts',
   // /json and SSE work there too; /ws is refused with the reason.
   'test/e2e/push-compat.test.ts',
 ];

@@ -1,0 +1,135 @@
+// Connections (issue 7 §2): `maxconnections` caps open HTTP connections (at the cap new ones are
+// refused, open ones are served; below the low-water mark the proxy accepts again), and
+// `requesttimeout` cuts off a POST body that does not arrive (408, closed, nothing forwarded).
+// Raw sockets on loopback. Also run on the node:http compatibility layer (uws-compat.test.ts).
+import t from 'tap';
+import { connect, type Socket } from 'node:net';
+import { startTestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { until } from '../helpers/until.ts';
+
+const MAX = 6;
+let ta: TestApp;
+t.before(async () => {
+  ta = await startTestApp({ general: `maxconnections = ${MAX}\nrequesttimeout = 1` });
+});
+t.teardown(() => ta.close());
+
+/** A connection, or the error code when it could not be made. */
+function open(): Promise<Socket | string> {
+  return new Promise((resolve) => {
+    const s = connect(ta.port, '127.0.0.1');
+    s.once('connect', () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+  });
+}
+
+/** Sends one request on `s`; resolves the reply's text, or '' if the connection closed first. */
+function ask(s: Socket, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (d: Buffer): void => {
+      text += d.toString('latin1');
+      const head = text.indexOf('\r\n\r\n');
+      const m = /Content-Length: (\d+)/i.exec(text);
+      if (head !== -1 && m !== null && text.length >= head + 4 + Number(m[1])) done();
+    };
+    const done = (): void => {
+      s.off('data', onData);
+      s.off('close', done);
+      resolve(text);
+    };
+    s.on('data', onData);
+    s.once('close', done);
+    s.on('error', () => {});
+    s.write(request);
+  });
+}
+
+const PING = 'GET /rawman?action=Ping HTTP/1.1\r\nHost: x\r\n\r\n';
+
+/** What a connection attempt at the cap gets: refused, or closed without a byte of HTTP. */
+async function refused(): Promise<boolean> {
+  const s = await open();
+  if (typeof s === 'string') return true;
+  const reply = await ask(s, PING);
+  s.destroy();
+  return reply === '';
+}
+
+t.test('at maxconnections new connections are refused, open ones served; below the low-water mark accepted again', async (t) => {
+  const server = ta.app.server;
+  t.ok(server.cap !== undefined, 'the cap is on');
+  t.equal(server.cap!.max, MAX);
+  const held: Socket[] = [];
+  for (let i = 0; i < MAX; i++) {
+    const s = await open();
+    if (typeof s === 'string') throw new Error(`connection ${i} refused before the cap: ${s}`);
+    t.match(await ask(s, PING), /^HTTP\/1\.1 200 OK\r\n/, `connection ${i} served`);
+    held.push(s);
+  }
+  await until(() => !server.cap!.accepting, 'the cap to close the listeners');
+  t.equal(server.cap!.episodes, 1, 'one episode');
+  t.ok(server.cap!.lastCount >= MAX, `counted ${server.cap!.lastCount} open connections`);
+  t.ok(await refused(), 'a new connection gets no HTTP answer');
+  for (const [i, s] of held.entries()) t.match(await ask(s, PING), /^HTTP\/1\.1 200 OK\r\n/, `open connection ${i} still served`);
+
+  // Down to the low-water mark (MAX - 1): listening again.
+  for (const s of held.splice(0, 3)) s.destroy();
+  await until(() => server.cap!.accepting, 'the listeners to accept again');
+  const fresh = await open();
+  if (typeof fresh === 'string') throw new Error(`refused after the cap lifted: ${fresh}`);
+  t.match(await ask(fresh, PING), /^HTTP\/1\.1 200 OK\r\n/, 'a new connection is served');
+  held.push(fresh);
+  t.equal(server.cap!.episodes, 1, 'still one episode');
+  const metrics = await fetchMetrics(held[0]!);
+  t.match(metrics, /ajam_limit_refusals_total\{limit="maxconnections"\} 1\b/, 'counted in /metrics');
+  for (const s of held) s.destroy();
+  await until(async () => (await refused()) === false, 'a connection to be served after the test');
+});
+
+async function fetchMetrics(s: Socket): Promise<string> {
+  return ask(s, 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
+}
+
+t.test('a POST body that stalls: 408 and closed after requesttimeout, nothing forwarded', async (t) => {
+  ta.app.sim!.clearReceived();
+  const s = await open();
+  if (typeof s === 'string') throw new Error(s);
+  const reply = await ask(
+    s,
+    'POST /rawman HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naction=Originate&chan',
+  );
+  t.match(reply, /^HTTP\/1\.1 408 Request Timeout\r\n/, '408');
+  t.match(reply, /did not arrive in time/);
+  await until(() => s.destroyed || s.readableEnded, 'the connection to close');
+  t.same(ta.app.sim!.received.filter((m) => m.get('Action') !== 'Ping').map((m) => m.get('Action')), [], 'nothing upstream');
+  s.destroy();
+});
+
+t.test('a POST body trickled a byte at a time is cut off the same way', async (t) => {
+  ta.app.sim!.clearReceived();
+  const s = await open();
+  if (typeof s === 'string') throw new Error(s);
+  const body = 'action=Originate&channel=Local/1@x&application=Wait&data=1';
+  s.write(`POST /rawman HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`);
+  let i = 0;
+  const drip = setInterval(() => {
+    if (i < body.length - 1 && !s.destroyed) s.write(body[i++]!);
+  }, 100);
+  const reply = await ask(s, '');
+  clearInterval(drip);
+  t.match(reply, /^HTTP\/1\.1 408 /, '408 before the body completed');
+  t.ok(i < body.length, 'the body never completed');
+  t.same(ta.app.sim!.received.filter((m) => m.get('Action') === 'Originate'), [], 'nothing upstream');
+  s.destroy();
+});
+
+t.test('a POST body that arrives in time is served', async (t) => {
+  const s = await open();
+  if (typeof s === 'string') throw new Error(s);
+  const body = 'action=Ping';
+  const reply = await ask(s, `POST /rawman HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  t.match(reply, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nResponse: /, 'answered by the AMI layer');
+  s.destroy();
+});
