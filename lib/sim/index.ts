@@ -89,7 +89,7 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   private readonly slow: Map<string, number>;
 
   // observation
-  /** Every action received, all connections, in order. */
+  /** Every action received that Asterisk would run (not those it answers with a parse error), all connections, in order. */
   readonly received: AmiMessage[];
   private readonly receivedChunks: Buffer[];
   /** Connections accepted since start. */

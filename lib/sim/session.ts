@@ -1,9 +1,9 @@
-// One client connection to the simulator: parse actions with the project's parser, run them in
+// One client connection to the simulator: read actions as Asterisk does (manager-input.ts), run them in
 // order (one at a time, like Asterisk's session thread), and write replies through an output
 // queue that the fault knobs (stall, 1-byte writes) act on.
 import type { Socket } from 'node:net';
-import { AmiParser } from '../ami/parser.ts';
-import type { AmiMessage } from '../ami/message.ts';
+import { parseOne, type AmiMessage } from '../ami/message.ts';
+import { ManagerInput } from './manager-input.ts';
 import { dispatch } from './actions.ts';
 import * as reply from './reply.ts';
 import type { AmiSimulator } from './index.ts';
@@ -12,7 +12,11 @@ import type { ActionSession } from './host.ts';
 interface Queued {
   msg: AmiMessage;
   at: number;
+  /** Asterisk answers this message with this error instead of running it (see manager-input.ts). */
+  parseError: string | undefined;
 }
+
+const CRLF = Buffer.from('\r\n');
 
 let sessionCounter = 0;
 
@@ -20,7 +24,7 @@ function onData(this: Socket, chunk: Buffer): void {
   const s = (this as SocketWithSession).simSession;
   s.sim.recordBytes(chunk);
   s.wake();
-  s.parser.push(chunk);
+  s.input.push(chunk);
 }
 
 function onClose(this: Socket): void {
@@ -40,7 +44,7 @@ type SocketWithSession = Socket & { simSession: SimSession };
 export class SimSession implements ActionSession {
   readonly sim: AmiSimulator;
   readonly socket: Socket;
-  readonly parser: AmiParser;
+  readonly input: ManagerInput;
   /** Like Asterisk's session pointer in security events. */
   readonly sessionId: string;
   readonly sessionTV: string;
@@ -76,7 +80,7 @@ export class SimSession implements ActionSession {
   constructor(sim: AmiSimulator, socket: Socket) {
     this.sim = sim;
     this.socket = socket;
-    this.parser = new AmiParser({ onMessage: (msg) => this.enqueue(msg) });
+    this.input = new ManagerInput({ message: (lines, parseError) => this.enqueue(lines, parseError) });
     this.sessionId = '0x7f82' + (0x440011a0 + ++sessionCounter * 0x1230).toString(16);
     this.sessionTV = reply.eventTV(Date.now());
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
@@ -124,10 +128,15 @@ export class SimSession implements ActionSession {
 
   // ---- input -------------------------------------------------------------------------------
 
-  private enqueue(msg: AmiMessage): void {
-    this.sim.recordAction(msg);
-    const delay = this.sim.delayFor(msg);
-    this.queue.push({ msg, at: delay === 0 ? 0 : Date.now() + delay });
+  private enqueue(lines: Buffer[], parseError: string | undefined): void {
+    const parts: Buffer[] = [];
+    for (const line of lines) parts.push(line, CRLF);
+    parts.push(CRLF);
+    const msg = parseOne(Buffer.concat(parts));
+    // Only what Asterisk would run is recorded as an action.
+    if (parseError === undefined) this.sim.recordAction(msg);
+    const delay = parseError === undefined ? this.sim.delayFor(msg) : 0;
+    this.queue.push({ msg, at: delay === 0 ? 0 : Date.now() + delay, parseError });
     this.pump();
   }
 
@@ -150,6 +159,10 @@ export class SimSession implements ActionSession {
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue.splice(0, this.head);
         this.head = 0;
+      }
+      if (item.parseError !== undefined) {
+        this.send(reply.error(item.msg.get('ActionID') ?? '', item.parseError));
+        continue;
       }
       const pending = dispatch(this, item.msg);
       if (pending !== undefined) {
