@@ -38,9 +38,21 @@ export function wsEventFrame(seq: number, msg: AmiMessage): Buffer {
 
 const CLOSE_BRACE = Buffer.from('}');
 
+/**
+ * Why a resuming client lost an unknown number of events: its resume point is newer than anything
+ * this log handed out, so it comes from before a proxy restart (sequence numbers start again at 1).
+ */
+export const RESUME_AHEAD_REASON = "resume point is newer than the proxy's event log (the proxy restarted)";
+
+/** The EventsLost event as JSON; `unknown` (after a restart) says why, as the failover notice does. */
+function eventsLostJson(count: number | 'unknown'): string {
+  if (count === 'unknown') return `{"Event":"EventsLost","Count":"unknown","Reason":${JSON.stringify(RESUME_AHEAD_REASON)}}`;
+  return `{"Event":"EventsLost","Count":"${count}"}`;
+}
+
 /** The EventsLost notice as a WebSocket frame; `seq` is the last lost sequence number. */
-export function wsEventsLostFrame(seq: number, count: number): Buffer {
-  return Buffer.from(`${FRAME_SEQ}${seq}${FRAME_EVENT}{"Event":"EventsLost","Count":"${count}"}}`);
+export function wsEventsLostFrame(seq: number, count: number | 'unknown'): Buffer {
+  return Buffer.from(`${FRAME_SEQ}${seq}${FRAME_EVENT}${eventsLostJson(count)}}`);
 }
 
 /** One action's reply frame: `{"actionid":"a1","messages":[…]}` (`messages` as /json returns). */
@@ -68,8 +80,8 @@ export function sseRecord(seq: number, name: string, msg: AmiMessage): Buffer {
 const SSE_END = Buffer.from('\n\n');
 
 /** The EventsLost record; its id is the last lost sequence number. */
-export function sseEventsLostRecord(seq: number, count: number): Buffer {
-  return Buffer.from(`id: ${seq}\nevent: EventsLost\ndata: {"Event":"EventsLost","Count":"${count}"}\n\n`);
+export function sseEventsLostRecord(seq: number, count: number | 'unknown'): Buffer {
+  return Buffer.from(`id: ${seq}\nevent: EventsLost\ndata: ${eventsLostJson(count)}\n\n`);
 }
 
 /** The heartbeat: a comment line (ignored by EventSource) that keeps idle proxies from timing out. */

@@ -74,7 +74,7 @@ export class SseClient extends PushClient {
     return sseRecordOf(entry);
   }
 
-  lostFrame(lastLostSeq: number, count: number): Buffer {
+  lostFrame(lastLostSeq: number, count: number | 'unknown'): Buffer {
     return sseEventsLostRecord(lastLostSeq, count);
   }
 

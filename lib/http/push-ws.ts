@@ -112,7 +112,7 @@ export class WsClient extends PushClient {
     return wsFrameOf(entry);
   }
 
-  lostFrame(lastLostSeq: number, count: number): Buffer {
+  lostFrame(lastLostSeq: number, count: number | 'unknown'): Buffer {
     return wsEventsLostFrame(lastLostSeq, count);
   }
 

@@ -57,6 +57,8 @@ export abstract class PushClient {
   position: number;
   /** Losses before this seq were told (one server's losses may lie after another's held entries). */
   lostTold: number;
+  /** Resumed from a point newer than the log (a proxy restart): tell `Count: unknown` first. */
+  unknownLoss: boolean;
   live: boolean;
   closed: boolean;
 
@@ -65,6 +67,7 @@ export abstract class PushClient {
     this.view = null;
     this.position = 0;
     this.lostTold = 0;
+    this.unknownLoss = false;
     this.live = false;
     this.closed = false;
   }
@@ -75,7 +78,7 @@ export abstract class PushClient {
   abstract write(bytes: Buffer): void;
   /** The entry's bytes in this transport's format (shared through the entry's cache). */
   abstract frame(entry: LogEntry): Buffer;
-  abstract lostFrame(lastLostSeq: number, count: number): Buffer;
+  abstract lostFrame(lastLostSeq: number, count: number | 'unknown'): Buffer;
   /** Runs `fn` with the socket corked. */
   abstract corked(fn: () => void): void;
   /** Called when the client becomes live in / leaves `view`. */
@@ -85,11 +88,21 @@ export abstract class PushClient {
   protected abstract kick(reason: string): void;
   abstract get kind(): 'ws' | 'sse';
 
-  /** Starts (or moves) this client on the view for `spec`, from sequence number `from`. */
-  start(spec: ViewSpec, from: number | undefined): void {
+  /**
+   * Starts (or moves) this client on the view for `spec`, from sequence number `from` (undefined:
+   * the live edge; RESUME_AHEAD: everything the ring holds, after an EventsLost with an unknown count).
+   */
+  start(spec: ViewSpec, from: number | undefined | typeof RESUME_AHEAD): void {
     const v = this.ctx.views.join(spec);
     this.view = v;
-    this.position = from === undefined ? v.published : from;
+    if (from === RESUME_AHEAD) {
+      // The oldest entry held (any server's: catchUp filters); the unknown loss covers what is before.
+      const first = this.ctx.log.nextEntry(0)?.seq ?? v.published;
+      this.position = this.lostTold = first < v.published ? first : v.published;
+      this.unknownLoss = true;
+    } else {
+      this.position = from === undefined ? v.published : from;
+    }
     this.catchUp();
   }
 
@@ -115,6 +128,10 @@ export abstract class PushClient {
     const logRef = this.ctx.log;
     const high = this.ctx.limits.bufferLimit >> 1;
     this.corked(() => {
+      if (this.unknownLoss) {
+        this.unknownLoss = false;
+        this.write(this.lostFrame(this.position - 1, 'unknown'));
+      }
       while (this.position < v.published) {
         if (this.buffered() > high) return; // go on at drain
         const from = this.position > this.lostTold ? this.position : this.lostTold;
@@ -401,11 +418,15 @@ export function specOf(identity: PushIdentity, mask: number | undefined): ViewSp
   };
 }
 
+/** resumeFrom's answer for a `since` newer than anything the log handed out. */
+export const RESUME_AHEAD = 'ahead';
+
 /**
- * Where a client resuming after `since` starts: the next entry, or — when `since` is not a number
- * this log has handed out yet (e.g. the proxy restarted) — the live edge.
+ * Where a client resuming after `since` starts: the next entry; undefined (the live edge) without
+ * `since`; RESUME_AHEAD when `since` is not a number this log has handed out yet — it comes from
+ * before a proxy restart, so an unknown number of events is lost, and all the ring holds is new.
  */
-export function resumeFrom(eventLog: EventLog, since: number | undefined): number | undefined {
+export function resumeFrom(eventLog: EventLog, since: number | undefined): number | undefined | typeof RESUME_AHEAD {
   if (since === undefined) return undefined;
-  return since + 1 > eventLog.nextSeq ? undefined : since + 1;
+  return since + 1 > eventLog.nextSeq ? RESUME_AHEAD : since + 1;
 }
