@@ -274,13 +274,26 @@ export function framePairs(text: string): Array<[string, string]> | string {
   return pairs;
 }
 
+/** Frames up to this many bytes get our own 1009 past `wsmaxframe`; see wsPayloadBound. */
+export const WS_PAYLOAD_FLOOR = 1024 * 1024;
+
+/**
+ * uWS's maxPayloadLength for a `wsmaxframe`: a frame (or fragmented message) over `maxFrame` but
+ * within this bound is read whole and closed by us with 1009 and a reason; one over the bound is
+ * refused by uWS from its header alone, before any of it is buffered, by dropping the connection
+ * without a close frame (the client sees 1006). The bound is what one socket may make the proxy
+ * buffer: 1 MiB (16× the default wsmaxframe), or 4 × wsmaxframe when that is more.
+ */
+export function wsPayloadBound(maxFrame: number): number {
+  return Math.max(maxFrame * 4, WS_PAYLOAD_FLOOR);
+}
+
 /** Registers the /ws route on a native uWS app. */
 export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
   const ctx = o.ctx;
   ctx.publishers.push({ publish: (topic, bytes) => void app.publish(topic, bytes, false) });
   const behavior: WebSocketBehavior<WsData> = {
-    // uWS drops frames over this without a close frame; frames between maxFrame and this get 1009.
-    maxPayloadLength: Math.max(o.ctx.limits.maxFrame * 4, 16 * 1024),
+    maxPayloadLength: wsPayloadBound(o.ctx.limits.maxFrame),
     // No uWS limit (it would silently skip messages, and even the close frame): the sink closes a
     // socket over the limit right after publishing, so the 1008 close frame is queued behind the data.
     maxBackpressure: 0,

@@ -8,6 +8,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { WsClient } from '../helpers/push.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
 import { untilValue } from '../helpers/until.ts';
+import { wsPayloadBound } from '../../lib/http/push-ws.ts';
 
 const wallToken = newToken();
 const users = `${USERS.replace('[wallboard]\n', `[wallboard]\n${wallToken.line}\n`)}
@@ -217,6 +218,32 @@ t.test('hostile and malformed frames', async (t) => {
   // A frame over wsmaxframe (2048 here) closes with 1009.
   c.send({ Action: 'Ping', Pad: 'x'.repeat(5000) });
   t.equal((await c.closed).code, 1009);
+});
+
+t.test('every frame over wsmaxframe up to the payload bound gets 1009; past the bound uWS drops it (1006)', async (t) => {
+  const cookie = await cookieOf();
+  const bound = wsPayloadBound(2048);
+  // Far past 4 × wsmaxframe (the old bound), just under the bound, and as fragments.
+  for (const size of [100_000, bound - 100]) {
+    const c = await WsClient.open(url, { cookie });
+    c.send(JSON.stringify({ Action: 'Ping', Pad: 'x'.repeat(size - 30) }).slice(0, size));
+    const closed = await c.closed;
+    t.equal(closed.code, 1009, `${size} bytes: 1009`);
+    t.match(closed.reason, /frame over 2048 bytes/);
+  }
+  const f = await WsClient.open(url, { cookie });
+  const part = 'x'.repeat(60_000);
+  f.ws.send(part, { fin: false });
+  f.ws.send(part, { fin: true });
+  t.equal((await f.closed).code, 1009, 'a fragmented message over the limit: 1009');
+  const big = await WsClient.open(url, { cookie });
+  big.send('x'.repeat(bound + 1));
+  t.equal((await big.closed).code, 1006, 'over the bound: dropped without a close frame, as documented');
+  // The proxy is fine and counted the refused frames.
+  const ok = await WsClient.open(url, { cookie });
+  ok.send({ Action: 'Ping', ActionID: 'after-big' });
+  t.equal((await ok.reply('after-big')).messages![0]!.Ping, 'Pong');
+  ok.close();
 });
 
 t.test('upgrade refusals: bad parameters, a plain GET', async (t) => {
