@@ -187,6 +187,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     limit: config.general.authLimit,
     windowMs: config.general.authWindow * 1000,
     maxLockMs: config.general.authMaxLock * 1000,
+    userStepMs: config.general.authUserStep,
+    maxUserDelayMs: config.general.authUserMaxDelay,
+    maxUserQueue: config.general.authUserQueue,
   });
   const dispatcher = new Dispatcher({
     limiter,
@@ -283,6 +286,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       maxactionreplybytes: servers.list.reduce((n, x) => n + x.pool.stats.tooLarge, 0),
       // Times the cap was reached (the refused connections themselves are the kernel's).
       maxconnections: server.cap?.episodes ?? 0,
+      authuserqueue: limiter.turns.queueFull,
     }),
   });
 

@@ -122,7 +122,7 @@ export class Metrics {
     });
     this.loginFailures = new Counter({
       name: 'ajam_login_failures_total',
-      help: 'Failed Login actions by reason (auth: unknown user, wrong secret/key or ACL; in_use: allowmultiplelogin = no; locked: address locked out)',
+      help: 'Failed Login actions by reason (auth: unknown user, wrong secret/key or ACL; in_use: allowmultiplelogin = no; locked: address locked out; queue: authuserqueue attempts of that user already waiting their slowed-down turn)',
       labelNames: ['reason'],
       registers,
     });
@@ -146,7 +146,7 @@ export class Metrics {
     });
     new Counter({
       name: 'ajam_limit_refusals_total',
-      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients, wsmaxframe, wsmaxinflight, unauthrate, maxactionreplybytes; maxconnections counts the times the connection cap was reached)',
+      help: 'Requests refused because a configured bound was reached, by limit (maxsessions, maxsessionsperuser, maxunauthperaddress, pushmaxclients, wsmaxframe, wsmaxinflight, unauthrate, maxactionreplybytes, authuserqueue; maxconnections counts the times the connection cap was reached)',
       labelNames: ['limit'],
       registers,
       collect() {

@@ -4,16 +4,23 @@
 // attempt is refused at once, whatever the secret (the caller answers Asterisk's `Authentication
 // failed`). Each further lockout of the same address doubles, up to `maxLockMs`.
 // Per user (across addresses): never a lock (a stranger must not lock the real admin out), only a
-// slow-down of at most `maxUserDelayMs` per attempt once the user has `limit` recent failures.
-// Callers: `check` before looking at the secret, `recordFailure` as soon as it is known wrong
-// (before any answer delay, so parallel attempts count at once), `recordSuccess` on a good login.
-// Both tables are bounded (`maxTracked` entries each, oldest forgotten first).
+// slow-down once the user has `limit` recent failures: `userStepMs` per failure past the limit, at
+// most `maxUserDelayMs`, and the user's password checks are serialized: each waits for its turn,
+// turns that far apart (`waitTurn`), so parallel guesses gain nothing. At most `maxUserQueue`
+// attempts wait per user; one more is refused at once without a check (`Authentication failed`).
+// Addresses this user logged in from (the last MAX_KNOWN_ADDRESSES of them) skip the slow-down and
+// the queue: a stranger's storm never stands between the real admin and their usual places.
+// Callers: `check` before looking at the secret, `waitTurn` before checking a password,
+// `recordFailure` as soon as it is known wrong (before any answer delay, so parallel attempts
+// count at once), `recordSuccess` on a good login.
+// The tables are bounded (`maxTracked` entries each, oldest forgotten first).
 // An address is counted as a client: IPv4 (mapped or not) as itself, IPv6 by its /64 (one
 // subscriber's network: a fresh count per address would be a fresh count per guess).
 import { log } from '../log.ts';
 import { parseIp } from './acl.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 import { invalidArgument } from '../errors.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface AuthLimiterOptions {
   /** Failures within the window that lock an address (default 5). */
@@ -24,6 +31,10 @@ export interface AuthLimiterOptions {
   maxLockMs?: number;
   /** The most a user's attempts are slowed down, ms (default 2 s). */
   maxUserDelayMs?: number;
+  /** Slow-down per failure of a user past `limit`, ms (default 250). */
+  userStepMs?: number;
+  /** Attempts of one user waiting for their turn (default 10); more are refused at once. */
+  maxUserQueue?: number;
   /** Entries kept per table (addresses, users; default 100,000). */
   maxTracked?: number;
   /** Clock (tests). */
@@ -33,13 +44,12 @@ export interface AuthLimiterOptions {
 export interface AuthVerdict {
   /** The address is locked: refuse at once without looking at the secret. */
   locked: boolean;
-  /** When locked: ms until the lock ends. Otherwise: how long to slow this attempt down. */
+  /** When locked: ms until the lock ends. Otherwise: the user's current slow-down per attempt. */
   delayMs: number;
 }
 
-
-/** Per-user slow-down: this much per failure beyond the limit, capped at maxUserDelayMs. */
-const USER_STEP_MS = 250;
+/** Addresses remembered per user as places it logged in from (they skip the slow-down). */
+const MAX_KNOWN_ADDRESSES = 8;
 
 class Failures {
   /** Start of the current window and failures in it. */
@@ -53,6 +63,9 @@ class Failures {
   refused: number;
   /** The user of every failure in the window, or null once they differed (address entries). */
   user: string | null | undefined;
+  /** User entries: attempts waiting for their turn, and when the last turn given is (epoch ms). */
+  queued: number;
+  lastTurn: number;
 
   constructor(now: number) {
     this.windowStart = now;
@@ -61,6 +74,8 @@ class Failures {
     this.lockouts = 0;
     this.refused = 0;
     this.user = undefined;
+    this.queued = 0;
+    this.lastTurn = 0;
   }
 }
 
@@ -69,20 +84,29 @@ export class AuthLimiter {
   readonly windowMs: number;
   readonly maxLockMs: number;
   readonly maxUserDelayMs: number;
+  readonly userStepMs: number;
+  readonly maxUserQueue: number;
   readonly maxTracked: number;
   private readonly now: () => number;
   private readonly byAddress: Map<string, Failures>;
   private readonly byUser: Map<string, Failures>;
+  /** Per user (lower-case): client keys it logged in from, most recent last (bounded). */
+  private readonly known: Map<string, string[]>;
   /** When the last failure was recorded (-Infinity: never). */
   private lastFailureAt: number;
   /** Since start, for metrics: failures recorded and lockouts started. */
   readonly totals = { failures: 0, lockouts: 0 };
+  /** Since start: attempts refused with the user's queue full, and attempts that waited a turn. */
+  readonly turns = { queueFull: 0, waited: 0 };
 
   constructor(opts: AuthLimiterOptions = {}) {
     this.limit = opts.limit ?? DEFAULTS.authLimit;
     this.windowMs = opts.windowMs ?? DEFAULTS.authWindowMs;
     this.maxLockMs = opts.maxLockMs ?? DEFAULTS.authMaxLockMs;
     this.maxUserDelayMs = opts.maxUserDelayMs ?? DEFAULTS.authMaxUserDelayMs;
+    this.userStepMs = opts.userStepMs ?? DEFAULTS.authUserStepMs;
+    this.maxUserQueue = opts.maxUserQueue ?? DEFAULTS.authMaxUserQueue;
+    this.known = new Map();
     this.maxTracked = opts.maxTracked ?? DEFAULTS.authMaxTracked;
     this.now = opts.now ?? Date.now;
     this.byAddress = new Map();
@@ -99,9 +123,67 @@ export class AuthLimiter {
       a.refused++;
       return { locked: true, delayMs: a.lockedUntil - now };
     }
+    return { locked: false, delayMs: this.userDelay(this.byUser.get(user.toLowerCase()), now) };
+  }
+
+  /** The slow-down of a user's attempts now (0: none). */
+  private userDelay(u: Failures | undefined, now: number): number {
+    if (u === undefined || now - u.windowStart > this.windowMs || u.count < this.limit) return 0;
+    return Math.min(this.maxUserDelayMs, (u.count - this.limit + 1) * this.userStepMs);
+  }
+
+  /**
+   * Before checking a password of `user` from `address`: the ms to wait for this attempt's turn (0:
+   * check now), or -1 when `maxUserQueue` attempts already wait (refuse at once, check nothing).
+   * Turns of a slowed-down user are the slow-down apart, so attempts are checked one at a time
+   * however many arrive together. A caller given a wait > 0 calls `turnTaken` when it ends
+   * (`waitTurn` does both).
+   */
+  reserveTurn(address: string, user: string): number {
+    const lower = user.toLowerCase();
+    const now = this.now();
+    const u = this.byUser.get(lower);
+    const step = this.userDelay(u, now);
+    if (step === 0 || this.isKnown(lower, clientKey(address))) return 0;
+    if (u!.queued >= this.maxUserQueue) {
+      this.turns.queueFull++;
+      return -1;
+    }
+    const turn = Math.max(now, u!.lastTurn) + step;
+    u!.lastTurn = turn;
+    u!.queued++;
+    this.turns.waited++;
+    return turn - now;
+  }
+
+  /** A turn given by reserveTurn has come (or its caller went away). */
+  turnTaken(user: string): void {
     const u = this.byUser.get(user.toLowerCase());
-    if (u === undefined || now - u.windowStart > this.windowMs || u.count < this.limit) return { locked: false, delayMs: 0 };
-    return { locked: false, delayMs: Math.min(this.maxUserDelayMs, (u.count - this.limit + 1) * USER_STEP_MS) };
+    if (u !== undefined && u.queued > 0) u.queued--;
+  }
+
+  /** reserveTurn, waited: false when the queue is full (refuse at once). */
+  async waitTurn(address: string, user: string): Promise<boolean> {
+    const ms = this.reserveTurn(address, user);
+    if (ms < 0) return false;
+    if (ms > 0) {
+      try {
+        await delay(ms);
+      } finally {
+        this.turnTaken(user);
+      }
+    }
+    return true;
+  }
+
+  /** Attempts of `user` waiting for their turn. */
+  queuedFor(user: string): number {
+    return this.byUser.get(user.toLowerCase())?.queued ?? 0;
+  }
+
+  private isKnown(lowerUser: string, key: string): boolean {
+    const list = this.known.get(lowerUser);
+    return list !== undefined && list.includes(key);
   }
 
   /** A wrong secret/key/token/digest: counted and logged (address and user only, never the secret). */
@@ -150,6 +232,14 @@ export class AuthLimiter {
     }
     const u = this.byUser.get(lower);
     if (u !== undefined) u.count = 0;
+    // Remembered as one of this user's places (users come from the users file: a bounded set).
+    const key = clientKey(address);
+    let list = this.known.get(lower);
+    if (list === undefined) this.known.set(lower, (list = []));
+    const at = list.indexOf(key);
+    if (at !== -1) list.splice(at, 1);
+    else if (list.length >= MAX_KNOWN_ADDRESSES) list.shift();
+    list.push(key);
   }
 
   /** Is the address locked now (for tests and /health-style reporting). */

@@ -15,7 +15,8 @@
 //   costs more than the whole check.
 // - Every failure counts as a failed login for the brute-force limiter (lib/auth/limiter.ts); an
 //   address it has locked is refused at once, whatever the credentials. Its per-user slow-down
-//   applies to a failed Basic attempt's answer (a bearer token names no user until it matches).
+//   (serialized turns, basicTurn) applies to Basic attempts on the AJAM endpoints before the secret
+//   is checked (a bearer token names no user until it matches).
 import { timingSafeEqual } from 'node:crypto';
 import type { User } from './types.ts';
 import type { AuthLimiter } from './limiter.ts';
@@ -53,6 +54,11 @@ const NONE: StatelessResult = { kind: 'none' };
 const BEARER_USER = '(bearer token)';
 // A locked address is refused at once (as Login), nothing checked.
 const LOCKED: StatelessResult = { kind: 'invalid', delayMs: 0 };
+
+/** An `Authorization: Basic …` header (scheme case-insensitive). */
+export function isBasic(authorization: string): boolean {
+  return authorization.length > 6 && authorization.charCodeAt(5) === 32 && authorization.slice(0, 5).toLowerCase() === 'basic';
+}
 
 export class StatelessAuth {
   readonly allowBasic: boolean;
@@ -108,6 +114,21 @@ export class StatelessAuth {
     return NONE;
   }
 
+  /**
+   * Before a Basic attempt is checked: waits for the user's turn (the per-user slow-down,
+   * lib/auth/limiter.ts); false when that user's queue is full (answer 401 at once). Read the
+   * client address before calling: the wait outlives the request's callback.
+   */
+  async basicTurn(authorization: string, address: ClientAddress): Promise<boolean> {
+    if (!this.allowBasic || !this.watching() || !isBasic(authorization)) return true;
+    const b64 = authorization.slice(6).trim();
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return true;
+    const text = Buffer.from(b64, 'base64').toString('utf8');
+    const colon = text.indexOf(':');
+    if (colon <= 0) return true;
+    return this.limiter!.waitTurn(addressOf(address), text.slice(0, colon));
+  }
+
   private bearer(token: string, address: ClientAddress): StatelessResult {
     if (this.watching() && this.limiter!.check(addressOf(address), BEARER_USER).locked) return LOCKED;
     const hex = tokenHash(token);
@@ -124,18 +145,17 @@ export class StatelessAuth {
     if (colon <= 0) return this.fail(address, '', 'basic', 0);
     const name = text.slice(0, colon);
     const secret = text.slice(colon + 1);
-    const verdict = this.watching() ? this.limiter!.check(addressOf(address), name) : undefined;
-    if (verdict?.locked === true) return LOCKED;
-    const slow = verdict?.delayMs ?? 0;
+    if (this.watching() && this.limiter!.check(addressOf(address), name).locked) return LOCKED;
+    // The per-user slow-down was waited for before the check (basicTurn, on the AJAM endpoints).
     const user = this.users.get(name.toLowerCase());
     const known = user !== undefined && !this.reserved(user);
     // Compare even for an unknown user, so the reply time does not tell which names exist.
     if (!known) {
       safeEqual(secret, secret);
-      return this.fail(address, name, 'basic', slow);
+      return this.fail(address, name, 'basic', 0);
     }
     // Plain or `sha256:` secret, as Login (lib/auth/secret.ts); no secret at all never passes.
-    if (!verifySecret(user, secret)) return this.fail(address, name, 'basic', slow);
+    if (!verifySecret(user, secret)) return this.fail(address, name, 'basic', 0);
     return this.admit(user, address, 'basic');
   }
 

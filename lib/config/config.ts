@@ -34,6 +34,10 @@ export interface GeneralConfig {
   authWindow: number;
   /** Seconds: the longest lockout. */
   authMaxLock: number;
+  /** Per-user slow-down (ms): per failure past authlimit, its cap, and attempts waiting per user. */
+  authUserStep: number;
+  authUserMaxDelay: number;
+  authUserQueue: number;
   /** Log level (`--log-level` and AJAM_LOG take precedence). */
   loglevel: LogLevel;
   /** Who may read `<prefix>/metrics`: addresses as in a users-file `permit` (default loopback), `any` or `none`. */
@@ -191,6 +195,9 @@ export function loadConfig(path: string, overrides: ConfigOverrides = {}): Confi
     authLimit: g.authlimit === undefined ? DEFAULTS.authLimit : intValue(g.authlimit, 1, 1_000_000),
     authWindow: g.authwindow === undefined ? DEFAULTS.authWindowMs / 1000 : intValue(g.authwindow, 1, 86400),
     authMaxLock: g.authmaxlock === undefined ? DEFAULTS.authMaxLockMs / 1000 : intValue(g.authmaxlock, 1, 7 * 86400),
+    authUserStep: g.authuserstep === undefined ? DEFAULTS.authUserStepMs : intValue(g.authuserstep, 1, 60_000),
+    authUserMaxDelay: g.authusermaxdelay === undefined ? DEFAULTS.authMaxUserDelayMs : intValue(g.authusermaxdelay, 1, 60_000),
+    authUserQueue: g.authuserqueue === undefined ? DEFAULTS.authMaxUserQueue : intValue(g.authuserqueue, 1, 100_000),
     eventBufferBytes: g.eventbufferbytes === undefined ? DEFAULTS.eventBufferBytes : intValue(g.eventbufferbytes, 65536, 2 ** 40),
     maxReplyBytes: g.maxreplybytes === undefined ? DEFAULTS.maxReplyBytes : intValue(g.maxreplybytes, 1024, 2 ** 32),
     maxActionReplyBytes: g.maxactionreplybytes === undefined ? DEFAULTS.maxActionReplyBytes : intValue(g.maxactionreplybytes, 1024, 2 ** 34),
@@ -315,7 +322,7 @@ const GENERAL_KEYS = [
   'httpenable', 'allowbasic', 'tlsenable', 'tlsbindaddr', 'tlscertfile', 'tlsprivatekey', 'trustproxy',
   'loglevel', 'metricspermit', 'shutdowntimeout',
   'pushbufferlimit', 'wsmaxframe', 'wsmaxinflight', 'pushmaxclients',
-  'maxconnections', 'requesttimeout',
+  'maxconnections', 'requesttimeout', 'authuserstep', 'authusermaxdelay', 'authuserqueue',
 ] as const;
 const ASTERISK_KEYS = [
   'host', 'port', 'username', 'secret', 'authtype', 'connections', 'simulate', 'actiontimeout', 'keepalive', 'stalltimeout',

@@ -31,6 +31,10 @@ export const DEFAULTS = {
   authMaxLockMs: 900_000,
   /** Longest slow-down of one user's failed logins (spread over many addresses). */
   authMaxUserDelayMs: 2_000,
+  /** ... growing by this per failure past authlimit. */
+  authUserStepMs: 250,
+  /** Attempts of one user waiting for their (slowed-down) turn; more are refused at once. */
+  authMaxUserQueue: 10,
   /** Addresses and users tracked by the limiter (oldest forgotten first). */
   authMaxTracked: 100_000,
   /** Requests/s without a valid session allowed per client address (bursts of twice that); 0: no limit. */

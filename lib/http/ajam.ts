@@ -15,7 +15,7 @@ import { html, htmlDigest } from '../format/html.ts';
 import { jsonOutput } from '../format/push.ts';
 import { cachedBody } from './reply-format.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { StatelessAuth } from '../auth/stateless.ts';
+import { isBasic, type StatelessAuth } from '../auth/stateless.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { statelessSession } from '../session/stateless.ts';
 import { log } from '../log.ts';
@@ -440,6 +440,19 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
   const digest = isDigestRoute(r.route);
   let session: Session;
   const stateless = ctx.stateless;
+  if (stateless !== undefined && stateless.auth.allowBasic && isBasic(r.authorization)) {
+    // A Basic attempt waits for its user's turn (per-user slow-down); the address is read first,
+    // while `res` is valid. A full queue: 401 at once, nothing checked.
+    void r.address;
+    if (!(await stateless.auth.basicTurn(r.authorization, r))) {
+      ctx.finished(r, r.aborted ? STATUS_CLIENT_CLOSED : sendUnauthorized(r.res, ctx.servername, ctx.statelessChallenge, r.head));
+      return;
+    }
+    if (r.aborted) {
+      ctx.finished(r, STATUS_CLIENT_CLOSED);
+      return;
+    }
+  }
   const who = stateless === undefined || r.authorization === '' ? undefined : stateless.auth.authenticate(r.authorization, r);
   if (who !== undefined && who.kind === 'invalid') {
     // As a failed Login: answered after the delay (a timer, no slot held; none when the address

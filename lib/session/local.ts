@@ -60,8 +60,20 @@ export async function login(ctx: LocalContext, s: Session, req: ActionRequest, a
     ctx.metrics?.loginFailures.inc({ reason: 'locked' });
     return refuseNow(ctx, s, id);
   }
-  if (verdict.delayMs > 0) await delay(verdict.delayMs);
+  // Per-user slow-down: this user's password checks wait their turn, one at a time; with the queue
+  // full, refused at once without a check (a storm's extra guesses are never tried).
+  if (!(await ctx.limiter.waitTurn(address, name))) {
+    ctx.metrics?.logins.inc({ result: 'failure' });
+    ctx.metrics?.loginFailures.inc({ reason: 'queue' });
+    return refuseNow(ctx, s, id);
+  }
   if (s.destroyed) return { output: [error(id, MSG.AUTH_FAILED)], destroySession: true };
+  // The address may have been locked while this attempt waited (its other guesses failed).
+  if (ctx.limiter.check(address, name).locked) {
+    ctx.metrics?.logins.inc({ result: 'failure' });
+    ctx.metrics?.loginFailures.inc({ reason: 'locked' });
+    return refuseNow(ctx, s, id);
+  }
   const user = ctx.users.get(name.toLowerCase());
   if (user !== undefined && loginInUse(ctx, s, user)) {
     loginFailed(ctx, name, address, 'in_use');

@@ -57,6 +57,29 @@ t.test('per user: slowed down, capped at 2 s, never locked', async (t) => {
   t.equal(l.check('198.51.100.7', 'admin').delayMs, 0, 'a good login clears the slow-down');
 });
 
+t.test('per user: password checks take turns, the slow-down apart; the queue is bounded; known places skip it', async (t) => {
+  const c = clock();
+  const l = new AuthLimiter({ limit: 3, userStepMs: 100, maxUserDelayMs: 400, maxUserQueue: 5, now: c.now });
+  t.equal(l.reserveTurn('192.0.2.1', 'admin'), 0, 'no failures: checked at once');
+  l.recordSuccess('198.51.100.7', 'admin');
+  for (let i = 0; i < 3; i++) l.recordFailure(`192.0.2.${i}`, 'admin');
+  // 1,000 attempts at the same instant: five get turns 100 ms apart, the rest are refused unchecked.
+  const waits = Array.from({ length: 1000 }, (_, i) => l.reserveTurn(`203.0.113.${i % 250}`, 'Admin'));
+  t.same(waits.slice(0, 6), [100, 200, 300, 400, 500, -1], 'one turn per slow-down, in order; then the queue is full');
+  t.equal(waits.filter((w) => w === -1).length, 995, 'the rest refused at once');
+  t.equal(l.turns.queueFull, 995);
+  t.equal(l.turns.waited, 5);
+  t.equal(l.queuedFor('admin'), 5);
+  t.equal(l.reserveTurn('198.51.100.7', 'admin'), 0, 'the real admin from where it logged in before: no wait, no queue');
+  t.equal(l.reserveTurn('203.0.113.1', 'other'), 0, 'other users are not slowed');
+  for (let i = 0; i < 5; i++) l.turnTaken('admin');
+  t.equal(l.queuedFor('admin'), 0, 'turns taken free the queue');
+  c.advance(500);
+  for (let i = 0; i < 20; i++) l.recordFailure(`192.0.2.${i}`, 'admin');
+  t.equal(l.reserveTurn('203.0.113.9', 'admin'), 400, 'the slow-down per attempt is capped (authusermaxdelay)');
+  t.equal(l.reserveTurn('203.0.113.9', 'admin'), 800, 'and the next turn comes that much later');
+});
+
 t.test('the tables stay bounded', async (t) => {
   const l = new AuthLimiter({ maxTracked: 100 });
   for (let i = 0; i < 10_000; i++) l.recordFailure(`addr${i}`, `user${i}`);

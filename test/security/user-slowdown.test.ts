@@ -1,0 +1,102 @@
+// Per-user slow-down (issue 7 §3): once a user has `authlimit` recent failures, its password checks
+// take turns (`authuserstep` per failure past the limit, at most `authusermaxdelay` apart), at most
+// `authuserqueue` waiting; more are refused at once, unchecked, with Asterisk's text. A stranger's
+// storm from many addresses never keeps the real admin out of where it logged in before. Asserted
+// on counts (the limiter's counters, the log, replies), never on durations.
+import t from 'tap';
+import { request } from 'node:http';
+import { startTestApp } from '../helpers/app.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { captureLogs } from '../helpers/log.ts';
+import { until } from '../helpers/until.ts';
+
+const QUEUE = 4;
+let ta: TestApp;
+t.before(async () => {
+  ta = await startTestApp({
+    general: `authlimit = 3\nauthuserstep = 50\nauthusermaxdelay = 100\nauthuserqueue = ${QUEUE}\nallowbasic = yes`,
+  });
+});
+t.teardown(() => ta.close());
+
+interface Reply {
+  status: number;
+  body: string;
+  cookie: string;
+}
+
+/** One GET from a loopback address (127.0.0.0/8 is all ours), on its own connection. */
+function getFrom(from: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: ta.port, path, localAddress: from, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          cookie: /mansession_id="[0-9a-f]+"/.exec(String(res.headers['set-cookie']))?.[0] ?? '',
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const login = (from: string, secret: string): Promise<Reply> =>
+  getFrom(from, `/rawman?action=Login&Username=admin&Secret=${encodeURIComponent(secret)}`);
+const FAILED = 'Response: Error\r\nMessage: Authentication failed\r\n\r\n';
+const ACCEPTED = /^Response: Success\r\nMessage: Authentication accepted\r\n/;
+const HOME = '127.0.1.1';
+
+t.test('a storm of wrong passwords for one user from many addresses: checked one turn at a time, the rest refused unchecked', async (t) => {
+  const limiter = ta.app.limiter;
+  t.match((await login(HOME, 'adminpw')).body, ACCEPTED, 'the real admin logs in from its usual place');
+  for (let i = 1; i <= 3; i++) t.equal((await login(`127.0.2.${i}`, `wrong${i}`)).body, FAILED, `failure ${i}: the slow-down starts`);
+  const failures0 = limiter.totals.failures;
+  const full0 = limiter.turns.queueFull;
+  let storm: Reply[] = [];
+  let home: Reply | undefined;
+  let stranger: Reply | undefined;
+  const records = await captureLogs('info', async () => {
+    // 40 guesses at once, each from its own address (no address reaches authlimit).
+    const guesses = Promise.all(Array.from({ length: 40 }, (_, i) => login(`127.0.3.${i + 1}`, `guess${i}`)));
+    await until(() => limiter.queuedFor('admin') === QUEUE, 'the queue to fill');
+    // While it is full: someone with the right secret from an address admin never used is refused,
+    // unchecked; the real admin from its usual place gets in at once (which clears the slow-down).
+    stranger = await login('127.0.4.1', 'adminpw');
+    home = await login(HOME, 'adminpw');
+    storm = await guesses;
+  });
+  t.ok(storm.every((r) => r.body === FAILED), 'every guess refused with Asterisk\'s text');
+  t.match(home!.body, ACCEPTED, 'the real admin is never locked out of its usual place');
+  t.equal(stranger!.body, FAILED, 'a new place waits for the storm to pass');
+  t.equal(limiter.totals.failures - failures0, QUEUE, `only ${QUEUE} guesses (the queue) were checked`);
+  t.equal(limiter.turns.queueFull - full0, 40 - QUEUE + 1, 'the rest (and the stranger) refused unchecked');
+  const checked = records.filter((r) => r.msg === 'authentication failed' && String(r.address).startsWith('127.0.3.'));
+  t.equal(checked.length, QUEUE, 'each checked guess logged once');
+  t.equal(limiter.queuedFor('admin'), 0, 'the queue drained');
+  t.match((await login('127.0.4.1', 'adminpw')).body, ACCEPTED, 'then the new place gets in too');
+  // The session works upstream: what the simulator received comes from the real admin.
+  ta.app.sim!.clearReceived();
+  const ping = await getFrom(HOME, '/rawman?action=Ping', { cookie: home!.cookie });
+  t.match(ping.body, /Ping: Pong/);
+  t.same(ta.app.sim!.received.map((m) => m.get('Action')), ['Ping'], 'the simulator saw the admin\'s Ping, nothing of the storm');
+});
+
+t.test('Basic attempts take the same turns', async (t) => {
+  const limiter = ta.app.limiter;
+  for (let i = 1; i <= 3; i++) await login(`127.0.5.${i}`, `wrong${i}`);
+  const failures0 = limiter.totals.failures;
+  const full0 = limiter.turns.queueFull;
+  const basic = (secret: string): string => `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`;
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => getFrom(`127.0.6.${i + 1}`, '/rawman?action=Ping', { authorization: basic(`guess${i}`) })),
+  );
+  t.ok(replies.every((r) => r.status === 401), 'every wrong Basic attempt: 401');
+  t.equal(limiter.totals.failures - failures0, QUEUE, `${QUEUE} checked`);
+  t.equal(limiter.turns.queueFull - full0, 20 - QUEUE, 'the rest refused unchecked');
+  const good = await getFrom(HOME, '/rawman?action=Ping', { authorization: basic('adminpw') });
+  t.match(good.body, /Ping: Pong/, 'the right Basic from the usual place works');
+});
