@@ -8,7 +8,9 @@
 // `EventsLost` notice with `Count: unknown` for every session.
 // Stall detection (see ami/connection.ts): every stallTimeoutMs / 4 the pool looks for a connection
 // with actions in flight that received nothing since the previous look; then it and every other
-// silent connection get a Ping probe. No byte for stallTimeoutMs / 2 after it ends a connection and
+// silent connection get a Ping probe. An idle connection (nothing in flight) silent since the
+// previous look gets one too, so an Asterisk that stops answering while nobody asks it anything is
+// found within stallTimeoutMs as well (a quiet connection costs one Ping per stallTimeoutMs / 2). No byte for stallTimeoutMs / 2 after it ends a connection and
 // answers its actions, so an action sent to a stalled Asterisk is answered with an error within
 // stallTimeoutMs. But if another connection answered meanwhile, Asterisk is alive and the silent one
 // is only busy with a slow action: it gets up to actionTimeoutMs. Long actions (a synchronous
@@ -296,15 +298,24 @@ export class AmiPool extends EventEmitter {
   checkStalls(): void {
     const now = Date.now();
     let silentBusy = false;
+    let silentIdle = false;
     for (const s of this.slots) {
       const rx = s.conn.rx;
       if (rx !== s.lastRx) s.heardAt = now;
       // Actions waiting behind a long one (a synchronous Originate) are expected to be silent.
       else if (s.inflight > 0 && s.conn.longActions === 0) silentBusy = true;
+      else if (s.inflight === 0) silentIdle = true;
       s.lastRx = rx;
     }
-    if (!silentBusy) return;
-    for (const s of this.slots) if (s.heardAt !== now) s.conn.probe();
+    if (silentBusy) {
+      for (const s of this.slots) if (s.heardAt !== now) s.conn.probe();
+      return;
+    }
+    // An idle connection silent for a whole check: ask (a Ping). An Asterisk that stopped answering
+    // with nothing in flight is then found within stallTimeoutMs too — at most two checks until the
+    // probe, two steps of silence after it (ami/connection.ts) — not only by the keepalive. A
+    // connection holding a long action is never probed (AmiConnection.probe refuses).
+    if (silentIdle) for (const s of this.slots) if (s.heardAt !== now && s.inflight === 0) s.conn.probe();
   }
 
   /**

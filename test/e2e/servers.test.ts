@@ -8,6 +8,7 @@ import { startTwoServerApp } from '../helpers/two-servers.ts';
 import { CALL } from '../../lib/sim/perms.ts';
 import type { AmiSimulator } from '../../lib/sim/index.ts';
 import { SseClient } from '../helpers/push.ts';
+import { withoutProbes } from '../helpers/probes.ts';
 
 let ta: TestApp;
 let east: AmiSimulator;
@@ -17,9 +18,9 @@ t.before(async () => {
 });
 t.teardown(() => ta.close());
 
-/** Actions named `name` each simulator received. */
+/** Actions named `name` each simulator received (not the pool's own Pings). */
 function got(sim: AmiSimulator, name: string): Array<ReturnType<AmiSimulator['received']['at']>> {
-  return sim.received.filter((m) => m.get('Action') === name);
+  return withoutProbes(sim.received).filter((m) => m.get('Action') === name);
 }
 
 t.test('an action goes to the server its Server parameter names, or to the first; replies say which', async (t) => {
@@ -62,7 +63,7 @@ t.test('an unknown server is a clear error and nothing is sent', async (t) => {
   t.equal(field(m!, 'Response'), 'Error');
   t.equal(field(m!, 'ActionID'), 'n1');
   t.equal(field(m!, 'Message'), "Unknown server 'north' (servers: east, west)");
-  t.equal(east.received.length + west.received.length, 0);
+  t.equal(withoutProbes(east.received).length + withoutProbes(west.received).length, 0);
 });
 
 t.test('events of both servers reach a session, each tagged with its server', async (t) => {

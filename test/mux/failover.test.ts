@@ -184,3 +184,30 @@ t.test('a half-open events connection (that session alone stalled) is found by i
   t.same(marks(s.events), [1]);
   await s.done();
 });
+
+t.test('an idle Asterisk that stops answering is found by the stall probe, without keepalive or actions', async (t) => {
+  // Keepalive off, nothing in flight: before idle probing nothing would ever have asked.
+  const s = await setup({ keepaliveMs: 0, stallTimeoutMs: 400, actionTimeoutMs: 60_000 });
+  const downs: AjamError[] = [];
+  s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
+  s.sim.stall(true);
+  await until(() => downs.length >= 2, 'both connections found stalled', 60_000);
+  t.ok(downs.every((e) => e.code === 'AMI_ERR_KEEPALIVE' && /stalled: a Ping unanswered/.test(e.message)), downs.map((e) => e.message).join('; '));
+  s.sim.stall(false);
+  await allReady(s.pool);
+  const [ok] = await s.pool.send([['Action', 'Ping']]);
+  t.equal(ok!.get('Ping'), 'Pong');
+  await s.done();
+});
+
+t.test('an idle Asterisk that answers is probed and never declared stalled', async (t) => {
+  const s = await setup({ keepaliveMs: 0, stallTimeoutMs: 200, actionTimeoutMs: 60_000 });
+  const downs: AjamError[] = [];
+  s.pool.on('connectionDown', (e: AjamError) => downs.push(e));
+  s.sim.clearReceived();
+  // Several probes answered on each connection: each was a chance to misjudge a quiet link.
+  await until(() => s.sim.received.filter((m) => m.get('Action') === 'Ping').length >= 8, 'idle probes', 60_000);
+  t.same(downs.map((e) => e.message), [], 'no connection was declared stalled');
+  t.equal(s.pool.connections.filter((c) => c.ready).length, 2);
+  await s.done();
+});
