@@ -70,7 +70,10 @@ export interface RunningApp {
   readonly servers: AsteriskServers;
   readonly events: EventLog;
   readonly store: SessionStore;
+  /** The first server's action table (see serverPermissions). */
   readonly permissions: ActionPermissions;
+  /** Each server's action table, in server order (its own ListCommands once read). */
+  readonly serverPermissions: readonly ActionPermissions[];
   /** Brute-force limits: every way of logging in checks it and records its failures. */
   readonly limiter: AuthLimiter;
   /** The first in-process simulator (a server with `simulate = yes`). */
@@ -108,7 +111,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     maxBytes: config.general.eventBufferBytes,
     rings: config.servers.map((s) => ({ capacity: s.eventBuffer, maxBytes: s.eventBufferBytes })),
   });
-  const permissions = new ActionPermissions();
+  // One action table per server: servers differ in the modules they load (lib/auth/actions.ts).
+  const serverPermissions = config.servers.map(() => new ActionPermissions());
+  const permissions = serverPermissions[0]!;
   let tableRead = false;
   let readyWaiters: Array<() => void> = [];
   const flushReadyWaiters = (): void => {
@@ -119,20 +124,15 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const sims: AmiSimulator[] = [];
   const named: NamedPool[] = [];
   try {
-    for (const server of config.servers) {
+    for (const [index, server] of config.servers.entries()) {
       const simulator = server.simulate ? await startSimulator(server, opts) : undefined;
       if (simulator !== undefined) sims.push(simulator);
       const pool = serverPool(server, simulator, metrics, config.general.maxActionReplyBytes);
       named.push({ name: server.name, pool });
       pool.on('ready', () => {
-        // The action table from the first server that answers (the classes of an action are
-        // Asterisk's own and the same on every server). A later ready (a reconnect) still answers
-        // whoever called ready() while Asterisk was away.
-        if (tableRead) {
-          flushReadyWaiters();
-          return;
-        }
-        void readActionTable(pool, permissions).then(() => {
+        // Each server's own action table, read again after every outage (Asterisk may have been
+        // restarted with other modules). ready() waits for the first table read by any server.
+        void readActionTable(pool, serverPermissions[index]!, server.name).then(() => {
           tableRead = true;
           flushReadyWaiters();
         });
@@ -197,6 +197,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     store,
     users,
     permissions,
+    serverPermissions,
     pool,
     servers,
     log: events,
@@ -329,6 +330,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     events,
     store,
     permissions,
+    serverPermissions,
     limiter,
     sim,
     sims,
@@ -466,18 +468,18 @@ function reloadUsers(config: Config, users: Map<string, User>, store: SessionSto
  * The action → class table from Asterisk itself (ListCommands prints `Priv:` per action); on any
  * trouble the built-in table stays.
  */
-async function readActionTable(pool: AmiPool, permissions: ActionPermissions): Promise<void> {
+async function readActionTable(pool: AmiPool, permissions: ActionPermissions, server: string): Promise<void> {
   try {
     const msgs = await pool.send([['Action', 'ListCommands']]);
     const table = parseListCommands(msgs);
     if (msgs[0]?.response === 'Success' && table.size > 0) {
       permissions.update(table);
-      log.info('action table read from ListCommands', { actions: table.size });
+      log.info('action table read from ListCommands', { server, actions: table.size });
     } else {
-      log.warn('ListCommands gave no table; using the built-in one', { message: msgs[0]?.get('Message') ?? '' });
+      log.warn('ListCommands gave no table; keeping the previous one', { server, message: msgs[0]?.get('Message') ?? '' });
     }
   } catch (err) {
-    log.warn('ListCommands failed; using the built-in table', { err });
+    log.warn('ListCommands failed; keeping the previous table', { server, err });
   }
 }
 

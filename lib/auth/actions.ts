@@ -1,8 +1,9 @@
 // Which write classes an action needs (spec §5.2). The proxy's own AMI login can do everything,
 // so the proxy, not Asterisk, decides what each HTTP user may run: an action is allowed when the
 // user's write mask shares a bit with the action's authority (any-of), or the authority is 0.
-// The table starts as the built-in one below (Asterisk 22's, from manager.c and the modules) and
-// is refreshed from `ListCommands` once the pool is connected.
+// The table starts as the built-in one below (Asterisk 22's, from manager.c and the modules) and is
+// replaced by the server's own `ListCommands` once its pool is connected: one table per Asterisk
+// server (app.ts), since servers differ in the modules they load.
 import type { AmiMessage } from '../ami/message.ts';
 import { ALL, CLASS_BITS, maskFromPrivilege } from './classes.ts';
 import type { ClassMask } from './types.ts';
@@ -57,6 +58,9 @@ export function asciiLower(s: string): string {
 }
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Actions the proxy answers itself, known whatever a server's ListCommands says. */
+const SESSION_LOCAL: ReadonlySet<string> = new Set(['login', 'logoff', 'challenge', 'events', 'waitevent', 'filter']);
 
 /** The built-in action → authority table (lower-case names). */
 export const builtinActionClasses: ReadonlyMap<string, ClassMask> = new Map(BUILTIN);
@@ -132,12 +136,19 @@ export class ActionPermissions {
   }
 
   /**
-   * Merges a ListCommands result (parseListCommands). It lists only what the proxy's own AMI user
-   * may run, so entries missing from it keep their built-in value.
+   * Takes a ListCommands result (parseListCommands) as this server's table: what it lists is what
+   * that Asterisk has (the proxy's own AMI account has `write = all`, so it lists every registered
+   * action), and a built-in entry it leaves out is a module not loaded there — unknown, answered
+   * locally with Asterisk's `Invalid/unknown command` text. The actions the proxy answers itself
+   * (Login, Events, WaitEvent …) stay known. An empty result teaches nothing.
    */
   update(fromListCommands: ReadonlyMap<string, ClassMask>): void {
+    if (fromListCommands.size === 0) return;
+    const local = [...SESSION_LOCAL].map((name) => [name, this.table.get(name) ?? 0] as const);
+    this.table.clear();
+    for (const [name, mask] of local) this.table.set(name, mask);
     for (const [name, mask] of fromListCommands) this.table.set(name.toLowerCase(), mask);
-    if (fromListCommands.size > 0) this.learned = true;
+    this.learned = true;
   }
 
   get size(): number {

@@ -20,6 +20,8 @@ export interface DispatcherOptions {
   /** Users by lowercase name. */
   users: ReadonlyMap<string, User>;
   permissions: ActionPermissions;
+  /** With several servers: each one's action table, by server index (default: `permissions` for all). */
+  serverPermissions?: readonly ActionPermissions[];
   pool: ActionSender;
   /** Several Asterisk servers: forwarded actions go through this instead of `pool` (see ServerRouter). */
   servers?: ServerRouter;
@@ -39,6 +41,7 @@ export interface DispatcherOptions {
 export class Dispatcher {
   readonly store: SessionStore;
   readonly permissions: ActionPermissions;
+  readonly serverPermissions: readonly ActionPermissions[] | undefined;
   readonly pool: ActionSender;
   readonly servers: ServerRouter | undefined;
   readonly log: EventLog;
@@ -50,6 +53,7 @@ export class Dispatcher {
   constructor(opts: DispatcherOptions) {
     this.store = opts.store;
     this.permissions = opts.permissions;
+    this.serverPermissions = opts.serverPermissions;
     this.pool = opts.pool;
     this.servers = opts.servers;
     this.log = opts.log;
@@ -115,21 +119,34 @@ export class Dispatcher {
         return Promise.resolve(waitEvent(this.log, session, req, this.maxReplyBytes));
     }
 
+    // The server it goes to (`Server: NAME`, checked against the user's `servers = …`, else the
+    // first the user may reach) decides with its own action table: servers load different modules.
+    const user = session.user!;
+    let target = -1;
+    let permissions = this.permissions;
+    const servers = this.servers;
+    if (servers !== undefined) {
+      const picked = servers.pick(user.serverMask, req.has('Server') ? req.get('Server') : undefined);
+      if (typeof picked === 'string') return Promise.resolve({ output: [error(id, picked)] });
+      target = picked;
+      permissions = this.serverPermissions?.[picked] ?? permissions;
+    }
     // Deny by default (Asterisk's process_message order): an action the table does not know is
     // answered here with Asterisk's text and never forwarded, whatever the user's classes.
-    const need = this.permissions.required(action);
+    const need = permissions.required(action);
     if (need === undefined) return Promise.resolve({ output: [error(id, unknownCommand(req.action))] });
     const write = session.writePerm;
-    if (!this.permissions.allows(write, action)) return Promise.resolve(denied(id));
+    if (!permissions.allows(write, action)) return Promise.resolve(denied(id));
     const refused = checkActionArguments(action, req, write);
     if (refused !== undefined) return Promise.resolve({ output: [error(id, refused)] });
-    const sent = this.forward(session.user!, action, req, id);
+    const sent = this.forward(user, action, req, id, target);
     // ListCommands: Asterisk lists only what this user may run; the proxy's own login sees all.
-    if (action === 'listcommands') return sent.then((r) => listFor(this.permissions, r, write));
+    if (action === 'listcommands') return sent.then((r) => listFor(permissions, r, write));
     return sent;
   }
 
-  private forward(user: User, action: string, req: ActionRequest, id: string): Promise<ActionResult> {
+  /** Sends to server `target` (-1: the single pool). */
+  private forward(user: User, action: string, req: ActionRequest, id: string, target: number): Promise<ActionResult> {
     // What goes upstream is built from the normalized view only: one Action line with the name
     // that was checked, the first ActionID, the guarded parameters' first value only.
     let pairs: Pairs = upstreamHeaders(req);
@@ -142,13 +159,7 @@ export class Dispatcher {
     let sent: Promise<AmiMessage[]>;
     try {
       const servers = this.servers;
-      if (servers === undefined) sent = this.pool.send(pairs);
-      else {
-        // `Server: NAME` picks the Asterisk server (checked against the user's `servers = …`).
-        const target = servers.pick(user.serverMask, req.has('Server') ? req.get('Server') : undefined);
-        if (typeof target === 'string') return Promise.resolve({ output: [error(id, target)] });
-        sent = servers.sendTo(target, pairs);
-      }
+      sent = servers === undefined || target === -1 ? this.pool.send(pairs) : servers.sendTo(target, pairs);
     } catch (err) {
       return Promise.resolve(internalError(id, err));
     }

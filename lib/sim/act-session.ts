@@ -3,7 +3,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { AmiMessage } from '../ami/message.ts';
 import { SYSTEM, USER, authorityToStr, stringsToMask } from './perms.ts';
-import { ACTIONS } from './registry.ts';
 import * as reply from './reply.ts';
 import { securityEvent } from './security.ts';
 import type { ActionSession } from './host.ts';
@@ -99,7 +98,7 @@ export function events(s: ActionSession, m: AmiMessage, id: string): void {
 
 export function listCommands(s: ActionSession, _m: AmiMessage, id: string): void {
   let out = `Response: Success\r\n${reply.idLine(id)}`;
-  for (const a of ACTIONS) {
+  for (const a of s.sim.actions) {
     if (a.authority === 0 || (s.writeperm & a.authority) !== 0) {
       out += `${a.name}: ${a.synopsis} (Priv: ${authorityToStr(a.authority)})\r\n`;
     }

@@ -1,7 +1,6 @@
 // Action dispatch in manager.c's `process_message` order: missing action, the unauthenticated
 // allow-list, unknown action, write-class check (any one class is enough), then the handler.
 import type { AmiMessage } from '../ami/message.ts';
-import { findAction } from './registry.ts';
 import * as reply from './reply.ts';
 import { securityEvent } from './security.ts';
 import type { ActionSession } from './host.ts';
@@ -56,7 +55,7 @@ export function dispatch(s: ActionSession, m: AmiMessage): void | Promise<void> 
     s.send(reply.error(id, 'Permission denied'));
     return;
   }
-  const reg = findAction(action);
+  const reg = s.sim.findAction(action);
   if (reg === undefined) {
     s.send(reply.error(id, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`));
     securityEvent(s, 'RequestBadFormat', 'Error', [['RequestType', `Action: ${action}`]]);

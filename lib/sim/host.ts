@@ -4,6 +4,7 @@
 import type { CallSpec } from './calls.ts';
 import type { ChannelStore, Pairs } from './channels.ts';
 import type { QueueSystem } from './queues.ts';
+import type { RegisteredAction } from './registry.ts';
 
 /** A manager.conf user with its class lists resolved to masks. */
 export interface SimAccount {
@@ -32,6 +33,10 @@ export interface SimHost {
   /** app_queue: queues, members, waiting callers. */
   readonly queues: QueueSystem;
   findUser(name: string): SimAccount | undefined;
+  /** The actions this Asterisk registers, in ListCommands order (the captured set minus `missingActions`). */
+  readonly actions: ReadonlyArray<RegisteredAction>;
+  /** A registered action by name, as Asterisk looks it up (case-insensitive); undefined if not registered. */
+  findAction(name: string): RegisteredAction | undefined;
   /** An event from pairs, sent to every session whose filters let it through. */
   event(name: string, category: number, pairs: Pairs): void;
   /** An event from a ready-made body (header lines after `Event:` and `Privilege:`). */

@@ -14,6 +14,7 @@ import { QueueTraffic, type QueueTrafficOptions } from './queue-traffic.ts';
 import { SimSession } from './session.ts';
 import type { SimAccount, SimHost } from './host.ts';
 import { invalidArgument } from '../errors.ts';
+import { ACTIONS, findAction, type RegisteredAction } from './registry.ts';
 import { DEFAULTS } from '../config/defaults.ts';
 
 export interface SimUser {
@@ -38,6 +39,12 @@ export interface SimOptions {
   loginFailDelayMs?: number;
   /** Keep `received` and `receivedBytes()` (turn off for long load runs). */
   record?: boolean;
+  /**
+   * Actions this Asterisk does not register, as one whose module is not loaded (say app_queue's
+   * Queue* actions): ListCommands leaves them out and calling one gets Asterisk's
+   * `Invalid/unknown command` (two servers behind one proxy often differ so).
+   */
+  missingActions?: readonly string[];
 }
 
 export const DEFAULT_USERS: ReadonlyArray<SimUser> = [
@@ -73,6 +80,8 @@ export class AmiSimulator extends EventEmitter implements SimHost {
   readonly globals: Map<string, string>;
   /** astdb: `/family/key` -> value. */
   readonly db: Map<string, string>;
+  readonly actions: ReadonlyArray<RegisteredAction>;
+  private readonly actionsByName: ReadonlyMap<string, RegisteredAction>;
   readonly startedAtSec: number;
   /** app_queue: queues, members, waiting callers (QueueStatus, QueueSummary and the queue events). */
   readonly queues: QueueSystem;
@@ -105,6 +114,14 @@ export class AmiSimulator extends EventEmitter implements SimHost {
     this.callDurationMs = opts.callDurationMs ?? DEFAULTS.simCallDurationMs;
     this.loginFailDelayMs = opts.loginFailDelayMs ?? DEFAULTS.loginFailDelayMs;
     this.record = opts.record ?? true;
+    const missing = new Set<string>();
+    for (const name of opts.missingActions ?? []) {
+      const a = findAction(name);
+      if (a === undefined) throw invalidArgument(`missingActions: '${name}' is not an action of the captured Asterisk`);
+      missing.add(a.name);
+    }
+    this.actions = ACTIONS.filter((a) => !missing.has(a.name));
+    this.actionsByName = new Map(this.actions.map((a) => [a.name.toLowerCase(), a]));
     this.users = new Map();
     for (const u of opts.users ?? DEFAULT_USERS) {
       this.users.set(u.username.toLowerCase(), {
@@ -216,6 +233,10 @@ export class AmiSimulator extends EventEmitter implements SimHost {
       if (s.authenticated) out.push({ username: s.username, readperm: s.readperm, writeperm: s.writeperm, sendEvents: s.sendEvents });
     }
     return out;
+  }
+
+  findAction(name: string): RegisteredAction | undefined {
+    return this.actionsByName.get(name.toLowerCase());
   }
 
   findUser(name: string): SimAccount | undefined {

@@ -112,7 +112,13 @@ t.test('ActionPermissions: any-of, 0 = anyone, unknown = nobody (deny by default
   t.equal(p.learned, true);
   t.ok(p.allows(wallboard, 'somemoduleaction'), 'learned from ListCommands');
   t.notOk(p.allows(wallboard, 'Status'), 'ListCommands overrides the built-in value');
-  t.ok(p.allows(wallboard, 'CoreShowChannels'), 'entries ListCommands left out keep their value');
+  t.equal(p.required('CoreShowChannels'), undefined, 'a built-in entry ListCommands left out: a module that server does not load');
+  t.notOk(p.allows(ALL, 'CoreShowChannels'));
+  for (const local of ['Login', 'Logoff', 'Challenge', 'Events', 'WaitEvent', 'Filter']) {
+    t.not(p.required(local), undefined, `${local} stays known (the proxy answers it)`);
+  }
+  p.update(new Map());
+  t.ok(p.allows(wallboard, 'somemoduleaction'), 'an empty ListCommands later changes nothing');
 
   const fresh = new ActionPermissions(new Map());
   fresh.update(parseListCommands(captured()));
