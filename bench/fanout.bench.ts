@@ -135,7 +135,7 @@ async function startProxy(simPort: number, dir: string, port: number, extra = ''
     join(dir, 'ajam-proxy.conf'),
     `[general]\nbindaddr = 127.0.0.1\nbindport = ${port}\nusers = users.conf\nhttptimeout = 120\nloglevel = warn\n` +
       // One address opens every session: the per-address budget of logins (unauthrate) is off here.
-      'maxsessions = 100000\nmaxsessionsperuser = 100000\npushmaxclients = 100000\nunauthrate = 0\n' +
+      'maxsessions = 100000\nmaxsessionsperuser = 100000\npushmaxclients = 100000\nunauthrate = 0\nmaxconnections = 100000\n' +
       extra +
       `\n[asterisk]\nhost = 127.0.0.1\nport = ${simPort}\nusername = admin\nsecret = admin\nconnections = 2\n`,
   );
@@ -193,6 +193,7 @@ async function runCell(sim: Sim, transport: Transport, n: number): Promise<Cell>
   const port = await freePort();
   const proxy = await startProxy(sim.port, dir, port);
   const pid = proxy.pid!;
+  step(`proxy pid ${pid}`);
   const rate = rateOf(n);
   const ctx: LoadContext = { port, lat: new Latencies(), measuring: false };
   let clients: PushClient[] = [];

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Latencies } from './latencies.ts';
-import { loopbackSocket } from './loopback-socket.ts';
+import { loopbackSocket, loopbackSocketRaw } from './loopback-socket.ts';
 
 export { Latencies };
 
@@ -26,15 +26,45 @@ function now(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** The number in `buf` from `at` up to the first byte that cannot be part of it. */
+/**
+ * The decimal number (digits, an optional fraction) in `buf` from `at`, up to the first byte that
+ * cannot be part of it; parsed in place (a string per stamp was the generator's top cost).
+ */
 function numberAt(buf: Buffer, at: number): number {
-  let end = at;
-  while (end < buf.length) {
-    const c = buf[end]!;
-    if ((c < 48 || c > 57) && c !== 46) break;
-    end++;
+  let n = 0;
+  let i = at;
+  const len = buf.length;
+  for (; i < len; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
   }
-  return Number(buf.toString('latin1', at, end));
+  if (i < len && buf[i] === 46) {
+    let scale = 0.1;
+    for (i++; i < len; i++) {
+      const c = buf[i]! - 48;
+      if (c < 0 || c > 9) break;
+      n += c * scale;
+      scale /= 10;
+    }
+  }
+  return n;
+}
+
+/**
+ * The stamp of a WebSocket event frame whose payload [from, to) ends with `"SentAt":"<number>"}}`
+ * (the simulator's last key, unless it pads the event), read backwards without a search; NaN when
+ * the frame is not laid out so (then the caller searches).
+ */
+function trailingStamp(buf: Buffer, from: number, to: number): number {
+  if (to - from < WS_STAMP.length + 4 || buf[to - 1] !== 125 || buf[to - 2] !== 125 || buf[to - 3] !== 34) return NaN;
+  let i = to - 4;
+  while (i > from && buf[i] !== 34) i--;
+  const start = i + 1;
+  const key = start - WS_STAMP.length;
+  if (key < from) return NaN;
+  for (let k = 0; k < WS_STAMP.length; k++) if (buf[key + k] !== WS_STAMP[k]) return NaN;
+  return numberAt(buf, start);
 }
 
 export interface PushClient {
@@ -71,54 +101,74 @@ function stamps(ctx: LoadContext, buf: Buffer, needle: Buffer, from: number, to:
 /**
  * A WebSocket client: upgrade with the cookie, then count text frames' stamps. `stall`: stop
  * reading right after the upgrade (a client that hangs), and report the close frame's code when it
- * is read at the end (`closeCode`).
+ * is read at the end (`closeCode`). Frames are parsed where the read put them (the shared read
+ * buffer); only a frame split across reads is copied, into this client's `rest`.
  */
 export function wsClient(ctx: LoadContext, cookie: string, stall = false): Promise<PushClient & { closeCode?: number }> {
   return new Promise((resolve, reject) => {
     let rest: Buffer = EMPTY;
     let open = false;
     const client: PushClient & { closeCode?: number } = { received: 0, replies: 0, close: () => sock.destroy() };
-    const sock = connect(ctx.port, (chunk) => {
-      let buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    const sock = loopbackSocketRaw(ctx.port, READ_BUFFER, (n) => {
+      let buf: Buffer;
+      let end: number;
+      if (rest.length === 0) {
+        buf = READ_BUFFER;
+        end = n;
+      } else {
+        buf = Buffer.concat([rest, READ_BUFFER.subarray(0, n)]);
+        end = buf.length;
+      }
       let at = 0;
       if (!open) {
-        const end = buf.indexOf(HEAD_END);
-        if (end === -1) {
-          rest = Buffer.from(buf);
+        const head = buf.subarray(0, end).indexOf(HEAD_END);
+        if (head === -1) {
+          rest = Buffer.from(buf.subarray(0, end));
           return;
         }
         if (buf.toString('latin1', 0, 12) !== 'HTTP/1.1 101') {
-          reject(new Error(`ws upgrade refused: ${buf.toString('latin1', 0, end)}`));
+          reject(new Error(`ws upgrade refused: ${buf.toString('latin1', 0, head)}`));
           sock.destroy();
           return;
         }
         open = true;
-        at = end + 4;
+        at = head + 4;
         resolve(client);
         if (stall) sock.pause();
       }
+      // One clock read per read, not per frame: the frames of one read arrived together.
+      let t = -1;
       // Server frames: FIN+opcode, unmasked length (7 bits, or 126 + 16 bits, or 127 + 64 bits).
-      while (buf.length - at >= 2) {
+      while (end - at >= 2) {
         const len7 = buf[at + 1]! & 127;
-        let head = 2;
+        let hl = 2;
         let len = len7;
         if (len7 === 126) {
-          if (buf.length - at < 4) break;
+          if (end - at < 4) break;
           len = buf.readUInt16BE(at + 2);
-          head = 4;
+          hl = 4;
         } else if (len7 === 127) {
-          if (buf.length - at < 10) break;
+          if (end - at < 10) break;
           len = Number(buf.readBigUInt64BE(at + 2));
-          head = 10;
+          hl = 10;
         }
-        if (buf.length - at < head + len) break;
+        if (end - at < hl + len) break;
         const op = buf[at]! & 15;
-        if (op === 1) client.received += stamps(ctx, buf, WS_STAMP, at + head, at + head + len);
-        else if (op === 8 && len >= 2) client.closeCode = buf.readUInt16BE(at + head);
-        at += head + len;
+        if (op === 1) {
+          const stamp = trailingStamp(buf, at + hl, at + hl + len);
+          if (Number.isNaN(stamp)) {
+            client.received += stamps(ctx, buf, WS_STAMP, at + hl, at + hl + len);
+          } else {
+            client.received++;
+            if (ctx.measuring) {
+              if (t < 0) t = now();
+              ctx.lat.push(t - stamp);
+            }
+          }
+        } else if (op === 8 && len >= 2) client.closeCode = buf.readUInt16BE(at + hl);
+        at += hl + len;
       }
-      rest = at >= buf.length ? EMPTY : Buffer.from(buf.subarray(at));
-      buf = EMPTY;
+      rest = at >= end ? EMPTY : Buffer.from(buf.subarray(at, end));
     });
     sock.on('close', () => {
       if (!open) reject(new Error('ws: connection closed before the upgrade'));
