@@ -41,11 +41,11 @@ export const WS_GOING_AWAY = 1001;
 export const WS_POLICY = 1008;
 export const WS_TOO_BIG = 1009;
 
-/** What the upgrade handler hands to `open`. */
+/**
+ * The socket's user data: uWS copies its properties onto each socket's object, so it holds one, the
+ * client (made by the upgrade handler, attached to the socket in `open`, null once closed).
+ */
 interface WsData {
-  identity: PushIdentity | undefined;
-  query: PushQuery;
-  address: string;
   client: WsClient | null;
 }
 
@@ -80,20 +80,53 @@ const WAITEVENT_ON_WS = 'WaitEvent is not used on /ws: events are pushed';
 
 export class WsClient extends PushClient {
   private ws: WebSocket<WsData> | null;
-  readonly session: Session;
-  readonly query: PushQuery;
+  /** The socket's own session (set by `attach`). */
+  session!: Session;
+  /** The upgrade's `events=` mask (-1: none) and `since` (-1: none): numbers, not an object per socket. */
+  private readonly queryMask: number;
+  private readonly querySince: number;
   readonly address: string;
+  /** Who the upgrade authenticated (cookie or bearer), until `attach` uses it. */
+  private identity: PushIdentity | undefined;
   private readonly replies: PendingReply[];
   private loggingIn: boolean;
 
-  constructor(ctx: PushContext, ws: WebSocket<WsData>, session: Session, query: PushQuery, address: string) {
+  constructor(ctx: PushContext, identity: PushIdentity | undefined, query: PushQuery, address: string) {
     super(ctx);
-    this.ws = ws;
-    this.session = session;
-    this.query = query;
+    this.ws = null;
+    this.queryMask = query.mask ?? -1;
+    this.querySince = query.since ?? -1;
     this.address = address;
+    this.identity = identity;
     this.replies = [];
     this.loggingIn = false;
+  }
+
+  /**
+   * The upgrade is done (uWS `open`): the socket gets its own session, kept and counted as a login
+   * of the upgrade's user (the session caps apply as to any login), and its events start; without
+   * an identity the first frame must log in.
+   */
+  attach(ws: WebSocket<WsData>): void {
+    const ctx = this.ctx;
+    this.ws = ws;
+    // In flight (never purged) until the socket closes.
+    const session = (this.session = ctx.store.open(undefined, this.address));
+    const id = this.identity;
+    this.identity = undefined;
+    if (id === undefined) return;
+    const full = ctx.store.admitLogin(session, id.user.name);
+    if (full !== undefined) {
+      this.end(WS_POLICY, full);
+      return;
+    }
+    session.user = id.user;
+    session.authenticated = true;
+    session.readPerm = id.readPerm;
+    session.writePerm = id.writePerm;
+    session.eventMask = id.readPerm;
+    session.filters = id.filters;
+    this.startEvents();
   }
 
   get kind(): 'ws' {
@@ -150,8 +183,8 @@ export class WsClient extends PushClient {
   /** Starts the event stream for the session as it is now (after the upgrade or a Login). */
   startEvents(): void {
     const s = this.session;
-    if (this.query.mask !== undefined) s.eventMask &= this.query.mask;
-    this.start(sessionSpec(s), resumeFrom(this.ctx.log, this.query.since));
+    if (this.queryMask !== -1) s.eventMask &= this.queryMask;
+    this.start(sessionSpec(s), resumeFrom(this.ctx.log, this.querySince === -1 ? undefined : this.querySince));
   }
 
   /** One text frame from the client. */
@@ -351,34 +384,14 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
         refuseLater(res, identity.delayMs, () => o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' }));
         return;
       }
-      const data: WsData = { identity, query, address, client: null };
+      const data: WsData = { client: new WsClient(ctx, identity, query, address) };
       res.upgrade(data, key, protocol, extensions, context);
     },
     open: (ws) => {
-      const d = ws.getUserData();
+      const c = ws.getUserData().client!;
       ctx.counters.wsOpen++;
-      // The socket's own session: in flight (never purged) until the socket closes.
-      const session = ctx.store.open(undefined, d.address);
-      const c = new WsClient(ctx, ws, session, d.query, d.address);
-      d.client = c;
       ctx.sockets.add(c);
-      const id = d.identity;
-      d.identity = undefined;
-      if (id !== undefined) {
-        // Kept and counted as a login of this user: the session caps apply as to any login.
-        const full = ctx.store.admitLogin(session, id.user.name);
-        if (full !== undefined) {
-          c.end(WS_POLICY, full);
-          return;
-        }
-        session.user = id.user;
-        session.authenticated = true;
-        session.readPerm = id.readPerm;
-        session.writePerm = id.writePerm;
-        session.eventMask = id.readPerm;
-        session.filters = id.filters;
-        c.startEvents();
-      }
+      c.attach(ws);
     },
     message: (ws, message, isBinary) => {
       ws.getUserData().client?.onFrame(message, isBinary);

@@ -36,8 +36,10 @@ export class Session {
   /** Set at login. */
   cursor: Cursor | null;
   wait: ParkedWait | null;
-  /** `accepts` bound once, handed to the cursor on every read. */
-  readonly accept: (entry: LogEntry) => boolean;
+  /** `accept`'s closure, made on first use: most sessions never read a cursor (a request without a
+   * cookie, a WebSocket's session: push clients read through views), and 10,000 sockets × a closure
+   * and its context was about 1 MB. */
+  private acceptFn: ((entry: LogEntry) => boolean) | undefined;
 
   // lifetime
   /** Requests currently being handled on this session (it never expires while > 0). */
@@ -63,12 +65,17 @@ export class Session {
     this.cursor = null;
     this.wait = null;
     // Server limits and proxy notices included (lib/auth/event-access.ts, shared with push views).
-    this.accept = (entry) => acceptsEntry(this.user?.serverMask, this.readPerm, this.eventMask, this.filters, entry);
+    this.acceptFn = undefined;
     this.inFlight = 0;
     this.expiresAt = expiresAt;
     this.destroyed = false;
     this.stored = false;
     this.countedUser = undefined;
+  }
+
+  /** `accepts` for a log entry, bound once, handed to the cursor on every read. */
+  get accept(): (entry: LogEntry) => boolean {
+    return this.acceptFn ?? (this.acceptFn = (entry) => acceptsEntry(this.user?.serverMask, this.readPerm, this.eventMask, this.filters, entry));
   }
 
   get username(): string | undefined {
