@@ -236,7 +236,17 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       health: () => ({
         ready: servers.ready,
         pool: { ready: pool.ready, eventsReady: pool.eventsReady, connections: a.connections, version: pool.version ?? null, pending: pool.pendingCount },
-        servers: servers.list.map((x) => ({ name: x.name, ready: x.pool.ready, eventsReady: x.pool.eventsReady, version: x.pool.version ?? null, pending: x.pool.pendingCount })),
+        servers: servers.list.map((x, i) => {
+          const r = events.rings[i]!;
+          return {
+            name: x.name,
+            ready: x.pool.ready,
+            eventsReady: x.pool.eventsReady,
+            version: x.pool.version ?? null,
+            pending: x.pool.pendingCount,
+            ring: { held: r.count, capacity: r.capacity, bytes: r.held, dropped: r.dropped },
+          };
+        }),
         events: { capacity: events.capacity, held: events.size, next: events.nextSeq },
         simulate: a.simulate,
         push: { ...push.counters, views: push.views.size },

@@ -198,6 +198,9 @@ export class EventLog {
   readonly delivered: { events: number; lost: number } = { events: 0, lost: 0 };
   /** rings[0] when there is only one (the fast paths below). */
   private readonly only: EventRing | undefined;
+  /** Scratch for merge: each ring's next index and the seq there. */
+  private readonly pos: number[];
+  private readonly heads: number[];
   private next: number;
   private readonly waiters: Set<LogWaiter>;
   private flushScheduled: boolean;
@@ -207,6 +210,8 @@ export class EventLog {
     const specs = opts.rings === undefined || opts.rings.length === 0 ? [base] : opts.rings;
     this.rings = specs.map((b) => new EventRing({ capacity: b.capacity ?? base.capacity, maxBytes: b.maxBytes ?? base.maxBytes }));
     this.only = this.rings.length === 1 ? this.rings[0] : undefined;
+    this.pos = new Array<number>(this.rings.length).fill(0);
+    this.heads = new Array<number>(this.rings.length).fill(0);
     this.capacity = this.rings.reduce((n, r) => n + r.capacity, 0);
     this.maxBytes = this.rings.reduce((n, r) => n + r.maxBytes, 0);
     // Sequence numbers start at 1 so that 0 can never be a valid position.
@@ -368,33 +373,52 @@ export class EventLog {
     return out.length > 0 ? out[0]!.seq : end;
   }
 
-  /** The k-way walk over the rings by seq (k is small: the servers). */
+  /**
+   * The k-way walk over the rings by seq (k is small: the servers). Each step takes the run of the
+   * ring with the lowest next seq up to the next seq of any other ring, so a burst from one server
+   * costs one comparison per entry.
+   */
   private merge(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[], first: boolean): void {
     const rings = this.rings;
     const k = rings.length;
-    const pos = new Array<number>(k);
-    for (let r = 0; r < k; r++) pos[r] = rings[r]!.lowerBound(from);
+    const pos = this.pos;
+    // heads[r]: seq at pos[r] (end when that ring has nothing more before `end`).
+    const heads = this.heads;
+    for (let r = 0; r < k; r++) {
+      const ring = rings[r]!;
+      const p = (pos[r] = ring.lowerBound(from));
+      heads[r] = p < ring.count ? ring.at(p).seq : end;
+    }
     for (;;) {
       let best = -1;
       let bestSeq = end;
+      let next = end;
       for (let r = 0; r < k; r++) {
-        const ring = rings[r]!;
-        const p = pos[r]!;
-        if (p < ring.count) {
-          const s = ring.at(p).seq;
-          if (s < bestSeq) {
-            bestSeq = s;
-            best = r;
-          }
-        }
+        const s = heads[r]!;
+        if (s < bestSeq) {
+          next = bestSeq;
+          bestSeq = s;
+          best = r;
+        } else if (s < next) next = s;
       }
       if (best === -1) return;
-      const e = rings[best]!.at(pos[best]!);
-      pos[best]!++;
-      if (accept(e)) {
-        out.push(e);
-        if (first) return;
+      const ring = rings[best]!;
+      const count = ring.count;
+      let p = pos[best]!;
+      let head = end;
+      for (; p < count; p++) {
+        const e = ring.at(p);
+        if (e.seq >= next) {
+          head = e.seq;
+          break;
+        }
+        if (accept(e)) {
+          out.push(e);
+          if (first) return;
+        }
       }
+      pos[best] = p;
+      heads[best] = head < end ? head : end;
     }
   }
 

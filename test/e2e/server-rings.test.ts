@@ -129,4 +129,11 @@ t.test('ring metrics by server', async (t) => {
   t.ok(value('ajam_event_ring_bytes', 'east') > 0);
   t.ok(value('ajam_event_ring_max_bytes', 'west') > 0);
   t.ok(value('ajam_events_in_total', 'east') >= FLOOD * ROUNDS);
+  // /health lists each server's ring too.
+  const health = (await (await fetch(`${ta.base}/health`)).json()) as { servers: Array<{ name: string; ring: { held: number; capacity: number; dropped: number } }> };
+  const ring = (name: string) => health.servers.find((x) => x.name === name)!.ring;
+  t.equal(ring('east').capacity, 20);
+  t.equal(ring('east').held, 20);
+  t.ok(ring('east').dropped >= FLOOD * ROUNDS - 20);
+  t.equal(ring('west').dropped, 0);
 });
