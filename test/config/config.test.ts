@@ -77,6 +77,8 @@ t.test('defaults', async (t) => {
     stallTimeout: 5,
     authBackoff: 60,
     authBackoffMax: 600,
+    eventBuffer: 10000,
+    eventBufferBytes: 67108864,
   });
 });
 
@@ -140,7 +142,34 @@ t.test('every option', async (t) => {
     stallTimeout: 2,
     authBackoff: 30,
     authBackoffMax: 120.5,
+    eventBuffer: 500,
+    eventBufferBytes: 67108864,
   });
+});
+
+t.test('a server section may size its own event ring; the others keep [general]\'s', async (t) => {
+  const path = confFile(
+    t,
+    [
+      '[general]',
+      'eventbuffer = 300',
+      'eventbufferbytes = 100000',
+      '[asterisk:east]',
+      'username = proxy',
+      'secret = pw',
+      'eventbuffer = 20',
+      'eventbufferbytes = 70000',
+      '[asterisk:west]',
+      'username = proxy',
+      'secret = pw',
+    ].join('\n'),
+  );
+  const c = loadConfig(path);
+  t.same(c.servers.map((x) => [x.name, x.eventBuffer, x.eventBufferBytes]), [['east', 20, 70000], ['west', 300, 100000]]);
+  const bad = confFile(t, '[asterisk:east]\nusername = proxy\nsecret = pw\neventbuffer = 0\n');
+  t.throws(() => loadConfig(bad), { code: 'CONF_ERR_VALUE' });
+  const small = confFile(t, '[asterisk:east]\nusername = proxy\nsecret = pw\neventbufferbytes = 1000\n');
+  t.throws(() => loadConfig(small), { code: 'CONF_ERR_VALUE' });
 });
 
 t.test('prefix normalisation', async (t) => {
