@@ -12,7 +12,7 @@
 // Results go to a temporary folder; with --save to bench/results/fanout.json, the "Fan-out" section
 // of bench/RESULTS.md and bench/results/fanout-p99.svg.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     max: { type: 'string', default: '10000' },
     /** Client counts to run instead of 100, 1,000, 10,000 (a comma list, e.g. `--clients 1000`). */
     clients: { type: 'string' },
+    /** Events per second per client instead of the issue's (100/s, 20/s from 10,000 clients). */
+    rate: { type: 'string' },
     transports: { type: 'string', default: 'longpoll,websocket,sse' },
     /** WebSocket clients that stop reading, beside 10 that read (0: skip that part). */
     stalled: { type: 'string', default: '1000' },
@@ -40,13 +42,14 @@ const { values: args } = parseArgs({
 });
 const SECONDS = Number(args.seconds);
 const MAX = Number(args.max);
-const TRANSPORTS = args.transports.split(',') as Transport[];
+/** `--transports ''`: none (only the stalled-client part). */
+const TRANSPORTS = args.transports.split(',').filter((t) => t !== '') as Transport[];
 /** Events per second each client receives, by N (the issue's targets: 100/s at 1,000, 20/s at 10,000). */
 const RATE: Record<number, number> = { 100: 100, 1000: 100, 10000: 20 };
 const SIZES = (args.clients === undefined ? [100, 1000, 10000] : args.clients.split(',').map(Number)).filter((n) => n <= MAX);
 for (const n of SIZES) if (!(n > 0)) throw new Error(`--clients: not a client count: ${args.clients}`);
 /** The cell's rate for a client count not in RATE: the issue's 20/s from 10,000 on, else 100/s. */
-const rateOf = (n: number): number => RATE[n] ?? (n >= 10000 ? 20 : 100);
+const rateOf = (n: number): number => (args.rate !== undefined ? Number(args.rate) : (RATE[n] ?? (n >= 10000 ? 20 : 100)));
 const USER = 'bench';
 const SECRET = 'benchpw';
 const CLK_TCK = 100;
@@ -81,6 +84,11 @@ function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Open file descriptors of a process (its sockets among them). */
+function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
 }
 
 function rssBytes(pid: number): number {
@@ -294,6 +302,9 @@ interface StalledResult {
   rssConnectedMB: number;
   rssMaxMB: number;
   rssEndMB: number;
+  rssSettledMB: number;
+  /** Seconds from the last slow close until the proxy had closed those sockets (null: not within the settle time). */
+  letGoSeconds: number | null;
   proxyCpuPct: number;
   loadCpuPct: number;
 }
@@ -301,6 +312,7 @@ interface StalledResult {
 const STALL_LIMIT = 65536;
 const STALL_PAD = 2000;
 const STALL_RATE = 200;
+const SETTLE_S = 20;
 
 /**
  * Clients that stop reading: `stalled` WebSockets that never read after the upgrade, beside 10 that
@@ -313,11 +325,13 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
   const port = await freePort();
   const proxy = await startProxy(sim.port, dir, port, `pushbufferlimit = ${STALL_LIMIT}\n`);
   const pid = proxy.pid!;
+  step(`proxy pid ${pid}`);
   const ctx: LoadContext = { port, lat: new Latencies(), measuring: false };
   const clients: PushClient[] = [];
   try {
     await sleep(1000);
     const rssBase = rssBytes(pid);
+    const fdBase = openFds(pid);
     const c = await cookie(port);
     const readers: PushClient[] = [];
     for (let i = 0; i < 10; i++) readers.push(await wsClient(ctx, c));
@@ -336,6 +350,7 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(pid))), 200);
     sim.send(`rate ${STALL_RATE} ${STALL_PAD}`);
     let slowClosed = 0;
+    let allKickedAt = 0;
     const end = performance.now() + SECONDS * 1000;
     const deadline = performance.now() + Math.max(SECONDS, 60) * 1000;
     // Run at least --seconds, and until every stalled client was closed (or a minute passed).
@@ -343,6 +358,7 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
       await sleep(500);
       const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { push: { slowClosed: number } };
       slowClosed = h.push.slowClosed;
+      if (slowClosed >= stalled && allKickedAt === 0) allKickedAt = performance.now();
     }
     const sent = (await sim.stop()) - sentBefore;
     const drainUntil = performance.now() + 10_000;
@@ -351,6 +367,18 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
     const elapsed = (performance.now() - t0) / 1000;
     const cpu1 = { proxy: cpuTicks(pid), load: process.cpuUsage(cpu0.load) };
     const rssEnd = rssBytes(pid);
+    // uWS keeps a closed socket (and what it buffered) until its client reads the close frame or a
+    // timeout: the memory the stalled clients held, SETTLE_S seconds after the run.
+    // How long after the last slow close the proxy still held the stalled sockets (its open file
+    // descriptors: uWS closes a socket when its close handshake times out).
+    step(`settling ${SETTLE_S} s`);
+    let letGoS = -1;
+    const settleUntil = performance.now() + SETTLE_S * 1000;
+    while (performance.now() < settleUntil) {
+      if (letGoS < 0 && allKickedAt > 0 && openFds(pid) <= fdBase + readers.length + 2) letGoS = (performance.now() - allKickedAt) / 1000;
+      await sleep(250);
+    }
+    const rssSettled = rssBytes(pid);
     const mb = (b: number): number => Math.round(b / 1024 / 102.4) / 10;
     return {
       stalled,
@@ -366,6 +394,8 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
       rssConnectedMB: mb(rssConnected),
       rssMaxMB: mb(Math.max(rssMax, rssEnd)),
       rssEndMB: mb(rssEnd),
+      rssSettledMB: mb(rssSettled),
+      letGoSeconds: letGoS < 0 ? null : Math.round(letGoS * 10) / 10,
       proxyCpuPct: Math.round(((cpu1.proxy - cpu0.proxy) / CLK_TCK / elapsed) * 1000) / 10,
       loadCpuPct: Math.round(((cpu1.load.user + cpu1.load.system) / 1e6 / elapsed) * 1000) / 10,
     };
@@ -377,9 +407,9 @@ async function runStalled(sim: Sim, stalled: number): Promise<StalledResult> {
 
 function stalledTable(s: StalledResult): string {
   return [
-    '| stalled WebSockets | readers | limit | events/s × bytes | run s | closed as slow | readers lost | readers p99 ms | proxy RSS MB: start / connected / max / end | proxy CPU % | load generator CPU % |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
-    `| ${s.stalled.toLocaleString('en')} | ${s.readers} | ${s.bufferLimit} | ${s.ratePerClient} × ${s.eventBytes} | ${s.seconds} | ${s.slowClosed} | ${s.readersLost} | ${s.readersP99ms} | ${s.rssBaseMB} / ${s.rssConnectedMB} / ${s.rssMaxMB} / ${s.rssEndMB} | ${s.proxyCpuPct} | ${s.loadCpuPct} |`,
+    `| stalled WebSockets | readers | limit | events/s × bytes | run s | closed as slow | readers lost | readers p99 ms | proxy RSS MB: start / connected / max / end / ${SETTLE_S} s later | stalled sockets let go after s | proxy CPU % | load generator CPU % |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
+    `| ${s.stalled.toLocaleString('en')} | ${s.readers} | ${s.bufferLimit} | ${s.ratePerClient} × ${s.eventBytes} | ${s.seconds} | ${s.slowClosed} | ${s.readersLost} | ${s.readersP99ms} | ${s.rssBaseMB} / ${s.rssConnectedMB} / ${s.rssMaxMB} / ${s.rssEndMB} / ${s.rssSettledMB} | ${s.letGoSeconds ?? `> ${SETTLE_S}`} | ${s.proxyCpuPct} | ${s.loadCpuPct} |`,
   ].join('\n');
 }
 

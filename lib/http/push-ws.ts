@@ -307,6 +307,9 @@ export function framePairs(text: string): Array<[string, string]> | string {
   return pairs;
 }
 
+/** Seconds of silence (no frame, no pong) after which a socket is closed; see registerWs. */
+export const WS_IDLE_TIMEOUT_S = 15;
+
 /** Frames up to this many bytes get our own 1009 past `wsmaxframe`; see wsPayloadBound. */
 export const WS_PAYLOAD_FLOOR = 1024 * 1024;
 
@@ -331,7 +334,12 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
     // socket over the limit right after publishing, so the 1008 close frame is queued behind the data.
     maxBackpressure: 0,
     closeOnBackpressureLimit: 0,
-    idleTimeout: 120,
+    // uWS pings a socket silent for idleTimeout − margin and closes it when still silent at
+    // idleTimeout; the margin (4 s for 9–15, 8 s up to 31, else 16 s) is also how long a socket
+    // closed with end() — a slow consumer's 1008 — is kept, with all it buffered, for a client that
+    // never reads its close frame. 15: pings after 11 s of silence, dead or stalled sockets let go
+    // after 15 s, a slow consumer's buffer 4 s after its close (at 120 it was 16 s).
+    idleTimeout: WS_IDLE_TIMEOUT_S,
     sendPingsAutomatically: true,
     upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
       if (!o.isWsPath(req.getUrl())) {
