@@ -60,10 +60,28 @@ export function isBasic(authorization: string): boolean {
   return authorization.length > 6 && authorization.charCodeAt(5) === 32 && authorization.slice(0, 5).toLowerCase() === 'basic';
 }
 
+/** A `token = sha256:…` line's user, its digest, and the answer a match gives (built once). */
+interface TokenEntry {
+  user: User;
+  hash: Buffer;
+  ok: StatelessResult;
+}
+
+/** Tokens remembered after a match (see `recent`); past it the memory starts over. */
+const MAX_RECENT_TOKENS = 1024;
+
 export class StatelessAuth {
   readonly allowBasic: boolean;
   private readonly users: ReadonlyMap<string, User>;
-  private readonly byHash: Map<string, { user: User; hash: Buffer }>;
+  private readonly byHash: Map<string, TokenEntry>;
+  /**
+   * Tokens that matched, by the exact text sent: a load tool or script sends the same one on every
+   * request, and this skips its SHA-256 (the larger part of a bearer check). Only tokens that
+   * matched get in, so a stranger cannot fill it; bounded by MAX_RECENT_TOKENS; emptied by
+   * usersChanged (SIGHUP), so a removed token stops at once. A lookup compares the text only when
+   * V8's seeded string hash already matched, so its timing says nothing about a token's bytes.
+   */
+  private readonly recent: Map<string, TokenEntry>;
   private readonly amiUsernames: ReadonlySet<string>;
   private readonly limiter: AuthLimiter | undefined;
   /** The delay of an ordinary failure (a failed Login's, default 1 s). */
@@ -76,6 +94,7 @@ export class StatelessAuth {
     this.limiter = opts.limiter;
     this.failDelayMs = opts.failDelayMs ?? DEFAULTS.loginFailDelayMs;
     this.byHash = new Map();
+    this.recent = new Map();
     this.usersChanged();
   }
 
@@ -85,10 +104,17 @@ export class StatelessAuth {
    */
   usersChanged(): void {
     this.byHash.clear();
+    this.recent.clear();
     for (const user of this.users.values()) {
       if (this.reserved(user)) continue;
-      for (const hex of user.tokenHashes ?? []) this.byHash.set(hex, { user, hash: Buffer.from(hex, 'hex') });
+      const ok: StatelessResult = { kind: 'ok', user };
+      for (const hex of user.tokenHashes ?? []) this.byHash.set(hex, { user, hash: Buffer.from(hex, 'hex'), ok });
     }
+  }
+
+  /** Tokens remembered after a match (at most MAX_RECENT_TOKENS). */
+  get rememberedTokens(): number {
+    return this.recent.size;
   }
 
   /**
@@ -105,6 +131,8 @@ export class StatelessAuth {
   /** As authenticateHeader, with the delay a refusal should be answered after. */
   authenticate(authorization: string, address: ClientAddress): StatelessResult {
     if (authorization.length < 5) return NONE;
+    // The usual spelling first, without lower-casing a copy of the scheme.
+    if (authorization.startsWith('Bearer ')) return this.bearer(authorization.slice(7).trim(), address);
     // `Bearer` with nothing after it (trailing blanks are trimmed by the server) is a bearer attempt.
     const space = authorization.indexOf(' ');
     const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
@@ -131,9 +159,16 @@ export class StatelessAuth {
 
   private bearer(token: string, address: ClientAddress): StatelessResult {
     if (this.watching() && this.limiter!.check(addressOf(address), BEARER_USER).locked) return LOCKED;
-    const hex = tokenHash(token);
-    const entry = this.byHash.get(hex);
-    if (entry === undefined || !timingSafeEqual(entry.hash, Buffer.from(hex, 'hex'))) return this.fail(address, BEARER_USER, 'bearer', 0);
+    let entry = this.recent.get(token);
+    if (entry === undefined) {
+      const hex = tokenHash(token);
+      entry = this.byHash.get(hex);
+      if (entry === undefined || !timingSafeEqual(entry.hash, Buffer.from(hex, 'hex'))) return this.fail(address, BEARER_USER, 'bearer', 0);
+      if (this.recent.size >= MAX_RECENT_TOKENS) this.recent.clear();
+      this.recent.set(token, entry);
+    }
+    // The user's ACL and the limiter are checked on every request, remembered token or not.
+    if (entry.user.allowsEveryAddress === true && !this.watching()) return entry.ok;
     return this.admit(entry.user, address, 'bearer');
   }
 

@@ -350,9 +350,12 @@ t.test('a users reload (SIGHUP) revokes removed token lines and accepts new ones
   t.teardown(() => r.close());
   const ping = async (tk: string): Promise<number> => (await rawRequest(r.port, get('/rawman?action=Ping', bearer(tk)))).status;
   t.equal(await ping(before.token), 200);
+  t.equal(await ping(before.token), 200, 'again (now from the remembered tokens, no SHA-256)');
   t.equal(await ping(after.token), 401);
+  t.equal(r.app.stateless.rememberedTokens, 1, 'only the token that matched is remembered');
   writeFileSync(join(r.dir, 'users.conf'), `[script]\nsecret = s\nread = all\nwrite = all\n${after.line}\n`);
   t.ok(r.app.reloadUsers().ok);
+  t.equal(r.app.stateless.rememberedTokens, 0, 'the reload forgets remembered tokens');
   t.equal(await ping(before.token), 401, 'the removed line no longer works');
   t.equal(await ping(after.token), 200, 'the new line works');
 });
