@@ -45,7 +45,7 @@ export class Cursor {
     const from = this.position;
     const lost = log.lostBetween(from > this.lostTold ? from : this.lostTold, end, this.serverMask);
     const entries: LogEntry[] = [];
-    log.collect(from, end, accept, entries);
+    log.collect(from, end, accept, entries, this.serverMask);
     this.lostRead = end;
     // Entries this session may not see are never delivered, so stepping over them loses nothing and
     // keeps a quiet session (say a wallboard during a flood of dialplan events) from falling out of
@@ -60,7 +60,7 @@ export class Cursor {
     const end = log.nextSeq;
     const from = this.position;
     if (log.lostBetween(from > this.lostTold ? from : this.lostTold, end, this.serverMask) > 0) return true;
-    const seq = log.firstAccepted(from, end, accept);
+    const seq = log.firstAccepted(from, end, accept, this.serverMask);
     this.position = seq;
     return seq < end;
   }

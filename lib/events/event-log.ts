@@ -43,6 +43,9 @@ export class LogEntry {
   size: number;
   /** The ring that counts this entry's bytes (null once it left the ring). */
   owner: EventRing | null;
+  /** With several rings: the next newer entry held in any ring (SeqChain), null for the newest. */
+  newer: LogEntry | null;
+  older: LogEntry | null;
 
   constructor(seq: number, msg: AmiMessage, classes: ClassMask, name: string, notice = false, serverBit = -1) {
     this.seq = seq;
@@ -54,6 +57,8 @@ export class LogEntry {
     this.cache = undefined;
     this.size = msg.raw.length;
     this.owner = null;
+    this.newer = null;
+    this.older = null;
   }
 
   /** The event in `format`, formatted once by `fn` on first use, then shared. */
@@ -95,6 +100,28 @@ export interface EventLogOptions extends RingBounds {
 }
 
 /**
+ * With several rings: every held entry, oldest to newest across all rings, as a doubly linked list
+ * (an entry leaving its ring is unlinked), so a reader of every server walks entries in seq order
+ * at one step each instead of merging the rings.
+ */
+export class SeqChain {
+  newest: LogEntry | null = null;
+
+  link(e: LogEntry): void {
+    e.older = this.newest;
+    if (this.newest !== null) this.newest.newer = e;
+    this.newest = e;
+  }
+
+  unlink(e: LogEntry): void {
+    if (e.older !== null) e.older.newer = e.newer;
+    if (e.newer !== null) e.newer.older = e.older;
+    else this.newest = e.older;
+    e.older = e.newer = null;
+  }
+}
+
+/**
  * One server's ring: its entries in sequence order. With several servers its seqs increase but
  * are not contiguous (the other servers' entries sit in between), so lookups by seq are binary
  * searches; with one server they are contiguous and a lookup is an index.
@@ -115,7 +142,11 @@ export class EventRing {
   /** Seq of the newest entry that left this ring (0: none yet): every seq of its losses is <= it. */
   lastDroppedSeq: number;
 
-  constructor(bounds: RingBounds) {
+  /** The log's SeqChain when there are several rings. */
+  private readonly chain: SeqChain | null;
+
+  constructor(bounds: RingBounds, chain: SeqChain | null = null) {
+    this.chain = chain;
     const capacity = bounds.capacity ?? DEFAULTS.eventBuffer;
     if (!Number.isInteger(capacity) || capacity < 1) throw invalidArgument('EventLog capacity must be a positive integer');
     const maxBytes = bounds.maxBytes ?? DEFAULTS.eventBufferBytes;
@@ -168,6 +199,7 @@ export class EventRing {
     this.count++;
     this.appended++;
     entry.owner = this;
+    if (this.chain !== null) this.chain.link(entry);
     this.held += entry.size;
     // The byte bound: drop the oldest until it fits (the newest entry always stays).
     while (this.held > this.maxBytes && this.count > 1) this.dropOldest();
@@ -180,6 +212,7 @@ export class EventRing {
     this.count--;
     this.dropped++;
     this.lastDroppedSeq = e.seq;
+    if (this.chain !== null) this.chain.unlink(e);
     if (e.owner === this) {
       this.held -= e.size;
       e.owner = null;
@@ -208,7 +241,8 @@ export class EventLog {
   constructor(opts: EventLogOptions = {}) {
     const base: RingBounds = { capacity: opts.capacity, maxBytes: opts.maxBytes };
     const specs = opts.rings === undefined || opts.rings.length === 0 ? [base] : opts.rings;
-    this.rings = specs.map((b) => new EventRing({ capacity: b.capacity ?? base.capacity, maxBytes: b.maxBytes ?? base.maxBytes }));
+    const chain = specs.length > 1 ? new SeqChain() : null;
+    this.rings = specs.map((b) => new EventRing({ capacity: b.capacity ?? base.capacity, maxBytes: b.maxBytes ?? base.maxBytes }, chain));
     this.only = this.rings.length === 1 ? this.rings[0] : undefined;
     this.pos = new Array<number>(this.rings.length).fill(0);
     this.heads = new Array<number>(this.rings.length).fill(0);
@@ -271,10 +305,13 @@ export class EventLog {
     return entry;
   }
 
-  /** The ring of serverBit `1 << i` (ring 0 for -1, "every server", and with a single ring). */
+  /**
+   * The ring of serverBit `1 << i`. With a single ring everything goes there (-1, "every server",
+   * included); with several, every entry names its one server (app.ts tags each notice too).
+   */
   private ringOf(serverBit: number): EventRing {
-    if (this.only !== undefined || serverBit === -1) return this.rings[0]!;
-    const ring = this.rings[31 - Math.clz32(serverBit)];
+    if (this.only !== undefined) return this.only;
+    const ring = serverBit > 0 && (serverBit & (serverBit - 1)) === 0 ? this.rings[31 - Math.clz32(serverBit)] : undefined;
     if (ring === undefined) throw invalidArgument(`no event ring for server bit ${serverBit}`);
     return ring;
   }
@@ -339,8 +376,12 @@ export class EventLog {
     return holes;
   }
 
-  /** Appends to `out`, oldest first, the held entries with seq in [from, end) that `accept` passes. */
-  collect(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[]): void {
+  /**
+   * Appends to `out`, oldest first, the held entries with seq in [from, end) that `accept` passes.
+   * `serverMask` (the reader's servers; undefined = all) skips the other servers' rings unread, so
+   * a flood on one server costs nothing to a reader of another.
+   */
+  collect(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[], serverMask?: number): void {
     const one = this.only;
     if (one !== undefined) {
       const oldest = one.oldest(this.next);
@@ -352,11 +393,11 @@ export class EventLog {
       }
       return;
     }
-    this.merge(from, end, accept, out, false);
+    this.merge(from, end, accept, out, false, serverMask);
   }
 
   /** Seq of the first held entry in [from, end) that `accept` passes, or `end` when none does. */
-  firstAccepted(from: number, end: number, accept: (e: LogEntry) => boolean): number {
+  firstAccepted(from: number, end: number, accept: (e: LogEntry) => boolean, serverMask?: number): number {
     const one = this.only;
     if (one !== undefined) {
       const oldest = one.oldest(this.next);
@@ -369,7 +410,7 @@ export class EventLog {
       return end;
     }
     const out: LogEntry[] = [];
-    this.merge(from, end, accept, out, true);
+    this.merge(from, end, accept, out, true, serverMask);
     return out.length > 0 ? out[0]!.seq : end;
   }
 
@@ -378,14 +419,28 @@ export class EventLog {
    * ring with the lowest next seq up to the next seq of any other ring, so a burst from one server
    * costs one comparison per entry.
    */
-  private merge(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[], first: boolean): void {
+  private merge(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[], first: boolean, serverMask: number | undefined): void {
     const rings = this.rings;
     const k = rings.length;
+    if (serverMask === undefined || (serverMask & ((1 << k) - 1)) === (1 << k) - 1) {
+      // A reader of every server: from the oldest held entry at or after `from`, along the chain.
+      for (let e = this.nextEntry(from) ?? null; e !== null && e.seq < end; e = e.newer) {
+        if (accept(e)) {
+          out.push(e);
+          if (first) return;
+        }
+      }
+      return;
+    }
     const pos = this.pos;
     // heads[r]: seq at pos[r] (end when that ring has nothing more before `end`).
     const heads = this.heads;
     for (let r = 0; r < k; r++) {
       const ring = rings[r]!;
+      if (serverMask !== undefined && (serverMask & (1 << r)) === 0) {
+        heads[r] = end; // not this reader's server: never read
+        continue;
+      }
       const p = (pos[r] = ring.lowerBound(from));
       heads[r] = p < ring.count ? ring.at(p).seq : end;
     }

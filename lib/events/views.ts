@@ -132,7 +132,7 @@ export class ViewRegistry<C> implements LogWaiter {
       if (v.live.size === 0) continue;
       const lost = log.lostBetween(seq, end, v.serverMask);
       entries.length = 0;
-      log.collect(seq, end, v.accept, entries);
+      log.collect(seq, end, v.accept, entries, v.serverMask);
       if (entries.length > 0 || lost > 0) this.sink.deliver(v, entries, lost);
     }
     entries.length = 0;

@@ -38,6 +38,11 @@ t.test('each ring keeps its own bound; one seq space over both', async (t) => {
   const out: LogEntry[] = [];
   log.collect(1, log.nextSeq, all, out);
   t.same(seqs(out), [2, 6, 7, 8, 9, 10], 'merged by seq');
+  const onlyB: LogEntry[] = [];
+  log.collect(1, log.nextSeq, all, onlyB, B);
+  t.same(seqs(onlyB), [2, 6, 10], 'a reader of B never reads A\'s ring');
+  t.equal(log.firstAccepted(3, log.nextSeq, all, B), 6);
+  t.equal(log.firstAccepted(7, log.nextSeq, all, A), 7);
 });
 
 t.test('a reader of B only loses nothing while A floods; a reader of both is told exactly', async (t) => {
@@ -108,4 +113,32 @@ t.test('serverBit -1 and a single ring: the plain ring as before', async (t) => 
   t.equal(log.nextEntry(6), undefined);
   t.equal(log.firstAccepted(1, log.nextSeq, (e) => e.name === 'E4'), 5);
   t.throws(() => new EventLog({ rings: [{}, {}] }).append(ev('x'), 1 << 5), { code: 'AJAM_ERR_INVALID_ARG' });
+  t.throws(() => new EventLog({ rings: [{}, {}] }).append(ev('x')), { code: 'AJAM_ERR_INVALID_ARG' }, 'several rings: every entry names its server');
+  t.throws(() => new EventLog({ rings: [{}, {}] }).append(ev('x'), 3), { code: 'AJAM_ERR_INVALID_ARG' });
+});
+
+t.test('the merged walk (chain for readers of every server, merge for others) equals a lookup of every seq', async (t) => {
+  // A fixed pseudo-random sequence: three rings of different bounds, bursts and single entries.
+  let x = 12345;
+  const rnd = (n: number): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff) % n);
+  const log = new EventLog({ capacity: 100, rings: [{ capacity: 7 }, { capacity: 30 }, { capacity: 100, maxBytes: 2000 }] });
+  for (let step = 0; step < 400; step++) {
+    const ring = rnd(3);
+    const burst = 1 + rnd(ring === 0 ? 12 : 3);
+    for (let i = 0; i < burst; i++) log.append(ev(`E${step}`), 1 << ring);
+    if (step % 37 !== 0) continue;
+    const from = 1 + rnd(log.nextSeq);
+    const end = from + rnd(log.nextSeq - from + 1);
+    for (const mask of [undefined, 1, 2, 4, 3, 5, 6, 7]) {
+      const want: number[] = [];
+      for (let s = from; s < end; s++) {
+        const e = log.get(s);
+        if (e !== undefined && (mask === undefined || (mask & e.serverBit) !== 0)) want.push(s);
+      }
+      const got: LogEntry[] = [];
+      log.collect(from, end, (e) => mask === undefined || (mask & e.serverBit) !== 0, got, mask);
+      t.same(seqs(got), want, `step ${step} [${from}, ${end}) mask ${mask}`);
+    }
+  }
+  t.ok(log.rings[0]!.dropped > 0 && log.rings[2]!.dropped > 0, 'both bounds dropped entries');
 });
