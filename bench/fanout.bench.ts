@@ -479,7 +479,7 @@ if (args.save) {
   writeFileSync(join(root, 'bench', 'results', 'fanout-p99.svg'), svg);
   writeSection(
     'Fan-out: WaitEvent, WebSocket, SSE',
-    `\`npm run bench:fanout -- --seconds ${SECONDS} --max ${MAX} --save\` on ${result.machine}. Proxy, simulator and load ` +
+    `\`npm run bench:fanout -- ${process.argv.slice(2).join(' ')}\` on ${result.machine}. Proxy, simulator and load ` +
       'generator in three processes on the same 2 cores (shared with other work). Every client receives every event; ' +
       `CPU in % of one core over the measured interval.\n\n${table(cells)}\n\n![p99 against N per transport](results/fanout-p99.svg)\n` +
       (stalledResult === undefined
