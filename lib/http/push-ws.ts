@@ -88,7 +88,8 @@ export class WsClient extends PushClient {
   readonly address: string;
   /** Who the upgrade authenticated (cookie or bearer), until `attach` uses it. */
   private identity: PushIdentity | undefined;
-  private readonly replies: PendingReply[];
+  /** Actions awaiting their reply frame, in the order sent (made on the first action). */
+  private replies: PendingReply[] | null;
   private loggingIn: boolean;
 
   constructor(ctx: PushContext, identity: PushIdentity | undefined, query: PushQuery, address: string) {
@@ -98,7 +99,7 @@ export class WsClient extends PushClient {
     this.querySince = query.since ?? -1;
     this.address = address;
     this.identity = identity;
-    this.replies = [];
+    this.replies = null;
     this.loggingIn = false;
   }
 
@@ -210,14 +211,14 @@ export class WsClient extends PushClient {
       this.run(parsed);
       return;
     }
-    if (this.replies.length >= this.ctx.limits.maxInFlight) {
+    if (this.replies !== null && this.replies.length >= this.ctx.limits.maxInFlight) {
       this.ctx.counters.refusedInFlight++;
       this.send(wsErrorFrame(`too many actions awaiting a reply (limit ${this.ctx.limits.maxInFlight})`));
       return;
     }
     if (typeof parsed === 'string') {
       // In its place among the replies, so the client can tell which frame it was about.
-      this.replies.push({ actionId: '', frame: wsErrorFrame(parsed), destroy: false });
+      (this.replies ??= []).push({ actionId: '', frame: wsErrorFrame(parsed), destroy: false });
       this.flush();
       return;
     }
@@ -227,7 +228,7 @@ export class WsClient extends PushClient {
   private run(pairs: Array<[string, string]>): void {
     const req = new ActionRequest(pairs);
     const pending: PendingReply = { actionId: req.actionId, frame: null, destroy: false };
-    this.replies.push(pending);
+    (this.replies ??= []).push(pending);
     let result: ActionResult | Promise<ActionResult>;
     if (this.session.authenticated && req.action.toLowerCase() === 'waitevent') {
       result = { output: [amiError(req.actionId, WAITEVENT_ON_WS)] };
@@ -252,6 +253,7 @@ export class WsClient extends PushClient {
   /** Sends the replies that are ready, in the order the frames came. */
   private flush(): void {
     const q = this.replies;
+    if (q === null) return;
     while (q.length > 0 && q[0]!.frame !== null) {
       const p = q.shift()!;
       if (this.ws === null) continue;
@@ -324,6 +326,16 @@ export function wsPayloadBound(maxFrame: number): number {
   return Math.max(maxFrame * 4, WS_PAYLOAD_FLOOR);
 }
 
+// The last client address seen at an upgrade: sockets from one address (a load balancer, nginx, an
+// office's NAT) share one string instead of a copy each — kept by the socket and its session.
+let lastAddress = '';
+
+function sharedAddress(address: string): string {
+  if (address === lastAddress) return lastAddress;
+  lastAddress = address;
+  return address;
+}
+
 /** Registers the /ws route on a native uWS app. */
 export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
   const ctx = o.ctx;
@@ -392,7 +404,7 @@ export function registerWs(app: TemplatedApp, o: WsRouteOptions): void {
         refuseLater(res, identity.delayMs, () => o.refuse(res, { status: '401 Unauthorized', text: 'invalid bearer token' }));
         return;
       }
-      const data: WsData = { client: new WsClient(ctx, identity, query, address) };
+      const data: WsData = { client: new WsClient(ctx, identity, query, sharedAddress(address)) };
       res.upgrade(data, key, protocol, extensions, context);
     },
     open: (ws) => {

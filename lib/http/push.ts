@@ -329,7 +329,8 @@ export function resolveIdentity(
   const user = bearer === undefined || authorization === '' ? undefined : bearer(authorization, address);
   if (user instanceof BearerRefused) return user;
   if (user !== undefined) {
-    return { user, readPerm: user.read, writePerm: user.write, filters: user.eventFilters.slice(), session: undefined };
+    // Shared, not copied: a Filter action replaces a session's array (lib/session/local.ts filter).
+    return { user, readPerm: user.read, writePerm: user.write, filters: user.eventFilters, session: undefined };
   }
   return identityFromCookie(store, cookie);
 }
@@ -358,7 +359,7 @@ export function refuseLater(res: HttpResponse, delayMs: number, answer: () => vo
 export function identityFromCookie(store: SessionStore, cookie: string): PushIdentity | undefined {
   const s = store.find(sessionIdFromCookies(cookie));
   if (s === undefined || !s.authenticated || s.user === undefined) return undefined;
-  return { user: s.user, readPerm: s.readPerm, writePerm: s.writePerm, filters: s.filters.slice(), session: s };
+  return { user: s.user, readPerm: s.readPerm, writePerm: s.writePerm, filters: s.filters, session: s };
 }
 
 /** Parsed `events=` and `since=` query parameters (values percent-decoded). */

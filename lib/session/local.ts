@@ -159,7 +159,9 @@ export function filter(s: Session, req: ActionRequest): ActionResult {
   if ((s.writePerm & SYSTEM) === 0) return { output: [error(id, MSG.PERMISSION_DENIED)] };
   const r = parseFilterAction(req);
   if (!r.ok) return { output: [error(id, r.message)] };
-  s.filters.push(r.rule);
+  // A new array, never a push: a session's filters array may be shared (a push client's session
+  // starts from the user's or the cookie session's array without a copy).
+  s.filters = [...s.filters, r.rule];
   return { output: [success(id, r.message)] };
 }
 

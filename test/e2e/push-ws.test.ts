@@ -139,6 +139,31 @@ t.test('events: read classes, events= and Filter decide; seq is the shared log n
   agentOnly.close();
 });
 
+t.test('a Filter on a socket changes that socket only: not its cookie session, the user, or another socket', async (t) => {
+  // Sockets start from the cookie session's / the user's filters without a copy; Filter must not
+  // write through to them.
+  const web = new AjamClient(ta.base);
+  await web.login('filtered', 'filteredpw');
+  const a = await WsClient.open(url, { cookie: web.cookie! });
+  const b = await WsClient.open(url, { cookie: web.cookie! });
+  a.send({ Action: 'Filter', Operation: 'Add', Filter: '!Event: Allowed', ActionID: 'fa' });
+  t.equal((await a.reply('fa')).messages![0]!.Response, 'Success');
+  emit('Allowed', 'call');
+  emit('Other', 'call');
+  emit('Allowed', 'call', [['Last', 'yes']]);
+  await b.frame((f) => f.event?.Last === 'yes', 'the last event on the other socket');
+  t.equal(b.events.filter((e) => e.event.Event === 'Allowed').length, 2, "the other socket: only the user's filter");
+  t.notOk(b.events.some((e) => e.event.Event === 'Other'));
+  const w = await web.get('/rawman?action=WaitEvent&Timeout=1');
+  t.equal((w.body.match(/Event: Allowed/g) ?? []).length, 2, "the cookie session: only the user's filter");
+  const fresh = await WsClient.open(url, { cookie: await cookieOf('filtered', 'filteredpw') });
+  emit('Allowed', 'call', [['Fresh', 'yes']]);
+  await fresh.frame((f) => f.event?.Fresh === 'yes', "a new login still gets the user's events");
+  await b.frame((f) => f.event?.Fresh === 'yes', 'the other socket too');
+  t.notOk(a.events.some((e) => e.event.Event === 'Allowed'), 'the filtering socket excluded Allowed');
+  for (const c of [a, b, fresh]) c.close();
+});
+
 t.test("the user's eventfilters apply", async (t) => {
   const c = await WsClient.open(url, { cookie: await cookieOf('filtered', 'filteredpw') });
   emit('Blocked', 'call');
