@@ -151,7 +151,8 @@ async function startProxy(simPort: number, dir: string, port: number, extra = ''
   if (prof.length > 0) process.stderr.write(`  proxy CPU profile in ${dir}\n`);
   const p = spawn(process.execPath, [...prof, '--import', 'tsx', 'lib/cli.ts', '--config', join(dir, 'ajam-proxy.conf')], {
     cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // The proxy logs on its stdout: to our stderr, so our stdout keeps the tables only.
+    stdio: ['ignore', 2, 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
     try {

@@ -44,7 +44,8 @@ export function child(argv: string[], ready: RegExp): Promise<ChildProcess> {
 export function spawnProxy(conf: string, logLevel: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'lib/cli.ts', '--config', conf], {
     cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // The proxy logs on its stdout: to our stderr, so our stdout keeps the tables only.
+    stdio: ['ignore', 2, 'inherit'],
     env: { ...process.env, AJAM_LOG: logLevel },
   });
 }
