@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { httpLoad, type LoadResult } from './lib/load.ts';
-import { child, fmt, freePort, loginCookie, root, spawnProxy } from './lib/processes.ts';
+import { child, cpuMicros, fmt, freePort, loginCookie, root, spawnProxy } from './lib/processes.ts';
 import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
 const USAGE = `usage: npm run bench:abuse -- [--seconds N] [--save]
@@ -23,18 +23,31 @@ const CLIENT_CONNECTIONS = 10;
 const ATTACK_CONNECTIONS = 50;
 const ATTACKER_ADDRESS = '127.0.0.2';
 
-/** Runs the attacker process for `seconds`; resolves its JSON summary. */
-function attack(port: number, kind: 'junk' | 'password', seconds: number): Promise<{ requests: number; perSec: number }> {
-  return new Promise((resolve, reject) => {
+/**
+ * Runs the attacker process for `seconds`: `ready` resolves once its flood gets answers (its own
+ * start-up, a TypeScript compile, is over: that CPU is not the flood's), `done` with its summary.
+ */
+function attack(port: number, kind: 'junk' | 'password', seconds: number): { ready: Promise<void>; done: Promise<{ requests: number; perSec: number }> } {
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((r) => (onReady = r));
+  const done = new Promise<{ requests: number; perSec: number }>((resolve, reject) => {
     const p = spawn(
       process.execPath,
       ['--import', 'tsx', 'bench/lib/attack.ts', String(port), kind, String(ATTACK_CONNECTIONS), String(seconds), ATTACKER_ADDRESS],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
-    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`attacker exited ${code}`))));
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"ready"')) onReady();
+    });
+    p.on('exit', (code) => {
+      onReady();
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1)!));
+      else reject(new Error(`attacker exited ${code}`));
+    });
   });
+  return { ready, done };
 }
 
 function rssMb(pid: number | undefined): number {
@@ -72,14 +85,23 @@ async function main(): Promise<void> {
     await httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, 1); // warm-up (JIT)
     const rss0 = rssMb(proxy.pid);
 
-    const quiet: LoadResult[] = [];
-    const measure = async (): Promise<LoadResult> => httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, SECONDS);
-    const under = async (kind: 'junk' | 'password'): Promise<{ client: LoadResult; attacker: { requests: number; perSec: number } }> => {
-      // The attack starts first and outlasts the measurement by a second on each side.
-      const a = attack(httpPort, kind, SECONDS + 2);
+    // Beside the rate, the proxy's CPU time per client ping (from /proc): it includes whatever the
+    // attack makes the proxy do, and other load on a shared machine moves it much less than ping/s.
+    type Run = LoadResult & { cpuUsPerPing: number };
+    const quiet: Run[] = [];
+    const measure = async (): Promise<Run> => {
+      const before = cpuMicros(proxy.pid);
+      const r = await httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, SECONDS);
+      return { ...r, cpuUsPerPing: (cpuMicros(proxy.pid) - before) / r.requests };
+    };
+    const under = async (kind: 'junk' | 'password'): Promise<{ client: Run; attacker: { requests: number; perSec: number } }> => {
+      // The attack starts first (measured from its first answer, plus a second) and outlasts the
+      // measurement.
+      const a = attack(httpPort, kind, SECONDS + 3);
+      await a.ready;
       await new Promise((r) => setTimeout(r, 1000));
       const client = await measure();
-      return { client, attacker: await a };
+      return { client, attacker: await a.done };
     };
 
     quiet.push(await measure());
@@ -90,35 +112,37 @@ async function main(): Promise<void> {
     const afterStorm = { rss: rssMb(proxy.pid), sessions: await sessions(httpPort, cookie) };
     quiet.push(await measure());
     const quietRate = quiet.reduce((s, r) => s + r.perSec, 0) / quiet.length;
+    const quietCpu = quiet.reduce((s, r) => s + r.cpuUsPerPing, 0) / quiet.length;
     const still = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { cookie } });
     if (!(await still.text()).includes('Pong')) throw new Error('the logged-in client lost its session');
 
     const rows = [
-      ['quiet (mean of 3 runs)', quietRate, NaN, quiet.map((q) => fmt(q.perSec)).join(' / '), rss0, NaN],
-      ['junk-cookie flood', junk.client.perSec, junk.attacker.perSec, fmt(junk.client.p99us), afterJunk.rss, afterJunk.sessions],
-      ['wrong-password storm', storm.client.perSec, storm.attacker.perSec, fmt(storm.client.p99us), afterStorm.rss, afterStorm.sessions],
+      ['quiet (mean of 3 runs)', quietRate, NaN, quiet.map((q) => fmt(q.perSec)).join(' / '), quietCpu, rss0, NaN],
+      ['junk-cookie flood', junk.client.perSec, junk.attacker.perSec, fmt(junk.client.p99us), junk.client.cpuUsPerPing, afterJunk.rss, afterJunk.sessions],
+      ['wrong-password storm', storm.client.perSec, storm.attacker.perSec, fmt(storm.client.p99us), storm.client.cpuUsPerPing, afterStorm.rss, afterStorm.sessions],
     ] as const;
     const table = [
-      '| logged-in client during | its ping/s | % of quiet | attacker req/s | client p99 µs (quiet: the runs) | proxy RSS MB after | sessions kept after |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| logged-in client during | its ping/s | % of quiet | attacker req/s | client p99 µs (quiet: the runs) | proxy CPU µs per client ping | proxy RSS MB after | sessions kept after |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
-        ([name, rate, atk, p99, rss, sess]) =>
-          `| ${name} | ${fmt(rate)} | ${fmt((100 * rate) / quietRate)}% | ${Number.isNaN(atk) ? '—' : fmt(atk)} | ${p99} | ${fmt(rss)} | ${Number.isNaN(sess) ? '—' : fmt(sess)} |`,
+        ([name, rate, atk, p99, cpu, rss, sess]) =>
+          `| ${name} | ${fmt(rate)} | ${fmt((100 * rate) / quietRate)}% | ${Number.isNaN(atk) ? '—' : fmt(atk)} | ${p99} | ${Number.isNaN(cpu) ? 'n/a' : fmt(cpu, 1)} | ${fmt(rss)} | ${Number.isNaN(sess) ? '—' : fmt(sess)} |`,
       ),
     ].join('\n');
     process.stdout.write(table + '\n');
     {
       writeSection(
         'Under attack',
-        `${machineLine()}. \`npm run bench:abuse\`: ${SECONDS} s per run. A logged-in client (${CLIENT_CONNECTIONS} keep-alive connections, one \`/rawman?action=ping\` outstanding on each) measured on a quiet proxy (before, between and after the attacks: the mean is the baseline) and while an attacker process floods the same proxy over ${ATTACK_CONNECTIONS} keep-alive connections from ${ATTACKER_ADDRESS}: random session cookies on Ping (junk-cookie flood), or Login as the client's own user with a new wrong secret each time (wrong-password storm; after \`authlimit\` failures the address is locked and refused at once). Simulator, proxy, attacker and client share the machine's cores; default limits.\n\n` +
+        `${machineLine()}. \`npm run bench:abuse\`: ${SECONDS} s per run. A logged-in client (${CLIENT_CONNECTIONS} keep-alive connections, one \`/rawman?action=ping\` outstanding on each) measured on a quiet proxy (before, between and after the attacks: the mean is the baseline) and while an attacker process floods the same proxy over ${ATTACK_CONNECTIONS} keep-alive connections from ${ATTACKER_ADDRESS}: random session cookies on Ping (junk-cookie flood), or Login as the client's own user with a new wrong secret each time (wrong-password storm; after \`authlimit\` failures the address is locked and refused at once). Simulator, proxy, attacker and client share the machine's cores; default limits. \"proxy CPU µs per client ping\" is the proxy's user+system time from /proc over the run divided by the client's pings (the attack's own cost to the proxy included), which other load on the machine moves much less than ping/s.\n\n` +
           table,
         ARGS.dir,
       );
       writeJson('abuse', {
         seconds: SECONDS,
         quiet: quiet.map((q) => q.perSec),
-        junk: { client: junk.client.perSec, attacker: junk.attacker.perSec, rssMb: afterJunk.rss, sessions: afterJunk.sessions },
-        password: { client: storm.client.perSec, attacker: storm.attacker.perSec, rssMb: afterStorm.rss, sessions: afterStorm.sessions },
+        quietCpuUsPerPing: quiet.map((q) => q.cpuUsPerPing),
+        junk: { client: junk.client.perSec, attacker: junk.attacker.perSec, cpuUsPerPing: junk.client.cpuUsPerPing, rssMb: afterJunk.rss, sessions: afterJunk.sessions },
+        password: { client: storm.client.perSec, attacker: storm.attacker.perSec, cpuUsPerPing: storm.client.cpuUsPerPing, rssMb: afterStorm.rss, sessions: afterStorm.sessions },
       }, ARGS.dir);
       process.stdout.write(ARGS.save ? 'saved to bench/RESULTS.md and bench/results/abuse.json\n' : `results in ${ARGS.dir} (use --save to keep them in bench/)\n`);
     }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { amiLoad, httpLoad, type LoadResult } from './lib/load.ts';
 import { newToken } from '../lib/auth/tokens.ts';
-import { child, fmt, freePort, loginCookie, root, spawnProxy } from './lib/processes.ts';
+import { child, cpuMicros, fmt, freePort, loginCookie, root, spawnProxy } from './lib/processes.ts';
 import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
 const USAGE = `usage: npm run bench:ajam -- [--seconds N] [--save]
@@ -31,17 +31,6 @@ async function waitReady(port: number): Promise<string> {
   const ping = await fetch(`http://127.0.0.1:${port}/rawman?action=ping`, { headers: { cookie } });
   if (!(await ping.text()).startsWith('Response: Success')) throw new Error('ping with the new session failed');
   return cookie;
-}
-
-/** User + system CPU time of a process in µs, from /proc (Linux); NaN elsewhere. */
-function cpuMicros(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 const fmtCpu = (us: number): string => (Number.isNaN(us) ? 'n/a' : fmt(us, 1));

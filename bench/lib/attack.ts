@@ -3,7 +3,7 @@
 //   junk:     `GET /rawman?action=Ping` with a fresh random session cookie each time
 //   password: `GET /rawman?action=Login` for boss (the benchmark's HTTP user) with a fresh wrong secret each time
 // Usage: tsx bench/lib/attack.ts <port> <junk|password> <connections> <seconds> [fromAddress]
-// Prints one JSON line: requests answered, seconds, per second.
+// Prints `{"ready":true}` once the first answer came, then one JSON line: requests answered, seconds, per second.
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 
@@ -45,7 +45,8 @@ function worker(): Promise<void> {
           const total = end + 4 + (m === null ? 0 : Number(m[1]));
           if (buf.length < total) return;
           buf = buf.slice(total);
-          answered++;
+          // The first answer: the flood is on (the bench starts measuring after this line).
+          if (answered++ === 0) process.stdout.write('{"ready":true}\n');
           if (performance.now() >= until) {
             sock.destroy();
             resolve();

@@ -1,6 +1,7 @@
 // What the end-to-end benchmarks share to set up: a free loopback port, the simulator and the proxy
 // as child processes (as in production), a logged-in session cookie, and number formatting.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,3 +68,14 @@ export async function loginCookie(port: number, username: string, secret: string
 }
 
 export const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** User + system CPU time of a process in µs, from /proc (Linux); NaN elsewhere. */
+export function cpuMicros(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return NaN;
+  }
+}

@@ -111,19 +111,23 @@ class RouteHeaders {
   /** The block for a reply on `session` (its id is the store's hex, trusted as is). */
   block(session: Session): HeaderBlock {
     if (this.fixed !== null) return this.fixed;
+    // A session never stored (a request without a valid cookie) replies once: nothing to keep.
+    if (!session.stored) return this.build(session.id, false);
     let b = this.perSession.get(session);
     if (b === undefined) {
-      b = this.build(session.id);
+      b = this.build(session.id, true);
       this.perSession.set(session, b);
     }
     return b;
   }
 
-  private build(id: string): HeaderBlock {
+  private build(id: string, kept: boolean): HeaderBlock {
     const head = this.head;
     const tail = this.tail!;
-    // Its own memory, not a slice of Node's shared pool: it lives as long as the session.
-    const out = Buffer.allocUnsafeSlow(head.length + id.length + tail.length);
+    // A kept block gets its own memory, not a slice of Node's shared pool (it lives as long as the
+    // session); a one-off block takes the pool's, freed with the reply.
+    const size = head.length + id.length + tail.length;
+    const out = kept ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
     head.copy(out, 0);
     out.write(id, head.length, 'latin1');
     tail.copy(out, head.length + id.length);
@@ -484,16 +488,17 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     }
     session = auth.session;
   } else {
-    session = ctx.store.open(sessionIdFromCookies(r.cookie), r);
+    const found = ctx.store.find(sessionIdFromCookies(r.cookie));
     // No valid session: within this address's budget (unauthrate), or the connection is closed
     // without an answer after a second's wait (lib/auth/throttle.ts). The wait is a timer (it
     // holds nothing but the socket) and stops a flooder's connection from coming straight back.
-    if (!session.stored && ctx.throttle !== undefined && !ctx.throttle.take(r.address)) {
-      ctx.store.release(session);
+    // Checked before a transient session is made: a refused junk cookie costs a lookup and a token.
+    if (found === undefined && ctx.throttle !== undefined && !ctx.throttle.take(r.address)) {
       ctx.finished(r, STATUS_CLIENT_CLOSED);
       setTimeout(closeThrottled, THROTTLE_CLOSE_MS, r);
       return;
     }
+    session = ctx.store.openFound(found, r);
   }
   let status = STATUS_CLIENT_CLOSED;
   try {

@@ -115,7 +115,12 @@ export class SessionStore {
    * Every `open` must be paired with one `release` after the response has been written (or dropped).
    */
   open(id: string | undefined, address: ClientAddress): Session {
-    const s = this.find(id) ?? this.transient(addressOf(address));
+    return this.openFound(this.find(id), address);
+  }
+
+  /** As `open`, for a session the caller already looked up with `find` (undefined: a new transient one). */
+  openFound(found: Session | undefined, address: ClientAddress): Session {
+    const s = found ?? this.transient(addressOf(address));
     s.inFlight++;
     return s;
   }
