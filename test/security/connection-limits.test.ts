@@ -125,6 +125,24 @@ t.test('a POST body trickled a byte at a time is cut off the same way', async (t
   s.destroy();
 });
 
+t.test('request headers trickled a byte at a time are cut off without being served', async (t) => {
+  // Native uWS: its fixed timer (armed at connect, not re-armed by bytes) closes it, unanswered,
+  // 8-12 s in (uSockets counts 4-s ticks); the node:http layer: requesttimeout (here 1 s), with a 408.
+  const s = await open();
+  if (typeof s === 'string') throw new Error(s);
+  const head = `GET /rawman?action=Ping HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(400)}\r\n\r\n`;
+  let i = 0;
+  const drip = setInterval(() => {
+    if (i < head.length - 4 && !s.destroyed) s.write(head[i++]!);
+  }, 50);
+  const reply = await ask(s, '');
+  clearInterval(drip);
+  t.ok(i < head.length - 4, 'the headers never completed');
+  t.match(reply, /^(HTTP\/1\.1 408 |$)/, 'closed unanswered (uWS) or with a 408 (node:http)');
+  t.notMatch(reply, /Response: /, 'never served');
+  s.destroy();
+});
+
 t.test('a POST body that arrives in time is served', async (t) => {
   const s = await open();
   if (typeof s === 'string') throw new Error(s);
