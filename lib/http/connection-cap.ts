@@ -2,13 +2,20 @@
 // accepted, so the count comes from /proc (lib/http/connection-count.ts), checked every
 // CHECK_INTERVAL_MS: at the cap the listen sockets are closed (new connections are refused by the
 // kernel, open ones carry on), and once the count is down to the low-water mark they listen again.
+// The exact count costs kernel time per TCP socket of the namespace (about 3 µs each), so it is read
+// only when the namespace's total is at the cap, at every check once ours are near it, else once a
+// second.
 // A burst can overshoot the cap by what arrives within one check: keep `ulimit -n` well above it.
 // Each episode is logged once (start and end) and counted.
 import { log } from '../log.ts';
 import { countConnections, tcpInUse } from './connection-count.ts';
 
-/** How often the count is checked. */
+/** How often the count is checked (the cheap bound; the exact count near the cap). */
 const CHECK_INTERVAL_MS = 250;
+/** The exact count, when the last one was not near the cap or the listeners are closed: at most this often. */
+const SLOW_EXACT_INTERVAL_MS = 1000;
+/** "Near the cap": from this share of it the exact count is read at every check. */
+const NEAR = 0.8;
 
 export interface ConnectionCapOptions {
   max: number;
@@ -34,6 +41,8 @@ export class ConnectionCap {
   private timer: NodeJS.Timeout | undefined;
   private busy: boolean;
   private resumeFailedLogged: boolean;
+  /** performance.now() before which no exact count is read (it costs kernel time per socket). */
+  private nextExactAt: number;
 
   constructor(opts: ConnectionCapOptions) {
     this.opts = opts;
@@ -45,6 +54,7 @@ export class ConnectionCap {
     this.timer = undefined;
     this.busy = false;
     this.resumeFailedLogged = false;
+    this.nextExactAt = 0;
   }
 
   /** Starts the checks; false (and a warning) where /proc cannot be read: the cap is not enforced. */
@@ -72,11 +82,16 @@ export class ConnectionCap {
       this.lastCount = -1;
       return;
     }
+    // Other sockets of the namespace can keep the bound up: then the exact count is read once a
+    // second until ours come near the cap; with the listeners closed, once a second too.
+    if (performance.now() < this.nextExactAt) return;
     this.busy = true;
     try {
       const n = await countConnections(this.opts.ports());
       if (n === undefined || this.timer === undefined) return;
       this.lastCount = n;
+      const near = this.accepting && n >= this.max * NEAR;
+      this.nextExactAt = near ? 0 : performance.now() + SLOW_EXACT_INTERVAL_MS;
       if (this.accepting && n >= this.max) {
         this.opts.pause();
         this.accepting = false;
