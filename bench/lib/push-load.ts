@@ -98,6 +98,16 @@ function stamps(ctx: LoadContext, buf: Buffer, needle: Buffer, from: number, to:
   return n;
 }
 
+/** A client's pong frame (masked, as client frames must be) echoing a ping's payload (at most 125 bytes). */
+function pongFrame(payload: Buffer): Buffer {
+  const f = Buffer.alloc(6 + payload.length);
+  f[0] = 0x8a;
+  f[1] = 0x80 | payload.length;
+  randomBytes(4).copy(f, 2);
+  for (let i = 0; i < payload.length; i++) f[6 + i] = payload[i]! ^ f[2 + (i & 3)]!;
+  return f;
+}
+
 /**
  * A WebSocket client: upgrade with the cookie, then count text frames' stamps. `stall`: stop
  * reading right after the upgrade (a client that hangs), and report the close frame's code when it
@@ -165,6 +175,9 @@ export function wsClient(ctx: LoadContext, cookie: string, stall = false): Promi
               ctx.lat.push(t - stamp);
             }
           }
+        } else if (op === 9) {
+          // Answer pings as every WebSocket client does (the proxy closes a socket silent for its idle timeout).
+          sock.write(pongFrame(buf.subarray(at + hl, at + hl + len)));
         } else if (op === 8 && len >= 2) client.closeCode = buf.readUInt16BE(at + hl);
         at += hl + len;
       }
