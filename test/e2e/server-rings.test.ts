@@ -7,7 +7,7 @@ import { AjamClient, field, messages, type TestApp } from '../helpers/app.ts';
 import { startTwoServerApp } from '../helpers/two-servers.ts';
 import { CALL } from '../../lib/sim/perms.ts';
 import type { AmiSimulator } from '../../lib/sim/index.ts';
-import { SseClient } from '../helpers/push.ts';
+import { SseClient, WsClient } from '../helpers/push.ts';
 import { until } from '../helpers/until.ts';
 
 let ta: TestApp;
@@ -105,6 +105,18 @@ t.test('east floods past its ring: west readers lose nothing, readers of both ar
   t.same(ids(sseWest, () => true), expectWest, 'the west stream: every west seq, nothing lost');
   sseBoth.close();
   sseWest.close();
+
+  // The same resume over a WebSocket (`since`) and over SSE's Last-Event-ID header.
+  const ws = await WsClient.open(`ws://127.0.0.1:${ta.port}/ws?since=${since}`, { cookie: await cookieOf('admin', 'adminpw') });
+  await ws.frame(() => ws.events.some((e) => e.event.Event === 'WestEnd'), 'the end on the WebSocket');
+  const wsLost = ws.events.filter((e) => e.event.Event === 'EventsLost');
+  t.same(wsLost.map((e) => e.event.Count), [String(lostEast)], 'WebSocket: told once, exactly');
+  t.same(ws.events.filter((e) => e.event.Event !== 'EventsLost').map((e) => e.seq), expectAll, 'WebSocket: every held seq, in order');
+  ws.close();
+  const byHeader = new SseClient(ta.port, '/events', { Cookie: await cookieOf('westonly', 'westpw'), 'Last-Event-ID': String(since) });
+  await byHeader.record((r) => r.event === 'WestEnd', 'the end after Last-Event-ID');
+  t.same(ids(byHeader, () => true), expectWest, 'Last-Event-ID: every west seq, nothing lost');
+  byHeader.close();
 
   // Resume in the middle, at a west seq that lies among east's dropped ones: nothing after it is repeated.
   const mid = expectWest[2]!;
