@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     transports: { type: 'string', default: 'longpoll,websocket,sse' },
     /** WebSocket clients that stop reading, beside 10 that read (0: skip that part). */
     stalled: { type: 'string', default: '1000' },
+    'stall-limit': { type: 'string', default: '65536' },
     save: { type: 'boolean', default: false },
     /** Write a V8 CPU profile of each proxy (`.cpuprofile`, in the temporary folder printed). */
     'cpu-prof': { type: 'boolean', default: false },
@@ -310,7 +311,8 @@ interface StalledResult {
   loadCpuPct: number;
 }
 
-const STALL_LIMIT = 65536;
+/** pushbufferlimit of the stalled-client run (`--stall-limit`; 64 KiB keeps the run short). */
+const STALL_LIMIT = Number(args['stall-limit']);
 const STALL_PAD = 2000;
 const STALL_RATE = 200;
 const SETTLE_S = 20;
