@@ -20,7 +20,8 @@ export function statelessSession(user: User, address: string, log: EventLog, htt
   s.readPerm = user.read;
   s.writePerm = user.write;
   s.eventMask = user.read;
-  s.filters = user.eventFilters.slice();
+  // Shared, not copied: the Filter action replaces a session's array, never pushes to it (local.ts).
+  s.filters = user.eventFilters;
   s.cursor = new Cursor(log, user.serverMask);
   s.inFlight = 1;
   return s;
