@@ -470,6 +470,16 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     // it on a session that is never stored, and decoding it costs more than the check itself.
     session = r.stateless = statelessSession(who.user, r.addr ?? '', stateless!.log, ctx.store.httptimeout);
   } else if (digest) {
+    // The user's turn first (per-user slow-down); the address is read while `res` is valid.
+    const turn = ctx.digest!.turn(r.authorization, r.address);
+    if (turn !== true && !(await turn)) {
+      ctx.finished(r, r.aborted ? STATUS_CLIENT_CLOSED : sendUnauthorized(r.res, ctx.servername, wwwAuthenticate(ctx.digest!.newNonce(), false), r.head));
+      return;
+    }
+    if (r.aborted) {
+      ctx.finished(r, STATUS_CLIENT_CLOSED);
+      return;
+    }
     const auth = ctx.digest!.authorize(r.authorization, r.method, r.address);
     if (auth.kind === 'unauthorized') {
       ctx.finished(r, sendUnauthorized(r.res, ctx.servername, wwwAuthenticate(auth.nonce, auth.stale), r.head));

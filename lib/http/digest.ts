@@ -131,6 +131,17 @@ export class DigestSessions {
   }
 
   /**
+   * Before a digest is checked: waits for its user's turn (the per-user slow-down, serialized, as
+   * Login's; lib/auth/limiter.ts); false when that user's queue is full (answer 401 at once).
+   */
+  turn(header: string, address: string): Promise<boolean> | true {
+    const l = this.limiter;
+    if (l === undefined || l.quiet()) return true;
+    const a = parseDigest(header);
+    return a === undefined ? true : l.waitTurn(address, a.username);
+  }
+
+  /**
    * Authenticates one request. On 'ok' the session is open (in flight) and must be released with
    * store.release after the reply, like a cookie session.
    */
@@ -169,6 +180,8 @@ export class DigestSessions {
     if (st === undefined) {
       const s = this.openNew(user, address);
       if (typeof s === 'string') return { kind: 'full', message: s };
+      // A digest login: this address becomes one of the user's places (skips its slow-down).
+      this.limiter?.recordSuccess(address, user.name);
       st = new DigestState(s, user, a.nonce);
       this.byNonce.set(a.nonce, st);
       this.sweep();

@@ -9,6 +9,7 @@ import { startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/log.ts';
 import { until } from '../helpers/until.ts';
+import { digestResponse } from '../../lib/http/digest.ts';
 
 const QUEUE = 4;
 let ta: TestApp;
@@ -25,10 +26,13 @@ interface Reply {
   cookie: string;
 }
 
+let nonceSeen = '';
+
 /** One GET from a loopback address (127.0.0.0/8 is all ours), on its own connection. */
 function getFrom(from: string, path: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: ta.port, path, localAddress: from, headers, agent: false }, (res) => {
+      nonceSeen = /nonce="([0-9a-f]+)"/.exec(String(res.headers['www-authenticate']))?.[1] ?? nonceSeen;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -99,4 +103,23 @@ t.test('Basic attempts take the same turns', async (t) => {
   t.equal(limiter.turns.queueFull - full0, 20 - QUEUE, 'the rest refused unchecked');
   const good = await getFrom(HOME, '/rawman?action=Ping', { authorization: basic('adminpw') });
   t.match(good.body, /Ping: Pong/, 'the right Basic from the usual place works');
+});
+
+t.test('digest attempts take the same turns', async (t) => {
+  const limiter = ta.app.limiter;
+  for (let i = 1; i <= 3; i++) await login(`127.0.7.${i}`, `wrong${i}`);
+  t.equal((await getFrom(HOME, '/arawman?action=Ping')).status, 401, 'a nonce');
+  const nonce = nonceSeen;
+  const digest = (secret: string, nc: number): string => {
+    const a = { username: 'admin', realm: 'asterisk', nonce, uri: '/arawman?action=Ping', response: '', qop: 'auth', nc: nc.toString(16).padStart(8, '0'), cnonce: `c${nc}` };
+    return `Digest username="admin", realm="asterisk", nonce="${nonce}", uri="${a.uri}", algorithm=MD5, response="${digestResponse(a, secret, 'GET')}", opaque="${nonce}", qop=auth, nc=${a.nc}, cnonce="${a.cnonce}"`;
+  };
+  const failures0 = limiter.totals.failures;
+  const full0 = limiter.turns.queueFull;
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => getFrom(`127.0.8.${i + 1}`, '/arawman?action=Ping', { authorization: digest(`guess${i}`, i + 1) })),
+  );
+  t.ok(replies.every((r) => r.status === 401), 'every wrong digest: 401');
+  t.equal(limiter.totals.failures - failures0, QUEUE, `${QUEUE} checked`);
+  t.equal(limiter.turns.queueFull - full0, 20 - QUEUE, 'the rest refused unchecked');
 });
