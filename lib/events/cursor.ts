@@ -27,6 +27,11 @@ export class Cursor {
    * before losses it has already reported.
    */
   private lostTold: number;
+  /**
+   * How many of the seqs in [position, lostTold) were missing when they were told: a ring may drop
+   * more of them before the next read (the reply was cut short before them), and those are new.
+   */
+  private toldGap: number;
   /** End of the last read's loss count, made told by the commit of that read. */
   private lostRead: number;
 
@@ -35,7 +40,18 @@ export class Cursor {
     this.serverMask = serverMask;
     this.position = log.nextSeq;
     this.lostTold = 0;
+    this.toldGap = 0;
     this.lostRead = 0;
+  }
+
+  /** Losses in [position, end) not told yet: every missing seq there but those already told. */
+  private untold(end: number): number {
+    return this.log.lostBetween(this.position, end, this.serverMask) - this.toldGap;
+  }
+
+  /** After the position or lostTold moved: the told losses that still lie ahead of the position. */
+  private settle(): void {
+    this.toldGap = this.position < this.lostTold ? this.log.lostBetween(this.position, this.lostTold, this.serverMask) : 0;
   }
 
   /** Entries from the position on that pass `accept`, and how many were lost; does not advance. */
@@ -43,14 +59,17 @@ export class Cursor {
     const log = this.log;
     const end = log.nextSeq;
     const from = this.position;
-    const lost = log.lostBetween(from > this.lostTold ? from : this.lostTold, end, this.serverMask);
+    const lost = this.untold(end);
     const entries: LogEntry[] = [];
     log.collect(from, end, accept, entries, this.serverMask);
     this.lostRead = end;
     // Entries this session may not see are never delivered, so stepping over them loses nothing and
     // keeps a quiet session (say a wallboard during a flood of dialplan events) from falling out of
     // the ring and rescanning the same entries on every wake-up.
-    if (entries.length === 0 && lost === 0) this.position = end;
+    if (entries.length === 0 && lost === 0) {
+      this.position = end;
+      this.settle();
+    }
     return { entries, lost, end };
   }
 
@@ -58,10 +77,10 @@ export class Cursor {
   pending(accept: EntryFilter): boolean {
     const log = this.log;
     const end = log.nextSeq;
-    const from = this.position;
-    if (log.lostBetween(from > this.lostTold ? from : this.lostTold, end, this.serverMask) > 0) return true;
-    const seq = log.firstAccepted(from, end, accept, this.serverMask);
+    if (this.untold(end) > 0) return true;
+    const seq = log.firstAccepted(this.position, end, accept, this.serverMask);
     this.position = seq;
+    this.settle();
     return seq < end;
   }
 
@@ -69,11 +88,14 @@ export class Cursor {
   commit(end: number): void {
     if (end > this.position) this.position = end;
     if (this.lostRead > this.lostTold) this.lostTold = this.lostRead;
+    // Called in the turn that wrote the reply: no ring has dropped anything since the read.
+    this.settle();
   }
 
   /** Skips to the newest entry, e.g. when a session (re)starts receiving events. */
   reset(): void {
     this.position = this.log.nextSeq;
+    this.settle();
   }
 }
 

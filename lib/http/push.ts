@@ -55,8 +55,12 @@ export abstract class PushClient {
   view: View<PushClient> | null;
   /** Next sequence number to deliver while catching up. */
   position: number;
-  /** Losses before this seq were told (one server's losses may lie after another's held entries). */
-  lostTold: number;
+  /**
+   * While catching up: how many seqs from `position` up to the view's `published` mark were missing
+   * when the client was last told (one server's losses may lie after another's held entries). A
+   * ring may drop more of them while the client pauses for a drain; those are new and are told.
+   */
+  toldGap: number;
   /** Resumed from a point newer than the log (a proxy restart): tell `Count: unknown` first. */
   unknownLoss: boolean;
   live: boolean;
@@ -66,7 +70,7 @@ export abstract class PushClient {
     this.ctx = ctx;
     this.view = null;
     this.position = 0;
-    this.lostTold = 0;
+    this.toldGap = 0;
     this.unknownLoss = false;
     this.live = false;
     this.closed = false;
@@ -98,7 +102,7 @@ export abstract class PushClient {
     if (from === RESUME_AHEAD) {
       // The oldest entry held (any server's: catchUp filters); the unknown loss covers what is before.
       const first = this.ctx.log.nextEntry(0)?.seq ?? v.published;
-      this.position = this.lostTold = first < v.published ? first : v.published;
+      this.position = first < v.published ? first : v.published;
       this.unknownLoss = true;
     } else {
       this.position = from === undefined ? v.published : from;
@@ -132,19 +136,15 @@ export abstract class PushClient {
         this.unknownLoss = false;
         this.write(this.lostFrame(this.position - 1, 'unknown'));
       }
+      // Nothing is dropped while this runs, so the losses ahead are counted (and told) once per call.
+      const lost = this.position < v.published ? logRef.lostBetween(this.position, v.published, v.serverMask) - this.toldGap : 0;
+      if (lost > 0) {
+        const next = logRef.nextEntry(this.position);
+        this.write(this.lostFrame((next === undefined || next.seq > v.published ? v.published : next.seq) - 1, lost));
+        logRef.delivered.lost += lost;
+      }
       while (this.position < v.published) {
-        if (this.buffered() > high) return; // go on at drain
-        const from = this.position > this.lostTold ? this.position : this.lostTold;
-        if (from < v.published) {
-          const lost = logRef.lostBetween(from, v.published, v.serverMask);
-          this.lostTold = v.published;
-          if (lost > 0) {
-            const next = logRef.nextEntry(this.position);
-            this.write(this.lostFrame((next === undefined || next.seq > v.published ? v.published : next.seq) - 1, lost));
-            logRef.delivered.lost += lost;
-            continue;
-          }
-        }
+        if (this.buffered() > high) break; // go on at drain
         const e = logRef.nextEntry(this.position);
         if (e === undefined || e.seq >= v.published) {
           this.position = v.published;
@@ -157,6 +157,8 @@ export abstract class PushClient {
           logRef.delivered.events++;
         }
       }
+      // Every loss ahead of the position is told now; at the next call only newer ones are.
+      this.toldGap = this.position < v.published ? logRef.lostBetween(this.position, v.published, v.serverMask) : 0;
     });
     if (this.position >= v.published && !this.closed && this.view === v) {
       this.live = true;

@@ -142,3 +142,36 @@ t.test('the merged walk (chain for readers of every server, merge for others) eq
   }
   t.ok(log.rings[0]!.dropped > 0 && log.rings[2]!.dropped > 0, 'both bounds dropped entries');
 });
+
+t.test('entries dropped after a reply was cut short are told, not skipped (one ring and several)', async (t) => {
+  // One ring of 4: the reader gets 4 entries, its reply carries only the first (maxreplybytes);
+  // before its next read the ring turns over and the 3 it had not received are gone.
+  const one = new EventLog({ capacity: 4 });
+  const c1 = new Cursor(one);
+  for (let i = 0; i < 4; i++) one.append(ev(`E${i}`));
+  const r1 = c1.read(all);
+  t.equal(r1.lost, 0);
+  c1.commit(r1.entries[1]!.seq);
+  for (let i = 4; i < 8; i++) one.append(ev(`E${i}`));
+  t.ok(c1.pending(all));
+  const r2 = c1.read(all);
+  t.same(seqs(r2.entries), [5, 6, 7, 8]);
+  t.equal(r2.lost, 3, 'seqs 2, 3 and 4 were never delivered');
+  c1.commit(r2.end);
+  t.equal(c1.read(all).lost, 0, 'told once');
+
+  // Two rings: the same on A while B's entries keep the reply's end ahead of the cut.
+  const two = new EventLog({ capacity: 100, rings: [{ capacity: 3 }, {}] });
+  const c2 = new Cursor(two);
+  for (let i = 0; i < 3; i++) two.append(ev('a'), A); // 1..3
+  two.append(ev('b'), B); // 4
+  const r3 = c2.read(all);
+  t.same(seqs(r3.entries), [1, 2, 3, 4]);
+  c2.commit(2); // the reply carried seq 1 only
+  for (let i = 0; i < 3; i++) two.append(ev('a'), A); // 5..7 push out 2 and 3 (and 1)
+  const r4 = c2.read(all);
+  t.same(seqs(r4.entries), [4, 5, 6, 7]);
+  t.equal(r4.lost, 2, 'seqs 2 and 3 were never delivered');
+  c2.commit(r4.end);
+  t.equal(c2.read(all).lost, 0, 'told once');
+});

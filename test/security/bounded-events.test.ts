@@ -76,6 +76,28 @@ t.test('the ring is bounded by bytes; a session that fell behind is told EventsL
   t.same(seqs, [...seqs].sort((a, b) => a - b), 'in order');
 });
 
+t.test('events pushed out of the ring after a reply was cut short are told as EventsLost', async (t) => {
+  const watch = new AjamClient(ta.base);
+  const reader = new AjamClient(ta.base);
+  await watch.login('admin', 'adminpw', '&Events=user');
+  await reader.login('admin', 'adminpw', '&Events=user');
+  await watch.get('/rawman?action=WaitEvent&Timeout=0');
+  await reader.get('/rawman?action=WaitEvent&Timeout=0');
+  const cut0 = ta.app.events.nextSeq; // Cut 0's seq: nothing else flows here
+  await userEvents(watch, 'Cut', 6);
+  const first = messages((await reader.get('/rawman?action=WaitEvent&Timeout=0')).body);
+  const got = first.filter((m) => field(m, 'UserEvent') === 'Cut').map((m) => Number(field(m, 'Seq')));
+  t.same(got, [0, 1], 'the reply was cut at maxreplybytes');
+  await userEvents(watch, 'Push', 20); // ~600 KB through the 256 KiB ring: Cut 2..5 are gone
+  // Every seq after Cut 1 that the ring no longer holds was never delivered to the reader.
+  const missing = ta.app.events.oldestSeq - (cut0 + 2);
+  const next = messages((await reader.get('/rawman?action=WaitEvent&Timeout=0')).body);
+  t.notOk(next.some((m) => field(m, 'UserEvent') === 'Cut'), 'the rest of Cut left the ring');
+  const lost = next.find((m) => field(m, 'Event') === 'EventsLost');
+  t.ok(lost, 'the reader is told it lost them');
+  t.equal(Number(field(lost!, 'Count')), missing, 'Count: every seq after Cut 1 that left the ring, Cut 2..5 included');
+});
+
 t.test('EventLog: byte bound counts cached formats, drops oldest first, keeps the newest', async (t) => {
   const log = new EventLog({ capacity: 1000, maxBytes: 10_000 });
   const cursor = new Cursor(log);

@@ -1,0 +1,77 @@
+// A push client catching up from `since` pauses while its socket is full and goes on at drain
+// (lib/http/push.ts catchUp). Entries the ring drops during such a pause, ahead of the client's
+// position, were never delivered: the client is told them as EventsLost, once, with the rest.
+// The transport here records what catchUp writes and reports a full or empty socket on demand.
+import t from 'tap';
+import { AmiMessage } from '../../lib/ami/message.ts';
+import { EventLog, type LogEntry } from '../../lib/events/event-log.ts';
+import { PushClient, PushContext } from '../../lib/http/push.ts';
+import type { View } from '../../lib/events/views.ts';
+import { ALL } from '../../lib/auth/classes.ts';
+import type { SessionStore } from '../../lib/session/store.ts';
+import type { AjamDispatcher } from '../../lib/http/ajam.ts';
+
+class RecordingClient extends PushClient {
+  full = false;
+  readonly frames: string[] = [];
+  buffered(): number {
+    return this.full ? Number.MAX_SAFE_INTEGER : 0;
+  }
+  write(bytes: Buffer): void {
+    this.frames.push(bytes.toString());
+  }
+  frame(entry: LogEntry): Buffer {
+    return Buffer.from(`seq ${entry.seq}`);
+  }
+  lostFrame(lastLostSeq: number, count: number | 'unknown'): Buffer {
+    return Buffer.from(`lost ${count} up to ${lastLostSeq}`);
+  }
+  corked(fn: () => void): void {
+    fn();
+  }
+  protected subscribe(_view: View<PushClient>): void {}
+  protected unsubscribe(_view: View<PushClient>): void {}
+  protected kick(_reason: string): void {}
+  get kind(): 'ws' {
+    return 'ws';
+  }
+}
+
+const ev = (): AmiMessage => AmiMessage.from([['Event', 'UserEvent'], ['Privilege', 'user,all']]);
+const spec = { serverMask: undefined, readPerm: ALL, eventMask: ALL, filters: [] };
+
+for (const rings of [undefined, [{ capacity: 4 }, { capacity: 100 }]]) {
+  t.test(`entries dropped while a catching-up client waits for drain are told (${rings === undefined ? 'one ring' : 'two rings'})`, async (t) => {
+    const log = new EventLog({ capacity: 4, rings });
+    const bit = rings === undefined ? -1 : 1;
+    const ctx = new PushContext({
+      store: undefined as unknown as SessionStore,
+      dispatcher: undefined as unknown as AjamDispatcher,
+      log,
+      limits: { bufferLimit: 1000, maxFrame: 1000, maxInFlight: 1, maxClients: 1 },
+    });
+    for (let i = 0; i < 4; i++) log.append(ev(), bit); // seqs 1..4
+    if (rings !== undefined) log.append(ev(), 2); // seq 5 on the other server keeps the view's mark ahead
+    log.flush();
+    const c = new RecordingClient(ctx);
+    // The socket is full after the first frame: the client stops at seq 2.
+    const write = c.write.bind(c);
+    c.write = (bytes: Buffer): void => {
+      write(bytes);
+      c.full = true;
+    };
+    c.start(spec, 1);
+    t.same(c.frames, ['seq 1'], 'paused after seq 1');
+    // Meanwhile four more entries push seqs 2..4 (never delivered) out of the ring.
+    for (let i = 0; i < 4; i++) log.append(ev(), bit);
+    log.flush();
+    c.full = false;
+    c.write = write;
+    c.onDrain();
+    const lost = c.frames.find((f) => f.startsWith('lost'));
+    t.equal(lost, 'lost 3 up to 4', 'seqs 2..4 told as lost');
+    t.notOk(c.frames.slice(1).some((f) => f === 'seq 2' || f === 'seq 3' || f === 'seq 4'));
+    t.equal(c.frames.filter((f) => f.startsWith('lost')).length, 1, 'told once');
+    t.ok(c.live, 'then live');
+  });
+}
