@@ -8,12 +8,14 @@
 // A burst can overshoot the cap by what arrives within one check: keep `ulimit -n` well above it.
 // Each episode is logged once (start and end) and counted.
 import { log } from '../log.ts';
-import { countConnections, tcpInUse } from './connection-count.ts';
+import { countConnections, openFilesLimit, tcpInUse } from './connection-count.ts';
 
 /** How often the count is checked (the cheap bound; the exact count near the cap). */
 const CHECK_INTERVAL_MS = 250;
 /** The exact count, when the last one was not near the cap or the listeners are closed: at most this often. */
 const SLOW_EXACT_INTERVAL_MS = 1000;
+/** Descriptors wanted beside maxconnections (AMI, files, a check's overshoot) before the limit warns. */
+const FILES_HEADROOM = 1000;
 /** "Near the cap": from this share of it the exact count is read at every check. */
 const NEAR = 0.8;
 
@@ -62,6 +64,15 @@ export class ConnectionCap {
     if (tcpInUse() === undefined) {
       log.warn('maxconnections is not enforced: /proc/net/sockstat is not readable (Linux only)', { maxconnections: this.max });
       return false;
+    }
+    // Past the open-files limit uSockets cannot accept (and retries at once, spinning): the cap
+    // must come first, with room for the AMI connections, files and a check's overshoot.
+    const files = openFilesLimit();
+    if (files !== undefined && this.max + FILES_HEADROOM > files) {
+      log.warn('maxconnections is near or above the open-files limit (ulimit -n): raise the limit or lower maxconnections', {
+        maxconnections: this.max,
+        openFilesLimit: files,
+      });
     }
     this.timer = setInterval(() => void this.check(), CHECK_INTERVAL_MS);
     this.timer.unref();

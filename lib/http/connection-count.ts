@@ -31,6 +31,17 @@ function inUse(text: string, label: string): number {
   return at === -1 ? 0 : parseInt(text.slice(at + label.length), 10) || 0;
 }
 
+/** The process's soft limit on open files (`ulimit -n`), from /proc/self/limits; undefined if unknown. */
+export function openFilesLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+    if (m === null) return undefined;
+    return m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Open connections whose local port is one of `ports` (accepted, not yet closed). */
 export async function countConnections(ports: readonly number[]): Promise<number | undefined> {
   let v4: Buffer;

@@ -3,7 +3,7 @@
 // the same on live loopback sockets.
 import t from 'tap';
 import { createServer, connect, type Socket } from 'node:net';
-import { countConnections, countInTable, tcpInUse } from '../../lib/http/connection-count.ts';
+import { countConnections, countInTable, openFilesLimit, tcpInUse } from '../../lib/http/connection-count.ts';
 import { until } from '../helpers/until.ts';
 
 // Rows as the kernel prints them (port 0x1F98 = 8088; the last row is another port).
@@ -41,4 +41,9 @@ t.test('live sockets on loopback', { skip: tcpInUse() === undefined ? 'no /proc/
   for (const c of clients) c.destroy();
   await until(async () => (await countConnections([port])) === 0, 'closed connections no longer counted');
   t.pass('counted up and down');
+});
+
+t.test('the open-files limit is read', { skip: tcpInUse() === undefined ? 'no /proc (not Linux)' : false }, async (t) => {
+  const n = openFilesLimit();
+  t.ok(n !== undefined && n > 0, `ulimit -n: ${n}`);
 });
