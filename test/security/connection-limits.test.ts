@@ -2,11 +2,12 @@
 // refused, open ones are served; below the low-water mark the proxy accepts again), and
 // `requesttimeout` cuts off a POST body that does not arrive (408, closed, nothing forwarded).
 // Raw sockets on loopback. Also run on the node:http compatibility layer (uws-compat.test.ts).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { connect, type Socket } from 'node:net';
 import { startTestApp } from '../helpers/app.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { until } from '../helpers/until.ts';
+import { captureLogs } from '../helpers/log.ts';
 
 const MAX = 6;
 let ta: TestApp;
@@ -58,6 +59,12 @@ async function refused(): Promise<boolean> {
 }
 
 t.test('at maxconnections new connections are refused, open ones served; below the low-water mark accepted again', async (t) => {
+  const records = await captureLogs('info', () => capEpisode(t));
+  t.equal(records.filter((r) => r.msg.startsWith('HTTP connection cap reached')).length, 1, 'the episode logged once');
+  t.equal(records.filter((r) => r.msg.startsWith('HTTP connections below the cap again')).length, 1, 'and its end once');
+});
+
+async function capEpisode(t: Test): Promise<void> {
   const server = ta.app.server;
   t.ok(server.cap !== undefined, 'the cap is on');
   t.equal(server.cap!.max, MAX);
@@ -86,7 +93,7 @@ t.test('at maxconnections new connections are refused, open ones served; below t
   t.match(metrics, /ajam_limit_refusals_total\{limit="maxconnections"\} 1\b/, 'counted in /metrics');
   for (const s of held) s.destroy();
   await until(async () => (await refused()) === false, 'a connection to be served after the test');
-});
+}
 
 async function fetchMetrics(s: Socket): Promise<string> {
   return ask(s, 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
