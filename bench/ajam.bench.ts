@@ -4,8 +4,9 @@
 //
 // In one run: `/rawman?action=ping` with a session cookie through proxy → simulator at 1, 10 and 50
 // keep-alive connections, the same with `Authorization: Bearer` instead of the cookie (stateless:
-// no session, a SHA-256 per request), beside the same Ping sent straight to the simulator over ONE
-// TCP AMI connection with the same number of actions outstanding. The simulator and the proxy run as child
+// no session; a token that matched is remembered, so no SHA-256 after its first request), beside
+// the same Ping sent straight to the simulator over ONE TCP AMI connection with the same number of
+// actions outstanding. The simulator and the proxy run as child
 // processes (as in production); the load generators run here over raw loopback sockets.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     writeSection(
       'AJAM end to end',
       `${machineLine()}. ${SECONDS} s per cell, after a 1 s warm-up; simulator and proxy in child processes, load generated over raw loopback sockets in the benchmark process (all three share the 2 cores).\n\n` +
-        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token\'s SHA-256 looked up per request; cookie and bearer measured in alternating halves, cookie-bearer-bearer-cookie, their p50/p99 the mean of the halves; "proxy CPU µs/req" is the proxy process\'s user+system time from /proc divided by the requests, which other load on the machine moves much less than req/s), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
+        '`GET /rawman?action=ping` with a session cookie (proxy columns) or `Authorization: Bearer` (bearer columns: no session, the token checked per request (its SHA-256 only until it matched once); cookie and bearer measured in alternating halves, cookie-bearer-bearer-cookie, their p50/p99 the mean of the halves; "proxy CPU µs/req" is the proxy process\'s user+system time from /proc divided by the requests, which other load on the machine moves much less than req/s), keep-alive, `c` connections each with one request outstanding, through proxy → simulator; beside it the same `Action: Ping` sent straight to the simulator over one TCP AMI connection with `c` actions outstanding (pipelined).\n\n' +
         table +
         '\n\nFor scale (issue 3): Asterisk 22\'s own AJAM serves 8.7k / 17k / 13k ping/s at c = 1 / 10 / 50 on this kind of machine.',
       ARGS.dir,
