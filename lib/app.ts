@@ -26,6 +26,7 @@ import { log } from './log.ts';
 import { DEFAULTS } from './config/defaults.ts';
 import { Metrics } from './metrics.ts';
 import { allowList } from './auth/acl.ts';
+import { reloadKeeps } from './auth/reload-keeps.ts';
 
 export interface StartOptions {
   /** In simulate mode, start the simulator's call generator (the demo); default true. */
@@ -346,7 +347,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     sims,
     metrics,
     ready: () => (tableRead && servers.ready ? Promise.resolve() : new Promise((resolve) => readyWaiters.push(resolve))),
-    reloadUsers: () => reloadUsers(config, users, store, metrics, stateless),
+    reloadUsers: () => reloadUsers(config, users, store, metrics, stateless, server),
     shutdown: () => {
       shuttingDown ??= (async () => {
         server.stopAccepting();
@@ -439,10 +440,17 @@ function waitingCount(store: SessionStore): number {
 
 /**
  * Re-reads the users file into the same Map every module holds (new logins see the new users at
- * once) and ends the sessions whose user was removed or whose secret or classes changed. A broken
- * file changes nothing.
+ * once) and ends the sessions and push streams whose user was removed or whose secret, tokens,
+ * classes, servers or ACL changed (lib/auth/reload-keeps.ts). A broken file changes nothing.
  */
-function reloadUsers(config: Config, users: Map<string, User>, store: SessionStore, metrics: Metrics, stateless: StatelessAuth): ReloadResult {
+function reloadUsers(
+  config: Config,
+  users: Map<string, User>,
+  store: SessionStore,
+  metrics: Metrics,
+  stateless: StatelessAuth,
+  server: HttpServer,
+): ReloadResult {
   let next: Map<string, User>;
   try {
     const loaded = readUsers(config);
@@ -462,12 +470,13 @@ function reloadUsers(config: Config, users: Map<string, User>, store: SessionSto
   for (const s of [...store.values()]) {
     const old = s.user;
     if (old === undefined) continue;
-    const now = users.get(old.name.toLowerCase());
-    if (now === undefined || now.secret !== old.secret || now.read !== old.read || now.write !== old.write || now.serverMask !== old.serverMask) {
+    if (!reloadKeeps(old, users.get(old.name.toLowerCase()), s.address)) {
       store.destroy(s);
       ended++;
     }
   }
+  // Open WebSockets and SSE streams of ended sessions, or opened with a revoked token, end now.
+  server.endRevokedPush((user, address) => reloadKeeps(user, users.get(user.name.toLowerCase()), address));
   if (ended > 0) metrics.sessionsEnded.inc({ reason: 'reload' }, ended);
   metrics.usersReloads.inc({ result: 'ok' });
   log.info('users reloaded', { file: config.general.users, users: users.size, sessionsEnded: ended });

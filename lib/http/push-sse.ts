@@ -8,6 +8,7 @@ import type { LogEntry } from '../events/event-log.ts';
 import type { View } from '../events/views.ts';
 import { SSE_HEARTBEAT, SSE_NOOP, sseEventsLostRecord } from '../format/push.ts';
 import type { Session } from '../session/session.ts';
+import type { User } from '../auth/types.ts';
 import {
   PushClient,
   SSE_HEARTBEAT_MS,
@@ -21,6 +22,7 @@ import {
   sseRecordOf,
   type BearerCheck,
   type PushContext,
+  type UserKept,
 } from './push.ts';
 import type { ClientAddressOf } from './forwarded.ts';
 import { remoteAddress, type HttpResponse } from './uws.ts';
@@ -43,13 +45,18 @@ export class SseClient extends PushClient {
   private pending: number;
   /** The cookie session kept in flight, if the stream came by cookie. */
   readonly session: Session | undefined;
+  /** Who opened the stream (cookie or bearer) and from where: a users reload may end it. */
+  readonly user: User;
+  readonly address: string;
   private readonly streams: Set<SseClient>;
 
-  constructor(ctx: PushContext, res: HttpResponse, session: Session | undefined, streams: Set<SseClient>) {
+  constructor(ctx: PushContext, res: HttpResponse, who: { session: Session | undefined; user: User; address: string }, streams: Set<SseClient>) {
     super(ctx);
     this.res = res;
     this.pending = 0;
-    this.session = session;
+    this.session = who.session;
+    this.user = who.user;
+    this.address = who.address;
     this.streams = streams;
   }
 
@@ -190,7 +197,7 @@ export class SseStreams {
     const session = identity.session;
     if (session !== undefined) session.inFlight++;
     ctx.counters.sseOpen++;
-    const c = new SseClient(ctx, res, session, this.streams);
+    const c = new SseClient(ctx, res, { session, user: identity.user, address }, this.streams);
     this.streams.add(c);
     res.onAborted(() => c.finish());
     res.onWritable(() => c.drained());
@@ -223,6 +230,11 @@ export class SseStreams {
   /** One heartbeat round now (tests; the timer does the same every 15 s). */
   heartbeatNow(): void {
     beat(this.streams);
+  }
+
+  /** After a users reload: ends the streams whose session was ended or whose user is not kept. */
+  endRevoked(keeps: UserKept): void {
+    for (const c of [...this.streams]) if (c.session?.destroyed === true || !keeps(c.user, c.address)) c.end();
   }
 
   /** Ends every stream (server shutdown). */

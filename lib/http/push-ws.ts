@@ -26,6 +26,7 @@ import {
   wsFrameOf,
   type BearerCheck,
   type PushContext,
+  type UserKept,
   type PushIdentity,
   type PushQuery,
 } from './push.ts';
@@ -165,6 +166,13 @@ export class WsClient extends PushClient {
 
   protected kick(reason: string): void {
     this.end(WS_POLICY, reason);
+  }
+
+  /** After a users reload: closed (1008) when its session was ended or its user is not kept. */
+  endIfRevoked(keeps: UserKept): void {
+    const s = this.session;
+    if (s === null || s === undefined || s.user === undefined) return;
+    if (s.destroyed || !keeps(s.user, s.address)) this.end(WS_POLICY, 'session ended: the users file changed');
   }
 
   /** Closes the socket with a close frame (queued after what is buffered). */

@@ -49,6 +49,9 @@ export interface PushCounters {
   replayed: number;
 }
 
+/** After a users reload: may what `user` opened from `address` go on (lib/auth/reload-keeps.ts)? */
+export type UserKept = (user: User, address: string) => boolean;
+
 /** One push transport's part of a client. */
 export abstract class PushClient {
   readonly ctx: PushContext;
@@ -220,7 +223,7 @@ export class PushContext implements ViewSink<PushClient> {
   /** One per app the WebSocket route is registered on (plain HTTP, TLS): topics are per app. */
   readonly publishers: TopicPublisher[];
   /** Open WebSockets, so a shutdown can close each with 1001 (Going Away). */
-  readonly sockets: Set<{ end(code: number, reason: string): void }>;
+  readonly sockets: Set<{ end(code: number, reason: string): void; endIfRevoked(keeps: UserKept): void }>;
 
   constructor(opts: PushContextOptions) {
     this.store = opts.store;
@@ -235,6 +238,11 @@ export class PushContext implements ViewSink<PushClient> {
 
   get clients(): number {
     return this.counters.wsOpen + this.counters.sseOpen;
+  }
+
+  /** After a users reload: ends the WebSockets whose user `keeps` no longer admits (1008). */
+  endRevoked(keeps: UserKept): void {
+    for (const c of [...this.sockets]) c.endIfRevoked(keeps);
   }
 
   /** A view's new entries (once per turn): each formatted once per transport, then fanned out. */

@@ -60,6 +60,7 @@ import type { DigestSessions } from './digest.ts';
 import { ListenError, probeListen } from './listen-error.ts';
 import { escapeXml } from '../format/escape.ts';
 import { BearerRefused, type BearerCheck, type PushContext } from './push.ts';
+import type { User } from '../auth/types.ts';
 import { registerWs, WS_GOING_AWAY } from './push-ws.ts';
 import { SseStreams } from './push-sse.ts';
 import { invalidArgument } from '../errors.ts';
@@ -361,6 +362,15 @@ export class HttpServer {
   /** Resolves once no AJAM request is running (at once if none is). */
   idle(): Promise<void> {
     return this.ajam.idle();
+  }
+
+  /**
+   * After a users reload: ends every WebSocket and SSE stream whose user `keeps` no longer admits
+   * (user removed, credentials, classes or ACL changed): WebSocket 1008, SSE stream ended.
+   */
+  endRevokedPush(keeps: (user: User, address: string) => boolean): void {
+    this.options.push?.endRevoked(keeps);
+    this.sse?.endRevoked(keeps);
   }
 
   /** Stops listening and closes every connection (in-flight requests see onAborted). */
