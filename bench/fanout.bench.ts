@@ -484,10 +484,13 @@ if (args.save) {
     'Fan-out: WaitEvent, WebSocket, SSE',
     `\`npm run bench:fanout -- ${process.argv.slice(2).join(' ')}\` on ${result.machine}. Proxy, simulator and load ` +
       'generator in three processes on the same 2 cores (shared with other work). Every client receives every event; ' +
-      `CPU in % of one core over the measured interval.\n\n${table(cells)}\n\n![p99 against N per transport](results/fanout-p99.svg)\n` +
+      'CPU in % of one core over the measured interval, and as CPU time per delivered event (what to compare across runs ' +
+      `on a shared machine).\n\n${table(cells)}\n\n![p99 against N per transport](results/fanout-p99.svg)\n` +
       (stalledResult === undefined
         ? ''
-        : `\nClients that stop reading (WebSockets that never read after the upgrade, \`pushbufferlimit = ${STALL_LIMIT}\` for a short run):\n\n${stalledTable(stalledResult)}\n`) +
+        : `\nClients that stop reading (WebSockets that never read after the upgrade, \`pushbufferlimit = ${STALL_LIMIT}\` for a short run; ` +
+          '"let go after": seconds from the last slow-consumer close until the proxy had closed those sockets, i.e. freed ' +
+          `their buffers):\n\n${stalledTable(stalledResult)}\n`) +
       (stoppedAt.length > 0 ? `\nNot measured: ${stoppedAt.join('; ')}.\n` : ''),
   );
   process.stderr.write('saved to bench/results/fanout.json, bench/results/fanout-p99.svg and bench/RESULTS.md\n');
