@@ -384,13 +384,7 @@ export class EventLog {
   collect(from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[], serverMask?: number): void {
     const one = this.only;
     if (one !== undefined) {
-      const oldest = one.oldest(this.next);
-      let i = from < oldest ? 0 : from - oldest;
-      const stop = Math.min(end, this.next) - oldest;
-      for (; i < stop; i++) {
-        const e = one.at(i);
-        if (accept(e)) out.push(e);
-      }
+      this.walkOne(one, from, end, accept, out);
       return;
     }
     this.merge(from, end, accept, out, false, serverMask);
@@ -399,19 +393,26 @@ export class EventLog {
   /** Seq of the first held entry in [from, end) that `accept` passes, or `end` when none does. */
   firstAccepted(from: number, end: number, accept: (e: LogEntry) => boolean, serverMask?: number): number {
     const one = this.only;
-    if (one !== undefined) {
-      const oldest = one.oldest(this.next);
-      let i = from < oldest ? 0 : from - oldest;
-      const stop = Math.min(end, this.next) - oldest;
-      for (; i < stop; i++) {
-        const e = one.at(i);
-        if (accept(e)) return e.seq;
-      }
-      return end;
-    }
+    if (one !== undefined) return this.walkOne(one, from, end, accept, undefined);
     const out: LogEntry[] = [];
     this.merge(from, end, accept, out, true, serverMask);
     return out.length > 0 ? out[0]!.seq : end;
+  }
+
+  /**
+   * The single ring's walk over [from, end): each entry `accept` passes goes into `out`; without
+   * `out`, the first one's seq is returned (`end` when none passes).
+   */
+  private walkOne(one: EventRing, from: number, end: number, accept: (e: LogEntry) => boolean, out: LogEntry[] | undefined): number {
+    const oldest = one.oldest(this.next);
+    const stop = Math.min(end, this.next) - oldest;
+    for (let i = from < oldest ? 0 : from - oldest; i < stop; i++) {
+      const e = one.at(i);
+      if (!accept(e)) continue;
+      if (out === undefined) return e.seq;
+      out.push(e);
+    }
+    return end;
   }
 
   /**
