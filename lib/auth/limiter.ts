@@ -134,7 +134,8 @@ export class AuthLimiter {
 
   /**
    * Before checking a password of `user` from `address`: the ms to wait for this attempt's turn (0:
-   * check now), or -1 when `maxUserQueue` attempts already wait (refuse at once, check nothing).
+   * check now; also for a locked address, which the caller's `check` then refuses), or -1 when
+   * `maxUserQueue` attempts already wait (refuse at once, check nothing).
    * Turns of a slowed-down user are the slow-down apart, so attempts are checked one at a time
    * however many arrive together. A caller given a wait > 0 calls `turnTaken` when it ends
    * (`waitTurn` does both).
@@ -144,7 +145,12 @@ export class AuthLimiter {
     const now = this.now();
     const u = this.byUser.get(lower);
     const step = this.userDelay(u, now);
-    if (step === 0 || this.isKnown(lower, clientKey(address))) return 0;
+    const key = clientKey(address);
+    if (step === 0 || this.isKnown(lower, key)) return 0;
+    // A locked address is refused at once by the check that follows: it takes no turn, so it
+    // cannot keep the user's queue full (Basic and digest ask for a turn before that check).
+    const a = this.byAddress.get(key);
+    if (a !== undefined && a.lockedUntil > now) return 0;
     if (u!.queued >= this.maxUserQueue) {
       this.turns.queueFull++;
       return -1;

@@ -123,3 +123,25 @@ t.test('digest attempts take the same turns', async (t) => {
   t.equal(limiter.totals.failures - failures0, QUEUE, `${QUEUE} checked`);
   t.equal(limiter.turns.queueFull - full0, 20 - QUEUE, 'the rest refused unchecked');
 });
+
+t.test('a locked address takes no turn: its Basic and digest attempts never fill the user\'s queue', async (t) => {
+  const limiter = ta.app.limiter;
+  const LOCKED = '127.0.9.1';
+  for (let i = 1; i <= 3; i++) await login(LOCKED, `wrong${i}`);
+  t.ok(limiter.isLocked(LOCKED), 'the address is locked (and admin slowed down)');
+  t.equal((await getFrom(HOME, '/arawman?action=Ping')).status, 401, 'a nonce');
+  const nonce = nonceSeen;
+  const digest = `Digest username="admin", realm="asterisk", nonce="${nonce}", uri="/arawman?action=Ping", algorithm=MD5, response="00000000000000000000000000000000", opaque="${nonce}", qop=auth, nc=00000001, cnonce="c"`;
+  const basic = `Basic ${Buffer.from('admin:guess').toString('base64')}`;
+  const waited0 = limiter.turns.waited;
+  const full0 = limiter.turns.queueFull;
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0 ? getFrom(LOCKED, '/rawman?action=Ping', { authorization: basic }) : getFrom(LOCKED, '/arawman?action=Ping', { authorization: digest }),
+    ),
+  );
+  t.ok(replies.every((r) => r.status === 401), 'all refused');
+  t.equal(limiter.turns.waited - waited0, 0, 'none of them waited for a turn');
+  t.equal(limiter.turns.queueFull - full0, 0, 'none found the queue full: they never queued');
+  t.match((await login('127.0.9.2', 'adminpw')).body, ACCEPTED, 'the real admin from a new place gets its turn');
+});
