@@ -14,7 +14,7 @@ import { child, cpuMicros, fmt, freePort, loginCookie, root, spawnProxy } from '
 import { benchArgs, machineLine, writeJson, writeSection } from './lib/results.ts';
 
 const USAGE = `usage: npm run bench:abuse -- [--seconds N] [--save]
-  --seconds N   seconds per measured run (default 6; 5 runs, plus start-up and 2 s around each attack)
+  --seconds N   seconds per measured run (default 6; 5 runs, the 2 attack runs paired with as long with the attacker stopped, plus start-up and 2 s around each attack)
   --save        write bench/RESULTS.md and bench/results/abuse.json (tracked) instead of bench/out/
 `;
 const ARGS = benchArgs(process.argv.slice(2), 6, USAGE);
@@ -22,20 +22,44 @@ const SECONDS = ARGS.seconds;
 const CLIENT_CONNECTIONS = 10;
 const ATTACK_CONNECTIONS = 50;
 const ATTACKER_ADDRESS = '127.0.0.2';
+/** Slices of each attack run, alternated with as many with the attacker stopped. */
+const PAIRS = 3;
+
+/** Slices of one measurement as one: rates over the summed time, percentiles averaged (approximate). */
+function sum<T extends LoadResult & { cpuUs: number }>(runs: T[]): LoadResult & { cpuUs: number; cpuUsPerPing: number } {
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const cpuUs = runs.reduce((n, r) => n + r.cpuUs, 0);
+  return {
+    requests,
+    seconds,
+    perSec: requests / seconds,
+    p50us: runs.reduce((n, r) => n + r.p50us, 0) / runs.length,
+    p99us: runs.reduce((n, r) => n + r.p99us, 0) / runs.length,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    cpuUs,
+    cpuUsPerPing: cpuUs / requests,
+  };
+}
 
 /**
  * Runs the attacker process for `seconds`: `ready` resolves once its flood gets answers (its own
  * start-up, a TypeScript compile, is over: that CPU is not the flood's), `done` with its summary.
  */
-function attack(port: number, kind: 'junk' | 'password', seconds: number): { ready: Promise<void>; done: Promise<{ requests: number; perSec: number }> } {
+function attack(
+  port: number,
+  kind: 'junk' | 'password',
+  seconds: number,
+): { ready: Promise<void>; done: Promise<{ requests: number; perSec: number }>; signal: (sig: NodeJS.Signals) => void } {
   let onReady: () => void = () => {};
   const ready = new Promise<void>((r) => (onReady = r));
+  let proc: ReturnType<typeof spawn> | undefined;
   const done = new Promise<{ requests: number; perSec: number }>((resolve, reject) => {
-    const p = spawn(
+    const p = (proc = spawn(
       process.execPath,
       ['--import', 'tsx', 'bench/lib/attack.ts', String(port), kind, String(ATTACK_CONNECTIONS), String(seconds), ATTACKER_ADDRESS],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    ));
     let out = '';
     p.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -47,7 +71,7 @@ function attack(port: number, kind: 'junk' | 'password', seconds: number): { rea
       else reject(new Error(`attacker exited ${code}`));
     });
   });
-  return { ready, done };
+  return { ready, done, signal: (sig) => void proc?.kill(sig) };
 }
 
 function rssMb(pid: number | undefined): number {
@@ -87,21 +111,31 @@ async function main(): Promise<void> {
 
     // Beside the rate, the proxy's CPU time per client ping (from /proc): it includes whatever the
     // attack makes the proxy do, and other load on a shared machine moves it much less than ping/s.
-    type Run = LoadResult & { cpuUsPerPing: number };
+    type Run = LoadResult & { cpuUsPerPing: number; cpuUs: number };
     const quiet: Run[] = [];
-    const measure = async (): Promise<Run> => {
+    const measure = async (seconds = SECONDS): Promise<Run> => {
       const before = cpuMicros(proxy.pid);
-      const r = await httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, SECONDS);
-      return { ...r, cpuUsPerPing: (cpuMicros(proxy.pid) - before) / r.requests };
+      const r = await httpLoad(httpPort, path, header, CLIENT_CONNECTIONS, seconds);
+      const cpuUs = cpuMicros(proxy.pid) - before;
+      return { ...r, cpuUs, cpuUsPerPing: cpuUs / r.requests };
     };
-    const under = async (kind: 'junk' | 'password'): Promise<{ client: Run; attacker: { requests: number; perSec: number } }> => {
+    const under = async (kind: 'junk' | 'password'): Promise<{ client: Run; paired: Run; attacker: { requests: number; perSec: number } }> => {
       // The attack starts first (measured from its first answer, plus a second) and outlasts the
-      // measurement.
-      const a = attack(httpPort, kind, SECONDS + 3);
+      // measurement. The client is measured in PAIRS slices, each under attack and then with the
+      // attacker stopped (SIGSTOP: its connections stay, idle): a shared machine's drift cancels
+      // out of the ratio of the two, which the separate quiet runs cannot promise.
+      const a = attack(httpPort, kind, 2 * SECONDS + 4);
       await a.ready;
       await new Promise((r) => setTimeout(r, 1000));
-      const client = await measure();
-      return { client, attacker: await a.done };
+      const attacked: Run[] = [];
+      const stopped: Run[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        attacked.push(await measure(SECONDS / PAIRS));
+        a.signal('SIGSTOP');
+        stopped.push(await measure(SECONDS / PAIRS));
+        a.signal('SIGCONT');
+      }
+      return { client: sum(attacked), paired: sum(stopped), attacker: await a.done };
     };
 
     quiet.push(await measure());
@@ -117,23 +151,23 @@ async function main(): Promise<void> {
     if (!(await still.text()).includes('Pong')) throw new Error('the logged-in client lost its session');
 
     const rows = [
-      ['quiet (mean of 3 runs)', quietRate, NaN, quiet.map((q) => fmt(q.perSec)).join(' / '), quietCpu, rss0, NaN],
-      ['junk-cookie flood', junk.client.perSec, junk.attacker.perSec, fmt(junk.client.p99us), junk.client.cpuUsPerPing, afterJunk.rss, afterJunk.sessions],
-      ['wrong-password storm', storm.client.perSec, storm.attacker.perSec, fmt(storm.client.p99us), storm.client.cpuUsPerPing, afterStorm.rss, afterStorm.sessions],
+      ['quiet (mean of 3 runs)', quietRate, NaN, NaN, quiet.map((q) => fmt(q.perSec)).join(' / '), quietCpu, rss0, NaN],
+      ['junk-cookie flood', junk.client.perSec, junk.paired.perSec, junk.attacker.perSec, fmt(junk.client.p99us), junk.client.cpuUsPerPing, afterJunk.rss, afterJunk.sessions],
+      ['wrong-password storm', storm.client.perSec, storm.paired.perSec, storm.attacker.perSec, fmt(storm.client.p99us), storm.client.cpuUsPerPing, afterStorm.rss, afterStorm.sessions],
     ] as const;
     const table = [
-      '| logged-in client during | its ping/s | % of quiet | attacker req/s | client p99 µs (quiet: the runs) | proxy CPU µs per client ping | proxy RSS MB after | sessions kept after |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| logged-in client during | its ping/s | % of quiet | % of the paired slices (attacker stopped) | attacker req/s | client p99 µs (quiet: the runs) | proxy CPU µs per client ping | proxy RSS MB after | sessions kept after |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
-        ([name, rate, atk, p99, cpu, rss, sess]) =>
-          `| ${name} | ${fmt(rate)} | ${fmt((100 * rate) / quietRate)}% | ${Number.isNaN(atk) ? '—' : fmt(atk)} | ${p99} | ${Number.isNaN(cpu) ? 'n/a' : fmt(cpu, 1)} | ${fmt(rss)} | ${Number.isNaN(sess) ? '—' : fmt(sess)} |`,
+        ([name, rate, paired, atk, p99, cpu, rss, sess]) =>
+          `| ${name} | ${fmt(rate)} | ${fmt((100 * rate) / quietRate)}% | ${Number.isNaN(paired) ? '—' : `${fmt((100 * rate) / paired)}% of ${fmt(paired)}`} | ${Number.isNaN(atk) ? '—' : fmt(atk)} | ${p99} | ${Number.isNaN(cpu) ? 'n/a' : fmt(cpu, 1)} | ${fmt(rss)} | ${Number.isNaN(sess) ? '—' : fmt(sess)} |`,
       ),
     ].join('\n');
     process.stdout.write(table + '\n');
     {
       writeSection(
         'Under attack',
-        `${machineLine()}. \`npm run bench:abuse\`: ${SECONDS} s per run. A logged-in client (${CLIENT_CONNECTIONS} keep-alive connections, one \`/rawman?action=ping\` outstanding on each) measured on a quiet proxy (before, between and after the attacks: the mean is the baseline) and while an attacker process floods the same proxy over ${ATTACK_CONNECTIONS} keep-alive connections from ${ATTACKER_ADDRESS}: random session cookies on Ping (junk-cookie flood), or Login as the client's own user with a new wrong secret each time (wrong-password storm; after \`authlimit\` failures the address is locked and refused at once). Simulator, proxy, attacker and client share the machine's cores; default limits. \"proxy CPU µs per client ping\" is the proxy's user+system time from /proc over the run divided by the client's pings (the attack's own cost to the proxy included), which other load on the machine moves much less than ping/s.\n\n` +
+        `${machineLine()}. \`npm run bench:abuse\`: ${SECONDS} s per run. A logged-in client (${CLIENT_CONNECTIONS} keep-alive connections, one \`/rawman?action=ping\` outstanding on each) measured on a quiet proxy (before, between and after the attacks: the mean is the baseline) and while an attacker process floods the same proxy over ${ATTACK_CONNECTIONS} keep-alive connections from ${ATTACKER_ADDRESS}: random session cookies on Ping (junk-cookie flood), or Login as the client's own user with a new wrong secret each time (wrong-password storm; after \`authlimit\` failures the address is locked and refused at once). Simulator, proxy, attacker and client share the machine's cores; default limits. \"proxy CPU µs per client ping\" is the proxy's user+system time from /proc over the run divided by the client's pings (the attack's own cost to the proxy included), which other load on the machine moves much less than ping/s. Each attack run is measured in ${PAIRS} slices, each followed by one as long with the attacker stopped (SIGSTOP; its connections stay open, idle): "% of the paired slices" compares the two, so the machine's drift cancels out.\n\n` +
           table,
         ARGS.dir,
       );
@@ -141,8 +175,8 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         quiet: quiet.map((q) => q.perSec),
         quietCpuUsPerPing: quiet.map((q) => q.cpuUsPerPing),
-        junk: { client: junk.client.perSec, attacker: junk.attacker.perSec, cpuUsPerPing: junk.client.cpuUsPerPing, rssMb: afterJunk.rss, sessions: afterJunk.sessions },
-        password: { client: storm.client.perSec, attacker: storm.attacker.perSec, cpuUsPerPing: storm.client.cpuUsPerPing, rssMb: afterStorm.rss, sessions: afterStorm.sessions },
+        junk: { client: junk.client.perSec, pairedQuiet: junk.paired.perSec, attacker: junk.attacker.perSec, cpuUsPerPing: junk.client.cpuUsPerPing, rssMb: afterJunk.rss, sessions: afterJunk.sessions },
+        password: { client: storm.client.perSec, pairedQuiet: storm.paired.perSec, attacker: storm.attacker.perSec, cpuUsPerPing: storm.client.cpuUsPerPing, rssMb: afterStorm.rss, sessions: afterStorm.sessions },
       }, ARGS.dir);
       process.stdout.write(ARGS.save ? 'saved to bench/RESULTS.md and bench/results/abuse.json\n' : `results in ${ARGS.dir} (use --save to keep them in bench/)\n`);
     }
