@@ -63,13 +63,15 @@ export class LogEntry {
 
   /** The event in `format`, formatted once by `fn` on first use, then shared. */
   bytes(format: FormatName, fn: (msg: AmiMessage) => Buffer): Buffer {
+    return this.cache?.[format] ?? this.keep(format, fn(this.msg));
+  }
+
+  /** Caches `b` as the event in `format`; its bytes count against the ring's byte bound. */
+  keep(format: FormatName, b: Buffer): Buffer {
     const cache = this.cache ?? (this.cache = new FormatSlots());
-    let b = cache[format];
-    if (b === undefined) {
-      b = cache[format] = fn(this.msg);
-      this.size += b.length;
-      if (this.owner !== null) this.owner.charge(b.length);
-    }
+    cache[format] = b;
+    this.size += b.length;
+    if (this.owner !== null) this.owner.charge(b.length);
     return b;
   }
 }

@@ -11,7 +11,7 @@
 // free to come back with `since` and lose nothing still in the ring.
 import type { ClassMask, EventFilterRule, User } from '../auth/types.ts';
 import { parseEventMask } from '../auth/classes.ts';
-import { FormatSlots, type EventLog, type LogEntry } from '../events/event-log.ts';
+import type { EventLog, LogEntry } from '../events/event-log.ts';
 import { sseEventsLostRecord, sseRecord, wsEventFrame, wsEventsLostFrame } from '../format/push.ts';
 import { View, ViewRegistry, viewKey, type ViewSink, type ViewSpec } from '../events/views.ts';
 import type { Session } from '../session/session.ts';
@@ -290,14 +290,12 @@ export class PushContext implements ViewSink<PushClient> {
 
 /** The entry as a WebSocket event frame, formatted once and shared. */
 export function wsFrameOf(e: LogEntry): Buffer {
-  const cache = e.cache ?? (e.cache = new FormatSlots());
-  return cache.ws ?? (cache.ws = wsEventFrame(e.seq, e.msg));
+  return e.cache?.ws ?? e.keep('ws', wsEventFrame(e.seq, e.msg));
 }
 
 /** The entry as an SSE record, formatted once and shared. */
 export function sseRecordOf(e: LogEntry): Buffer {
-  const cache = e.cache ?? (e.cache = new FormatSlots());
-  return cache.sse ?? (cache.sse = sseRecord(e.seq, e.name, e.msg));
+  return e.cache?.sse ?? e.keep('sse', sseRecord(e.seq, e.name, e.msg));
 }
 
 /** Who a push request is: a user with the classes and filters to start from. */

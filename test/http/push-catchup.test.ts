@@ -75,3 +75,29 @@ for (const rings of [undefined, [{ capacity: 4 }, { capacity: 100 }]]) {
     t.ok(c.live, 'then live');
   });
 }
+
+t.test('the WebSocket and SSE forms of an event count against its ring\'s byte bound', async (t) => {
+  const { wsFrameOf, sseRecordOf } = await import('../../lib/http/push.ts');
+  // Control bytes grow six-fold in JSON (\u0001): uncounted, they would let the ring outgrow eventbufferbytes.
+  const log = new EventLog({ capacity: 1000, maxBytes: 20_000 });
+  const big = (): AmiMessage => AmiMessage.from([['Event', 'UserEvent'], ['Privilege', 'user,all'], ['Data', '\u0001'.repeat(900)]]);
+  const e = log.append(big());
+  const before = log.bytes;
+  const ws = wsFrameOf(e);
+  const sse = sseRecordOf(e);
+  t.equal(log.bytes, before + ws.length + sse.length, 'both forms are counted');
+  t.equal(wsFrameOf(e), ws, 'and made once');
+  for (let i = 0; i < 50; i++) {
+    const x = log.append(big());
+    wsFrameOf(x);
+    sseRecordOf(x);
+  }
+  log.append(big());
+  // What the held entries really take, raw and formatted.
+  let held = 0;
+  for (let seq = log.oldestSeq; seq < log.nextSeq; seq++) {
+    const x = log.get(seq)!;
+    held += x.msg.raw.length + (x.cache?.ws?.length ?? 0) + (x.cache?.sse?.length ?? 0);
+  }
+  t.ok(held <= 20_000, `the ring holds ${held} bytes, within its bound`);
+});
