@@ -162,6 +162,22 @@ export class AuthLimiter {
     return turn - now;
   }
 
+  /**
+   * For callers that cannot wait (the push endpoints check Basic at the upgrade): true when this
+   * attempt needs no turn (no slow-down, one of the user's places, or a locked address that `check`
+   * refuses); else false, counted as a full queue: refuse at once, check nothing.
+   */
+  turnFreeNow(address: string, user: string): boolean {
+    const lower = user.toLowerCase();
+    const now = this.now();
+    const key = clientKey(address);
+    if (this.userDelay(this.byUser.get(lower), now) === 0 || this.isKnown(lower, key)) return true;
+    const a = this.byAddress.get(key);
+    if (a !== undefined && a.lockedUntil > now) return true;
+    this.turns.queueFull++;
+    return false;
+  }
+
   /** A turn given by reserveTurn has come (or its caller went away). */
   turnTaken(user: string): void {
     const u = this.byUser.get(user.toLowerCase());

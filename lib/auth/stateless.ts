@@ -16,7 +16,8 @@
 // - Every failure counts as a failed login for the brute-force limiter (lib/auth/limiter.ts); an
 //   address it has locked is refused at once, whatever the credentials. Its per-user slow-down
 //   (serialized turns, basicTurn) applies to Basic attempts on the AJAM endpoints before the secret
-//   is checked (a bearer token names no user until it matches).
+//   is checked; /ws and /events answer at the upgrade and cannot wait, so there an attempt that
+//   would wait is refused unchecked (basicTurnNow). A bearer token names no user until it matches.
 import { timingSafeEqual } from 'node:crypto';
 import type { User } from './types.ts';
 import type { AuthLimiter } from './limiter.ts';
@@ -148,13 +149,27 @@ export class StatelessAuth {
    * client address before calling: the wait outlives the request's callback.
    */
   async basicTurn(authorization: string, address: ClientAddress): Promise<boolean> {
-    if (!this.allowBasic || !this.watching() || !isBasic(authorization)) return true;
+    const name = this.basicUser(authorization);
+    return name === undefined || this.limiter!.waitTurn(addressOf(address), name);
+  }
+
+  /**
+   * basicTurn for the push endpoints, which answer at the upgrade and cannot wait: false (refuse
+   * at once, unchecked) when a Basic attempt would have to wait for its user's turn.
+   */
+  basicTurnNow(authorization: string, address: ClientAddress): boolean {
+    const name = this.basicUser(authorization);
+    return name === undefined || this.limiter!.turnFreeNow(addressOf(address), name);
+  }
+
+  /** The user a Basic attempt names, when the per-user slow-down applies to it. */
+  private basicUser(authorization: string): string | undefined {
+    if (!this.allowBasic || !this.watching() || !isBasic(authorization)) return undefined;
     const b64 = authorization.slice(6).trim();
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return true;
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return undefined;
     const text = Buffer.from(b64, 'base64').toString('utf8');
     const colon = text.indexOf(':');
-    if (colon <= 0) return true;
-    return this.limiter!.waitTurn(addressOf(address), text.slice(0, colon));
+    return colon <= 0 ? undefined : text.slice(0, colon);
   }
 
   private bearer(token: string, address: ClientAddress): StatelessResult {
@@ -181,7 +196,7 @@ export class StatelessAuth {
     const name = text.slice(0, colon);
     const secret = text.slice(colon + 1);
     if (this.watching() && this.limiter!.check(addressOf(address), name).locked) return LOCKED;
-    // The per-user slow-down was waited for before the check (basicTurn, on the AJAM endpoints).
+    // The per-user slow-down was waited for before the check (basicTurn; basicTurnNow on /ws, /events).
     const user = this.users.get(name.toLowerCase());
     const known = user !== undefined && !this.reserved(user);
     // Compare even for an unknown user, so the reply time does not tell which names exist.

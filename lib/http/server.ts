@@ -254,6 +254,8 @@ export class HttpServer {
     const auth = this.ajam.stateless?.auth;
     if (auth === undefined) return undefined;
     return (authorization, address) => {
+      // A Basic guess that would have to wait for its user's turn is refused unchecked (no wait here).
+      if (!auth.basicTurnNow(authorization, address)) return new BearerRefused(0);
       const r = auth.authenticate(authorization, address);
       return r.kind === 'ok' ? r.user : r.kind === 'invalid' ? new BearerRefused(r.delayMs) : undefined;
     };

@@ -10,6 +10,7 @@ import type { TestApp } from '../helpers/app.ts';
 import { captureLogs } from '../helpers/log.ts';
 import { until } from '../helpers/until.ts';
 import { digestResponse } from '../../lib/http/digest.ts';
+import { SseClient } from '../helpers/push.ts';
 
 const QUEUE = 4;
 let ta: TestApp;
@@ -146,4 +147,21 @@ t.test('a locked address takes no turn: its Basic and digest attempts never fill
   t.equal(limiter.turns.waited - waited0, 0, 'none of them waited for a turn');
   t.equal(limiter.turns.queueFull - full0, 0, 'none found the queue full: they never queued');
   t.match((await login('127.0.9.2', 'adminpw')).body, ACCEPTED, 'the real admin from a new place gets its turn');
+});
+
+t.test('Basic on /events and /ws cannot wait for a turn: while the user is slowed down, a guess there is refused unchecked', async (t) => {
+  const limiter = ta.app.limiter;
+  for (let i = 1; i <= 3; i++) await login(`127.0.10.${i}`, `wrong${i}`);
+  const failures0 = limiter.totals.failures;
+  const basic = (secret: string): string => `Basic ${Buffer.from(`admin:${secret}`).toString('base64')}`;
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => getFrom(`127.0.11.${i + 1}`, '/events', { authorization: basic(`guess${i}`) })),
+  );
+  t.ok(replies.every((r) => r.status === 401), 'every guess: 401');
+  t.equal(limiter.totals.failures - failures0, 0, 'none of them was checked');
+  // From the user's usual place the right secret opens the stream at once.
+  const home = new SseClient(ta.port, '/events', { Authorization: basic('adminpw') }, HOME);
+  t.teardown(() => home.socket.destroy());
+  await home.ready();
+  t.equal(home.status, 200);
 });
