@@ -31,13 +31,18 @@ async function userEvents(watch: AjamClient, tag: string, n: number): Promise<vo
   throw new Error(`the proxy never got ${tag} ${n - 1}`);
 }
 
+/** Two admin sessions with only user events on, each at the live edge of the ring. */
+async function twoSessions(): Promise<[AjamClient, AjamClient]> {
+  const pair: [AjamClient, AjamClient] = [new AjamClient(ta.base), new AjamClient(ta.base)];
+  for (const c of pair) {
+    await c.login('admin', 'adminpw', '&Events=user');
+    await c.get('/rawman?action=WaitEvent&Timeout=0');
+  }
+  return pair;
+}
+
 t.test('a WaitEvent reply carries at most maxreplybytes of events; the rest follow in order', async (t) => {
-  const watch = new AjamClient(ta.base);
-  const reader = new AjamClient(ta.base);
-  await watch.login('admin', 'adminpw', '&Events=user');
-  await reader.login('admin', 'adminpw', '&Events=user');
-  await watch.get('/rawman?action=WaitEvent&Timeout=0');
-  await reader.get('/rawman?action=WaitEvent&Timeout=0');
+  const [watch, reader] = await twoSessions();
   await userEvents(watch, 'Big', 6);
   const seen: number[] = [];
   for (let round = 0; round < 20 && seen.length < 6; round++) {
@@ -53,12 +58,7 @@ t.test('a WaitEvent reply carries at most maxreplybytes of events; the rest foll
 });
 
 t.test('the ring is bounded by bytes; a session that fell behind is told EventsLost', async (t) => {
-  const watch = new AjamClient(ta.base);
-  const late = new AjamClient(ta.base);
-  await watch.login('admin', 'adminpw', '&Events=user');
-  await late.login('admin', 'adminpw', '&Events=user');
-  await watch.get('/rawman?action=WaitEvent&Timeout=0');
-  await late.get('/rawman?action=WaitEvent&Timeout=0');
+  const [watch, late] = await twoSessions();
   await userEvents(watch, 'Flood', 20); // ~600 KB through a 256 KiB ring
   t.ok(ta.app.events.bytes <= RING_BYTES, `ring holds ${ta.app.events.bytes} bytes`);
   const r = await late.get('/rawman?action=WaitEvent&Timeout=0');
@@ -77,12 +77,7 @@ t.test('the ring is bounded by bytes; a session that fell behind is told EventsL
 });
 
 t.test('events pushed out of the ring after a reply was cut short are told as EventsLost', async (t) => {
-  const watch = new AjamClient(ta.base);
-  const reader = new AjamClient(ta.base);
-  await watch.login('admin', 'adminpw', '&Events=user');
-  await reader.login('admin', 'adminpw', '&Events=user');
-  await watch.get('/rawman?action=WaitEvent&Timeout=0');
-  await reader.get('/rawman?action=WaitEvent&Timeout=0');
+  const [watch, reader] = await twoSessions();
   const cut0 = ta.app.events.nextSeq; // Cut 0's seq: nothing else flows here
   await userEvents(watch, 'Cut', 6);
   const first = messages((await reader.get('/rawman?action=WaitEvent&Timeout=0')).body);
