@@ -6,7 +6,7 @@ import { AmiPool } from './mux/pool.ts';
 import { AsteriskServers, type NamedPool } from './mux/servers.ts';
 import type { AmiMessage } from './ami/message.ts';
 import { AmiSimulator } from './sim/index.ts';
-import { EventLog } from './events/event-log.ts';
+import { EventLog, runFirstSeq } from './events/event-log.ts';
 import { amiDownNotice, amiUpNotice, eventsGapNotice } from './events/notices.ts';
 import { ActionPermissions, parseListCommands } from './auth/actions.ts';
 import { limitToServers } from './auth/users.ts';
@@ -108,6 +108,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const metrics = new Metrics({ processMetrics: opts.processMetrics });
   // One ring per server, one sequence space (lib/events/event-log.ts).
   const events = new EventLog({
+    // Above every seq of earlier runs: a client resuming from before a restart is told so.
+    firstSeq: runFirstSeq(),
     capacity: config.general.eventBuffer,
     maxBytes: config.general.eventBufferBytes,
     rings: config.servers.map((s) => ({ capacity: s.eventBuffer, maxBytes: s.eventBufferBytes })),

@@ -93,7 +93,19 @@ export interface RingBounds {
   maxBytes?: number;
 }
 
+/**
+ * The first sequence number of a proxy run started at `nowMs`: 100 per millisecond since the epoch
+ * (15 digits), so each run's seqs start above every seq of the runs before it (as long as those
+ * averaged under 100,000 events a second), and a client's `since` from an earlier run is known as
+ * such however many events the new run has handed out (lib/http/push.ts resumeFrom).
+ */
+export function runFirstSeq(nowMs: number = Date.now()): number {
+  return Math.floor(nowMs) * 100;
+}
+
 export interface EventLogOptions extends RingBounds {
+  /** The first sequence number (default 1; the app gives runFirstSeq()). */
+  firstSeq?: number;
   /**
    * One ring per Asterisk server, index i holding the entries of serverBit `1 << i` (the bounds
    * default to `capacity` / `maxBytes`). Absent: one ring for everything.
@@ -231,6 +243,8 @@ export class EventLog {
   readonly rings: readonly EventRing[];
   /** Entries handed to clients and EventsLost counts told since start (readers add; for metrics). */
   readonly delivered: { events: number; lost: number } = { events: 0, lost: 0 };
+  /** The seq of this run's first entry: lower ones come from an earlier run of the proxy. */
+  readonly firstSeq: number;
   /** rings[0] when there is only one (the fast paths below). */
   private readonly only: EventRing | undefined;
   /** Scratch for merge: each ring's next index and the seq there. */
@@ -250,8 +264,10 @@ export class EventLog {
     this.heads = new Array<number>(this.rings.length).fill(0);
     this.capacity = this.rings.reduce((n, r) => n + r.capacity, 0);
     this.maxBytes = this.rings.reduce((n, r) => n + r.maxBytes, 0);
-    // Sequence numbers start at 1 so that 0 can never be a valid position.
-    this.next = 1;
+    // Sequence numbers start at 1 or more, so that 0 can never be a valid position.
+    this.firstSeq = opts.firstSeq ?? 1;
+    if (!Number.isSafeInteger(this.firstSeq) || this.firstSeq < 1) throw invalidArgument('EventLog firstSeq must be a positive integer');
+    this.next = this.firstSeq;
     this.waiters = new Set();
     this.flushScheduled = false;
   }

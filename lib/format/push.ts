@@ -42,7 +42,7 @@ const CLOSE_BRACE = Buffer.from('}');
  * Why a resuming client lost an unknown number of events: its resume point is newer than anything
  * this log handed out, so it comes from before a proxy restart (sequence numbers start again at 1).
  */
-export const RESUME_AHEAD_REASON = "resume point is newer than the proxy's event log (the proxy restarted)";
+export const RESUME_AHEAD_REASON = "resume point is not from this run of the proxy's event log (the proxy restarted)";
 
 /** The EventsLost event as JSON; `unknown` (after a restart) says why, as the failover notice does. */
 function eventsLostJson(count: number | 'unknown'): string {

@@ -427,15 +427,17 @@ export function specOf(identity: PushIdentity, mask: number | undefined): ViewSp
   };
 }
 
-/** resumeFrom's answer for a `since` newer than anything the log handed out. */
+/** resumeFrom's answer for a `since` this run of the log never handed out (newer, or from an earlier run). */
 export const RESUME_AHEAD = 'ahead';
 
 /**
  * Where a client resuming after `since` starts: the next entry; undefined (the live edge) without
- * `since`; RESUME_AHEAD when `since` is not a number this log has handed out yet — it comes from
- * before a proxy restart, so an unknown number of events is lost, and all the ring holds is new.
+ * `since`; RESUME_AHEAD when `since` is not a number this run of the log handed out (newer than its
+ * newest, or below its first) — it comes from before a proxy restart, so an unknown number of
+ * events is lost, and all the ring holds is new.
  */
 export function resumeFrom(eventLog: EventLog, since: number | undefined): number | undefined | typeof RESUME_AHEAD {
   if (since === undefined) return undefined;
-  return since + 1 > eventLog.nextSeq ? RESUME_AHEAD : since + 1;
+  // Newer than this log, or older than its first seq (each run starts above the last: runFirstSeq).
+  return since + 1 > eventLog.nextSeq || since + 1 < eventLog.firstSeq ? RESUME_AHEAD : since + 1;
 }

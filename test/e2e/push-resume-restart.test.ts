@@ -1,5 +1,7 @@
-// Resuming across a proxy restart: sequence numbers start again at 1, so a client's `since` /
-// `Last-Event-ID` from before the restart is newer than anything the new log handed out. Such a
+// Resuming across a proxy restart: each run's sequence numbers start above the last run's
+// (runFirstSeq), so a client's `since` / `Last-Event-ID` from before the restart is below anything
+// the new log handed out, however many events it has handed out since (a fresh log that starts at 1
+// is covered too: a since newer than its newest seq). Such a
 // client must be told that it lost an unknown number of events (EventsLost, `Count: unknown`, as the
 // failover notice words it) and then get everything the ring holds, then the live stream — not be
 // put silently at the live edge.
@@ -32,10 +34,10 @@ t.before(async () => {
   c.close();
   await before.close();
   before = undefined;
-  // After: a fresh proxy (seq from 1) whose small ring has wrapped.
+  // After: a fresh proxy whose small ring has wrapped.
   after = await startTestApp({ general: `allowbasic = yes\neventbuffer = ${RING}` });
   for (let i = 0; i < 12; i++) emit(after, `New${i}`);
-  await untilValue(() => (after.app.events.nextSeq > 12 ? true : undefined), 'the new events logged');
+  await untilValue(() => (after.app.events.rings[0]!.appended >= 12 ? true : undefined), 'the new events logged');
 });
 t.teardown(async () => {
   await before?.close();
@@ -49,7 +51,7 @@ function held(): number[] {
 }
 
 t.test('WebSocket since= from before the restart: EventsLost (count unknown), the whole ring, then live', async (t) => {
-  t.ok(last >= after.app.events.nextSeq, `precondition: since (${last}) is newer than the new log (${after.app.events.nextSeq})`);
+  t.ok(last < after.app.events.firstSeq, `precondition: since (${last}) is from the run before (this one starts at ${after.app.events.firstSeq})`);
   const ring = held();
   const c = await WsClient.open(`ws://127.0.0.1:${after.port}/ws?since=${last}`, { authorization: basic });
   emit(after, 'LiveWs');
@@ -96,5 +98,26 @@ t.test('since at the newest seq handed out is not "ahead": live edge, no notice'
   await c.event('LiveEdge');
   t.notOk(c.events.some((e) => e.event.Event === 'EventsLost'), 'no EventsLost');
   t.ok(c.events.every((e) => e.seq > newest), 'nothing before since');
+  c.close();
+});
+
+t.test('a since from before the restart that the new run has already passed: still EventsLost (count unknown)', async (t) => {
+  // The old run handed out few seqs; the new one hands out more before the client comes back.
+  const old = await startTestApp({ general: 'allowbasic = yes' });
+  const o = await WsClient.open(`ws://127.0.0.1:${old.port}/ws`, { authorization: basic });
+  emit(old, 'Few');
+  await o.event('Few');
+  const since = o.events.at(-1)!.seq;
+  o.close();
+  await old.close();
+  const next = await startTestApp({ general: `allowbasic = yes\neventbuffer = ${RING}` });
+  t.teardown(() => next.close());
+  for (let i = 0; i < 3 * RING; i++) emit(next, `Busy${i}`);
+  await untilValue(() => (next.app.events.rings[0]!.appended >= 3 * RING ? true : undefined), 'the new events logged');
+  const c = await WsClient.open(`ws://127.0.0.1:${next.port}/ws?since=${since}`, { authorization: basic });
+  emit(next, 'LivePassed');
+  await c.event('LivePassed');
+  t.same(c.events[0]?.event, { Event: 'EventsLost', Count: 'unknown', Reason: RESUME_AHEAD_REASON }, 'the client is told it lost an unknown number');
+  t.notOk(c.events.slice(1).some((e) => e.event.Event === 'EventsLost'), 'told once');
   c.close();
 });

@@ -101,3 +101,20 @@ t.test('the WebSocket and SSE forms of an event count against its ring\'s byte b
   }
   t.ok(held <= 20_000, `the ring holds ${held} bytes, within its bound`);
 });
+
+t.test('resumeFrom: a since this run never handed out (newer, or below its first seq) is from another run', async (t) => {
+  const { resumeFrom, RESUME_AHEAD } = await import('../../lib/http/push.ts');
+  const { runFirstSeq } = await import('../../lib/events/event-log.ts');
+  const first = runFirstSeq(1_796_000_000_000);
+  t.equal(String(first).length, 15, 'fifteen digits (parseSeq takes up to 15)');
+  t.ok(runFirstSeq(1_796_000_000_001) > first + 99, 'a run a millisecond later starts 100 seqs higher');
+  const log = new EventLog({ firstSeq: first });
+  for (let i = 0; i < 3; i++) log.append(ev());
+  t.equal(resumeFrom(log, undefined), undefined, 'no since: the live edge');
+  t.equal(resumeFrom(log, first - 1), first, 'just before the first seq: all of this run');
+  t.equal(resumeFrom(log, first + 1), first + 2);
+  t.equal(resumeFrom(log, first + 2), first + 3, 'the newest: the live edge');
+  t.equal(resumeFrom(log, first + 3), RESUME_AHEAD, 'newer than anything handed out');
+  t.equal(resumeFrom(log, 500), RESUME_AHEAD, 'from an earlier run, however far this one has come');
+  t.throws(() => new EventLog({ firstSeq: 0 }), { code: 'AJAM_ERR_INVALID_ARG' });
+});
