@@ -25,6 +25,8 @@ import { log } from '../log.ts';
 import type { AddressThrottle } from '../auth/throttle.ts';
 import { closeListenSocket, createApp, listen, relisten, remoteAddress, uwsNative, type TlsFiles } from './uws.ts';
 import { ConnectionCap } from './connection-cap.ts';
+import { holdPort, releasePort } from './port-hold.ts';
+import type { Server as NetServer } from 'node:net';
 import type { Endpoint, Metrics } from '../metrics.ts';
 import { STATUS_CLIENT_CLOSED } from '../metrics.ts';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.ts';
@@ -121,6 +123,8 @@ interface Listener {
   readonly port: number;
   socket: us_listen_socket | undefined;
   boundPort: number;
+  /** The port held while the connection cap has the listen socket closed (lib/http/port-hold.ts). */
+  held: NetServer | undefined;
 }
 
 export interface Readiness {
@@ -287,7 +291,7 @@ export class HttpServer {
         }
       }
     });
-    this.listeners.push({ app, tls, host, port, socket: undefined, boundPort: 0 });
+    this.listeners.push({ app, tls, host, port, socket: undefined, boundPort: 0, held: undefined });
   }
 
   /** The plain HTTP port bound (0 when plain HTTP is off). */
@@ -319,11 +323,15 @@ export class HttpServer {
     return this.port;
   }
 
-  /** The connection cap was reached: close every listen socket (open connections carry on). */
+  /**
+   * The connection cap was reached: close every listen socket (open connections carry on) and hold
+   * its port meanwhile, in the same turn, so that no other program can take it (lib/http/port-hold.ts).
+   */
   private pauseListening(): void {
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;
+      if (l.held === undefined && !this.closed) l.held = holdPort(l.host, l.boundPort);
     }
   }
 
@@ -332,12 +340,23 @@ export class HttpServer {
     let ok = true;
     for (const l of this.listeners) {
       if (l.socket !== undefined) continue;
+      this.releaseHeld(l);
       const socket = this.closed || this.ajam.draining ? undefined : await relisten(l.app, l.host, l.boundPort);
-      if (socket === false) ok = false;
+      if (socket === false) {
+        ok = false;
+        // Held again until the next try (taken meanwhile by someone else: this fails too, and is logged).
+        l.held = holdPort(l.host, l.boundPort);
+      }
       else if (socket !== undefined && (this.closed || this.ajam.draining)) closeListenSocket(socket);
       else if (socket !== undefined) l.socket = socket;
     }
     return ok;
+  }
+
+  /** Lets go of a port held during a cap episode (synchronously: it can be listened on at once). */
+  private releaseHeld(l: Listener): void {
+    if (l.held !== undefined) releasePort(l.held);
+    l.held = undefined;
   }
 
   /**
@@ -353,6 +372,7 @@ export class HttpServer {
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;
+      this.releaseHeld(l);
     }
   }
 
@@ -384,6 +404,7 @@ export class HttpServer {
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;
+      this.releaseHeld(l);
       // Native uWS has App.close() (not in the typings): it also drops keep-alive connections.
       const app = l.app as TemplatedApp & { close?: () => void };
       if (typeof app.close === 'function') app.close();

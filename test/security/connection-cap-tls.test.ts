@@ -1,11 +1,13 @@
 // `maxconnections` with HTTPS beside plain HTTP: the cap counts both listeners' connections, closes
 // both listen sockets at the cap (no way around it through the other port) and reopens both below
-// the low-water mark (neither stays shut). Raw and TLS sockets on loopback; certificate from openssl.
+// the low-water mark (neither stays shut). While closed, their ports stay held: another program
+// cannot listen there (it would get the next clients' secrets, and keep the proxy out for good).
+// Raw and TLS sockets on loopback; certificate from openssl.
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { makeCertificate } from '../helpers/tls.ts';
 import { startTestApp } from '../helpers/app.ts';
@@ -62,4 +64,31 @@ t.test('the cap closes and reopens both the HTTP and the HTTPS listener', async 
     if (typeof s !== 'string') s.destroy();
   }
   for (const s of held) s.destroy();
+});
+
+t.test('while the cap has the listeners closed, no other program can listen on their port', async (t) => {
+  const ta = await startTestApp({ general: `maxconnections = ${MAX}` });
+  t.teardown(() => ta.close());
+  const cap = ta.app.server.cap!;
+  const held: Socket[] = [];
+  for (let i = 0; i < MAX; i++) {
+    const s = await served(ta.port, false);
+    if (typeof s === 'string') throw new Error(`connection ${i} before the cap: ${s}`);
+    held.push(s);
+  }
+  await until(() => !cap.accepting, 'the cap to close the listener');
+  // Another program (any local user) tries to take the port, as SO_REUSEADDR would let it.
+  const thief = createServer((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nstolen'));
+  const listened = await new Promise<string>((resolve) => {
+    thief.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    thief.listen(ta.port, '127.0.0.1', () => resolve('listening'));
+  });
+  t.teardown(() => thief.close());
+  t.equal(listened, 'EADDRINUSE', 'the port is still taken');
+  t.type(await served(ta.port, false), 'string', 'a new client is turned away, not served by anyone');
+  for (const s of held) s.destroy();
+  await until(() => cap.accepting, 'the listener to reopen');
+  const s = await served(ta.port, false);
+  t.not(typeof s, 'string', 'the proxy serves its port again');
+  if (typeof s !== 'string') s.destroy();
 });
