@@ -1,7 +1,8 @@
 // `maxconnections`: a cap on open HTTP(S) connections. uWS 20.30 gives no hook when a connection is
 // accepted, so the count comes from /proc (lib/http/connection-count.ts), checked every
-// CHECK_INTERVAL_MS: at the cap the listen sockets are closed (new connections are refused by the
-// kernel, open ones carry on), and once the count is down to the low-water mark they listen again.
+// CHECK_INTERVAL_MS: at the cap the listen sockets are closed (their ports held meanwhile, see
+// port-hold.ts: new connections are closed at once, open ones carry on), and once the count is down
+// to the low-water mark they listen again.
 // The exact count costs kernel time per TCP socket of the namespace (about 3 µs each), so it is read
 // only when the namespace's total is at the cap, at every check once ours are near it, else once a
 // second.
