@@ -3,7 +3,8 @@
 // the default, even while our accepted connections still use it — and that program would then get
 // the next clients (their Login secrets, Basic credentials and cookies), while the proxy could never
 // listen there again. A node:net server holds each port meanwhile and closes every connection it is
-// handed at once, so new clients are turned away as by a closed port.
+// handed at once; its backlog of one leaves a burst to the kernel (SYNs dropped, retried by the
+// clients), so a flood during the episode costs the kernel, not JavaScript.
 import { createServer, type Server } from 'node:net';
 
 /** Listens on host:port (bound before this returns) and closes every connection it accepts. */
