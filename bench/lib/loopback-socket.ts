@@ -4,19 +4,7 @@ import net from 'node:net';
 
 /** `onChunk`'s chunk is a view of `readBuffer`, valid only during the call: copy what must outlive it. */
 export function loopbackSocket(port: number, readBuffer: Buffer, onChunk: (chunk: Buffer) => void): net.Socket {
-  const sock = net.connect({
-    port,
-    host: '127.0.0.1',
-    onread: {
-      buffer: readBuffer,
-      callback: (n: number, buf: Uint8Array): boolean => {
-        onChunk(Buffer.from(buf.buffer, buf.byteOffset, n));
-        return true; // keep reading
-      },
-    },
-  });
-  sock.setNoDelay(true);
-  return sock;
+  return loopbackSocketRaw(port, readBuffer, (n) => onChunk(readBuffer.subarray(0, n)));
 }
 
 /**
