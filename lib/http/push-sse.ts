@@ -71,6 +71,12 @@ export class SseClient extends PushClient {
   write(bytes: Buffer): void {
     const res = this.res;
     if (res === null) return;
+    // The cookie session was logged off (or expired): not one more event; the stream ends here
+    // rather than at the next heartbeat.
+    if (this.session?.destroyed === true) {
+      this.end();
+      return;
+    }
     wRes = res;
     wBytes = bytes;
     res.cork(corkedWrite);

@@ -118,6 +118,22 @@ t.test('logging off the cookie session ends its stream at the next heartbeat che
   t.pass('ended');
 });
 
+t.test('after a Logoff of the cookie session no event reaches its stream, which ends', async (t) => {
+  const c = new AjamClient(ta.base);
+  await c.login();
+  const s = new SseClient(ta.port, '/events', { Cookie: c.cookie! });
+  await s.ready();
+  emit('BeforeLogoff', 'call');
+  await s.record((x) => x.event === 'BeforeLogoff', 'the event before Logoff');
+  await c.get('/rawman?action=Logoff');
+  emit('AfterLogoff', 'call');
+  await s.end();
+  t.notOk(
+    s.all().some((r) => r.event === 'AfterLogoff'),
+    'the event after Logoff was not sent',
+  );
+});
+
 t.test('/json: the reply as an array, repeated keys as arrays; WaitEvent as one array', async (t) => {
   const c = new AjamClient(ta.base);
   await c.login();
