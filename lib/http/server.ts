@@ -331,7 +331,7 @@ export class HttpServer {
     for (const l of this.listeners) {
       if (l.socket !== undefined) closeListenSocket(l.socket);
       l.socket = undefined;
-      if (l.held === undefined && !this.closed) l.held = holdPort(l.host, l.boundPort);
+      if (l.held === undefined && !this.closed) l.held = holdPort(l.host, l.boundPort, l.tls);
     }
   }
 
@@ -345,7 +345,7 @@ export class HttpServer {
       if (socket === false) {
         ok = false;
         // Held again until the next try (taken meanwhile by someone else: this fails too, and is logged).
-        l.held = holdPort(l.host, l.boundPort);
+        l.held = holdPort(l.host, l.boundPort, l.tls);
       }
       else if (socket !== undefined && (this.closed || this.ajam.draining)) closeListenSocket(socket);
       else if (socket !== undefined) l.socket = socket;
