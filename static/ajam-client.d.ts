@@ -33,7 +33,10 @@ interface CommonOptions {
   transports?: TransportName[];
   /** Event classes to receive (`call,agent`); default everything the user may read. */
   events?: string;
-  /** Resume after this event sequence number. */
+  /**
+   * Resume after this event sequence number (WebSocket and SSE). One from before a proxy restart
+   * is answered with an `EventsLost` event (`Count: unknown`), then everything the proxy holds.
+   */
   since?: number;
   WebSocket?: WebSocketConstructor;
   fetch?: typeof fetch;
@@ -71,6 +74,7 @@ export class AjamClient {
   readonly lastError: unknown;
   open(): Promise<void>;
   action(headers: Record<string, string | number | boolean>): Promise<AmiMessage[]>;
+  /** Calls `handler(event, seq)` for each event named `name` (any case; `'*'` for all). Returns an unsubscribe. */
   on(name: string, handler: (event: AmiMessage, seq: number | undefined) => void): () => void;
   onStatus(handler: (info: StatusInfo) => void): () => void;
   close(options?: { logoff?: boolean }): Promise<void>;
