@@ -16,6 +16,7 @@ import { jsonOutput } from '../format/push.ts';
 import { cachedBody } from './reply-format.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isBasic, type StatelessAuth } from '../auth/stateless.ts';
+import type { User } from '../auth/types.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { statelessSession } from '../session/stateless.ts';
 import { log } from '../log.ts';
@@ -166,6 +167,8 @@ export class AjamContext {
   readonly trust: TrustedProxies | undefined;
   /** The 401 challenge of a failed Bearer/Basic request. */
   readonly statelessChallenge: string;
+  /** Requests running on a stateless session (Bearer/Basic), so a users reload can end revoked ones. */
+  readonly statelessOpen: Set<AjamRequest>;
   readonly metrics: Metrics | undefined;
   /** Budget of requests without a valid session, per address (undefined: unlimited). */
   readonly throttle: AddressThrottle | undefined;
@@ -203,6 +206,7 @@ export class AjamContext {
     this.digest = digest;
     this.stateless = extra.stateless;
     this.trust = extra.trust;
+    this.statelessOpen = new Set();
     this.statelessChallenge = `Bearer realm="${DIGEST_REALM}"${extra.stateless?.auth.allowBasic === true ? `, Basic realm="${DIGEST_REALM}"` : ''}`;
     this.cookieAttributes = cookieAttributes(store.httptimeout, prefix);
     this.headers = routeHeaders(servername, this.cookieAttributes);
@@ -216,9 +220,23 @@ export class AjamContext {
   }
 
   /** One request is over: count it, and wake idle() waiters when it was the last. */
+  /**
+   * After a users reload: ends the stateless sessions whose user's credentials, classes, servers or
+   * ACL changed (`keeps` says no), so a parked WaitEvent of a revoked token answers now, with what
+   * it had, instead of waiting for events up to its timeout.
+   */
+  endRevokedStateless(keeps: (user: User, address: string) => boolean): void {
+    for (const r of [...this.statelessOpen]) {
+      const s = r.stateless;
+      if (r.aborted || s === null || s.user === undefined) continue;
+      if (!keeps(s.user, r.address)) this.store.destroy(s);
+    }
+  }
+
   finished(r: AjamRequest, status: number): void {
     if (r.done) return;
     r.done = true;
+    if (r.stateless !== null) this.statelessOpen.delete(r);
     const m = this.metrics;
     if (m !== undefined) m.request(ENDPOINT[r.route], status, r.start, performance.now());
     if (--this.active === 0 && this.idleWaiters.length > 0) {
@@ -469,6 +487,7 @@ async function run(r: AjamRequest, p: Param[]): Promise<void> {
     // The address only if the check decoded it (behind a trusted proxy it always is): nothing reads
     // it on a session that is never stored, and decoding it costs more than the check itself.
     session = r.stateless = statelessSession(who.user, r.addr ?? '', stateless!.log, ctx.store.httptimeout);
+    ctx.statelessOpen.add(r);
   } else if (digest) {
     // The user's turn first (per-user slow-down); the address is read while `res` is valid.
     const turn = ctx.digest!.turn(r.authorization, r.address);

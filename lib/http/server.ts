@@ -391,6 +391,7 @@ export class HttpServer {
    * (user removed, credentials, classes or ACL changed): WebSocket 1008, SSE stream ended.
    */
   endRevokedPush(keeps: (user: User, address: string) => boolean): void {
+    this.ajam.endRevokedStateless(keeps);
     this.options.push?.endRevoked(keeps);
     this.sse?.endRevoked(keeps);
   }

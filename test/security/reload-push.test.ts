@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startTestApp, AjamClient } from '../helpers/app.ts';
 import { WsClient, SseClient } from '../helpers/push.ts';
 import { newToken } from '../../lib/auth/tokens.ts';
-import { untilValue } from '../helpers/until.ts';
+import { until, untilValue } from '../helpers/until.ts';
 
 const tok = newToken();
 const other = newToken();
@@ -44,4 +44,26 @@ t.test('a revoked token and a removed user end their open WebSockets and SSE str
   t.ok(ta.app.reloadUsers().ok);
   t.equal((await untilValue(() => ws2.closeInfo, 'the cookie WebSocket to close')).code, 1008, 'the cookie WebSocket of a removed user is closed');
   t.equal((await untilValue(() => kept.closeInfo, 'the bearer WebSocket to close')).code, 1008, 'and its bearer WebSocket');
+});
+
+t.test('a revoked token ends its parked WaitEvent: no event after the reload reaches it', async (t) => {
+  const viewer = `[viewer]\nsecret = v1ewer\nread = all\nwrite = all\n${other.line}\n`;
+  const ta = await startTestApp({ users: section(tok.line) + viewer, general: 'authlimit = 100000\nhttptimeout = 60' });
+  t.teardown(() => ta.close());
+  const auth = { Authorization: `Bearer ${tok.token}` };
+  const waiting = ta.app.events.waiterCount;
+  const kept = fetch(`${ta.base}/rawman?action=WaitEvent&Timeout=30`, { headers: { Authorization: `Bearer ${other.token}` } });
+  const parked = fetch(`${ta.base}/rawman?action=WaitEvent&Timeout=30`, { headers: auth });
+  await until(() => ta.app.events.waiterCount === waiting + 2, 'both WaitEvents to be parked');
+  // script's token line is replaced; viewer is unchanged.
+  writeFileSync(join(ta.dir, 'users.conf'), section(newToken().line) + viewer);
+  t.ok(ta.app.reloadUsers().ok);
+  ta.app.sim!.emitEvent([['Event', 'AfterRevoke']], 'call,all');
+  const revoked = await (await parked).text();
+  t.match(revoked, /Response: Success/, 'the parked WaitEvent answered');
+  t.notMatch(revoked, /AfterRevoke/, 'without the event that came after its token was revoked');
+  const still = await (await kept).text();
+  t.match(still, /Event: AfterRevoke/, "a WaitEvent of an unchanged user's token gets it");
+  const again = await fetch(`${ta.base}/rawman?action=Ping`, { headers: auth });
+  t.equal(again.status, 401, 'and the revoked token is refused from then on');
 });
