@@ -158,6 +158,14 @@ export class EventRing {
 
   /** The log's SeqChain when there are several rings. */
   private readonly chain: SeqChain | null;
+  /**
+   * With several rings: the seqs of the last 2 × capacity entries appended (held or dropped), by
+   * append count, so that a reader limited to some servers is told exactly its own rings' losses
+   * (droppedBetween) unless it lags further than that.
+   */
+  private readonly history: Float64Array | null;
+  /** The newest seq the history has forgotten (0: none yet): every forgotten one is <= it. */
+  private forgotten: number;
 
   constructor(bounds: RingBounds, chain: SeqChain | null = null) {
     this.chain = chain;
@@ -168,6 +176,8 @@ export class EventRing {
     this.capacity = capacity;
     this.maxBytes = maxBytes;
     this.buf = new Array<LogEntry | undefined>(capacity).fill(undefined);
+    this.history = chain === null ? null : new Float64Array(2 * capacity);
+    this.forgotten = 0;
     this.head = 0;
     this.count = 0;
     this.held = 0;
@@ -205,12 +215,46 @@ export class EventRing {
     return lo;
   }
 
+  /** How many entries ever appended have a seq >= `seq`; -1 when the history does not reach back that far. */
+  private appendedFrom(seq: number): number {
+    const h = this.history;
+    if (h === null) return -1;
+    const n = this.appended;
+    const size = h.length;
+    const first = n > size ? n - size : 0;
+    let lo = first;
+    let hi = n;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (h[mid % size]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    // Every remembered seq is >= `seq`: the forgotten ones before them may be too.
+    if (lo === first && first > 0 && this.forgotten >= seq) return -1;
+    return n - lo;
+  }
+
+  /** Entries with seq in [from, end) that this ring dropped; -1 when its history does not reach `from`. */
+  droppedBetween(from: number, end: number): number {
+    if (this.lastDroppedSeq < from) return 0; // the usual case: nothing dropped since `from`
+    const fromFrom = this.appendedFrom(from);
+    if (fromFrom < 0) return -1;
+    const appended = fromFrom - this.appendedFrom(end);
+    return appended - (this.lowerBound(end) - this.lowerBound(from));
+  }
+
   push(entry: LogEntry): void {
     if (this.count === this.capacity) this.dropOldest();
     let slot = this.head + this.count;
     if (slot >= this.capacity) slot -= this.capacity;
     this.buf[slot] = entry;
     this.count++;
+    const h = this.history;
+    if (h !== null) {
+      const slot = this.appended % h.length;
+      if (this.appended >= h.length) this.forgotten = h[slot]!;
+      h[slot] = entry.seq;
+    }
     this.appended++;
     entry.owner = this;
     if (this.chain !== null) this.chain.link(entry);
@@ -369,17 +413,28 @@ export class EventLog {
   }
 
   /**
-   * How many seqs in [from, end) a reader of `serverMask`'s servers (undefined: all) lost: those
-   * no ring holds any more, up to the last loss of one of its own servers' rings — so a reader of
-   * server B is not told about server A's losses. Exact when only the reader's rings lost entries
-   * in that range (always, for a reader of every server); else an upper bound, as EventsLost's
-   * Count already is for readers whose classes or filters skip some events.
+   * How many seqs in [from, end) a reader of `serverMask`'s servers (undefined: all) lost. A reader
+   * of every server: the seqs no ring holds any more (exact). A reader of some servers: what its own
+   * rings dropped in that range, counted from their append histories (exact), or, for a reader that
+   * lags further than a history reaches, the seqs no ring holds up to the last loss of one of its own
+   * rings — an upper bound, as EventsLost's Count already is for readers whose classes or filters
+   * skip some events. Either way a reader of server B is not told about server A's losses alone.
    */
   lostBetween(from: number, end: number, serverMask: number | undefined): number {
     const one = this.only;
     if (one !== undefined) {
       const oldest = one.oldest(this.next);
       return from < oldest ? (oldest < end ? oldest : end) - from : 0;
+    }
+    const all = (1 << this.rings.length) - 1;
+    if (serverMask !== undefined && (serverMask & all) !== all) {
+      let own = 0;
+      for (let i = 0; i < this.rings.length && own >= 0; i++) {
+        if ((serverMask & (1 << i)) === 0) continue;
+        const d = this.rings[i]!.droppedBetween(from, end);
+        own = d < 0 ? -1 : own + d;
+      }
+      if (own >= 0) return own;
     }
     let hi = 0;
     for (let i = 0; i < this.rings.length; i++) {

@@ -175,3 +175,42 @@ t.test('entries dropped after a reply was cut short are told, not skipped (one r
   c2.commit(r4.end);
   t.equal(c2.read(all).lost, 0, 'told once');
 });
+
+t.test('a reader limited to some servers is told exactly its own rings\' losses (random interleavings)', async (t) => {
+  // A small PRNG so a failure repeats.
+  let state = 12345;
+  const rand = (n: number): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  let exact = 0;
+  let bounded = 0;
+  for (let round = 0; round < 40; round++) {
+    const caps = [1 + rand(6), 1 + rand(6), 1 + rand(6)];
+    const log = new EventLog({ rings: caps.map((capacity) => ({ capacity })) });
+    const entries: LogEntry[] = [];
+    const n = 5 + rand(60);
+    for (let i = 0; i < n; i++) {
+      const ring = rand(3);
+      entries.push(log.append(ev(`e${i}`), 1 << ring));
+    }
+    for (let q = 0; q < 20; q++) {
+      const from = 1 + rand(n);
+      const end = from + rand(n + 2 - from);
+      const mask = 1 + rand(6); // some servers, not all three
+      // What the reader's own rings dropped in [from, end): entries that left their ring.
+      const want = entries.filter((e) => e.seq >= from && e.seq < end && (e.serverBit & mask) !== 0 && e.owner === null).length;
+      const got = log.lostBetween(from, end, mask);
+      // Exact while each of the reader's rings appended at most 2 × its capacity since `from`.
+      const within = [0, 1, 2].every((r) => (mask & (1 << r)) === 0 || entries.filter((e) => e.serverBit === 1 << r && e.seq >= from).length <= 2 * caps[r]!);
+      if (within) {
+        t.equal(got, want, `round ${round}: [${from}, ${end}) mask ${mask}`);
+        exact++;
+      } else {
+        t.ok(got >= want, `round ${round}: an upper bound past the history`);
+        bounded++;
+      }
+    }
+  }
+  t.ok(exact > 100 && bounded > 10, `both cases seen (${exact} exact, ${bounded} bounded)`);
+});
