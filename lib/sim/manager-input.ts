@@ -31,8 +31,8 @@ const LF = 0x0a;
 
 export class ManagerInput {
   private readonly sink: ManagerInputSink;
-  private readonly buf = Buffer.allocUnsafe(LINE_BUFFER_BYTES);
-  private inlen = 0;
+  /** The start of a line not ended yet (fewer than LINE_BUFFER_BYTES bytes), or null. */
+  private partial: Buffer | null = null;
   private lines: Buffer[] = [];
   private lineTooLong = false;
   private tooManyLines = false;
@@ -41,43 +41,32 @@ export class ManagerInput {
     this.sink = sink;
   }
 
+  /**
+   * Reads the bytes in place: a line is a view of the chunk (socket chunks are not reused). Where
+   * Asterisk's buffer would fill up, the same bytes are dropped as get_input() drops them: a line
+   * ends in the buffer when its LF lies within LINE_BUFFER_BYTES of its start; otherwise all but the
+   * window's last byte go and the line goes on from that byte.
+   */
   push(chunk: Buffer): void {
-    let at = 0;
-    for (;;) {
-      while (this.takeLine()) {
-        // every complete line in the buffer first, as get_input() does before it reads again
-      }
-      if (this.inlen >= LINE_BUFFER_BYTES) {
+    const data = this.partial === null ? chunk : Buffer.concat([this.partial, chunk]);
+    this.partial = null;
+    let pos = 0;
+    while (pos < data.length) {
+      const window = Math.min(data.length, pos + LINE_BUFFER_BYTES);
+      const lf = data.indexOf(LF, pos);
+      if (lf !== -1 && lf < window) {
+        this.line(data.subarray(pos, lf > pos && data[lf - 1] === CR ? lf - 1 : lf));
+        pos = lf + 1;
+      } else if (window - pos === LINE_BUFFER_BYTES) {
         // Buffer full and no end of line: keep the last byte (it may be the CR of a CRLF).
-        this.buf[0] = this.buf[this.inlen - 1]!;
-        this.inlen = 1;
         this.lineTooLong = true;
-        continue;
+        pos = window - 1;
+      } else {
+        // A copy: a view would keep the whole chunk alive for a few bytes.
+        this.partial = Buffer.from(data.subarray(pos));
+        return;
       }
-      if (at >= chunk.length) return;
-      const n = Math.min(LINE_BUFFER_BYTES - this.inlen, chunk.length - at);
-      chunk.copy(this.buf, this.inlen, at, at + n);
-      this.inlen += n;
-      at += n;
     }
-  }
-
-  /** Takes one line out of the buffer if it holds a whole one. */
-  private takeLine(): boolean {
-    const buf = this.buf;
-    const len = this.inlen;
-    for (let x = 0; x < len; x++) {
-      let end: number;
-      if (buf[x] === CR && x + 1 < len && buf[x + 1] === LF) end = 2;
-      else if (buf[x] === LF) end = 1;
-      else continue;
-      const line = Buffer.from(buf.subarray(0, x));
-      buf.copy(buf, 0, x + end, len);
-      this.inlen = len - x - end;
-      this.line(line);
-      return true;
-    }
-    return false;
   }
 
   private line(line: Buffer): void {
