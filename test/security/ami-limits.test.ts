@@ -1,7 +1,7 @@
 // The AMI side (issue 7 §2): a message over the parser's limit resets that connection and answers
 // its actions in flight at once; nothing later is swallowed. A fake Asterisk sends 50 MB without
 // the blank line that would end the message, and a message of 100,000 headers.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { AmiPool } from '../../lib/mux/pool.ts';
 import { FakeAmi, asteriskLike } from '../helpers/fake-ami.ts';
@@ -12,7 +12,8 @@ if (process.env.AJAM_LOG === undefined) setLogLevel('silent');
 
 const plain = asteriskLike();
 
-async function setup(fake: FakeAmi, maxReplyBytes?: number): Promise<AmiPool> {
+/** A pool of one connection to `fake`, both closed when `t` ends. */
+async function setup(t: Test, fake: FakeAmi, maxReplyBytes?: number): Promise<AmiPool> {
   const port = await fake.listen();
   const pool = new AmiPool({
     host: '127.0.0.1',
@@ -25,6 +26,10 @@ async function setup(fake: FakeAmi, maxReplyBytes?: number): Promise<AmiPool> {
     keepaliveMs: 0,
     backoff: { initialMs: 10, maxMs: 50 },
     maxReplyBytes,
+  });
+  t.teardown(async () => {
+    await pool.close();
+    await fake.close();
   });
   pool.start();
   await once(pool, 'ready');
@@ -45,11 +50,7 @@ t.test('50 MB without a terminator: the connection resets, every action in fligh
     }
     plain(c, m);
   });
-  const pool = await setup(fake);
-  t.teardown(async () => {
-    await pool.close();
-    await fake.close();
-  });
+  const pool = await setup(t, fake);
   const parseErrors: string[] = [];
   pool.on('parseError', (code: string) => parseErrors.push(code));
   const held = pool.send([['Action', 'Hold'], ['ActionID', 'h1']]);
@@ -83,11 +84,7 @@ t.test('a message of 100,000 headers is bounded; the connection stays usable', a
     }
     plain(c, m);
   });
-  const pool = await setup(fake);
-  t.teardown(async () => {
-    await pool.close();
-    await fake.close();
-  });
+  const pool = await setup(t, fake);
   const many: AmiMessage[] = await pool.send([['Action', 'Many'], ['ActionID', 'm1']]);
   t.equal(many[0]!.count, 100_002, 'under the byte limit: delivered whole, every header');
   t.equal(many[0]!.get('ActionID'), 'm1');
@@ -114,11 +111,7 @@ t.test('an action reply over maxactionreplybytes is a clear error; the connectio
     }
     plain(c, m);
   });
-  const pool = await setup(fake, 20_000);
-  t.teardown(async () => {
-    await pool.close();
-    await fake.close();
-  });
+  const pool = await setup(t, fake, 20_000);
   const [big, ping] = await Promise.all([
     pool.send([['Action', 'BigList'], ['ActionID', 'b1']]),
     pool.send([['Action', 'Ping'], ['ActionID', 'p1']]),
