@@ -61,6 +61,18 @@ export function isBasic(authorization: string): boolean {
   return authorization.length > 6 && authorization.charCodeAt(5) === 32 && authorization.slice(0, 5).toLowerCase() === 'basic';
 }
 
+/**
+ * The user name and secret of a Basic credential: standard-alphabet base64 of `name:secret` with a
+ * non-empty name; undefined when it is not that. The one reading of a Basic header, for the
+ * slow-down's turn (which user) and for the check itself.
+ */
+function decodeBasic(b64: string): { name: string; secret: string } | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return undefined;
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon <= 0 ? undefined : { name: text.slice(0, colon), secret: text.slice(colon + 1) };
+}
+
 /** A `token = sha256:…` line's user, its digest, and the answer a match gives (built once). */
 interface TokenEntry {
   user: User;
@@ -165,11 +177,7 @@ export class StatelessAuth {
   /** The user a Basic attempt names, when the per-user slow-down applies to it. */
   private basicUser(authorization: string): string | undefined {
     if (!this.allowBasic || !this.watching() || !isBasic(authorization)) return undefined;
-    const b64 = authorization.slice(6).trim();
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return undefined;
-    const text = Buffer.from(b64, 'base64').toString('utf8');
-    const colon = text.indexOf(':');
-    return colon <= 0 ? undefined : text.slice(0, colon);
+    return decodeBasic(authorization.slice(6).trim())?.name;
   }
 
   private bearer(token: string, address: ClientAddress): StatelessResult {
@@ -188,13 +196,10 @@ export class StatelessAuth {
   }
 
   private basic(b64: string, address: ClientAddress): StatelessResult {
-    // Strict base64 (RFC 7617 uses the standard alphabet); anything else is a failed attempt.
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return this.fail(address, '', 'basic', 0);
-    const text = Buffer.from(b64, 'base64').toString('utf8');
-    const colon = text.indexOf(':');
-    if (colon <= 0) return this.fail(address, '', 'basic', 0);
-    const name = text.slice(0, colon);
-    const secret = text.slice(colon + 1);
+    // Strict base64 (RFC 7617 uses the standard alphabet, padded); anything else is a failed attempt.
+    const credentials = b64.length % 4 === 0 ? decodeBasic(b64) : undefined;
+    if (credentials === undefined) return this.fail(address, '', 'basic', 0);
+    const { name, secret } = credentials;
     if (this.watching() && this.limiter!.check(addressOf(address), name).locked) return LOCKED;
     // The per-user slow-down was waited for before the check (basicTurn; basicTurnNow on /ws, /events).
     const user = this.users.get(name.toLowerCase());
