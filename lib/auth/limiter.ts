@@ -143,14 +143,9 @@ export class AuthLimiter {
   reserveTurn(address: string, user: string): number {
     const lower = user.toLowerCase();
     const now = this.now();
+    const step = this.turnStep(lower, clientKey(address), now);
+    if (step === 0) return 0;
     const u = this.byUser.get(lower);
-    const step = this.userDelay(u, now);
-    const key = clientKey(address);
-    if (step === 0 || this.isKnown(lower, key)) return 0;
-    // A locked address is refused at once by the check that follows: it takes no turn, so it
-    // cannot keep the user's queue full (Basic and digest ask for a turn before that check).
-    const a = this.byAddress.get(key);
-    if (a !== undefined && a.lockedUntil > now) return 0;
     if (u!.queued >= this.maxUserQueue) {
       this.turns.queueFull++;
       return -1;
@@ -168,14 +163,22 @@ export class AuthLimiter {
    * refuses); else false, counted as a full queue: refuse at once, check nothing.
    */
   turnFreeNow(address: string, user: string): boolean {
-    const lower = user.toLowerCase();
-    const now = this.now();
-    const key = clientKey(address);
-    if (this.userDelay(this.byUser.get(lower), now) === 0 || this.isKnown(lower, key)) return true;
-    const a = this.byAddress.get(key);
-    if (a !== undefined && a.lockedUntil > now) return true;
+    if (this.turnStep(user.toLowerCase(), clientKey(address), this.now()) === 0) return true;
     this.turns.queueFull++;
     return false;
+  }
+
+  /**
+   * How far apart this user's attempts from this address must take turns; 0 when this one needs no
+   * turn: no slow-down, one of the user's places, or a locked address. A locked address is refused
+   * at once by the check that follows: it takes no turn, so it cannot keep the user's queue full
+   * (Basic and digest ask for a turn before that check).
+   */
+  private turnStep(lowerUser: string, key: string, now: number): number {
+    const step = this.userDelay(this.byUser.get(lowerUser), now);
+    if (step === 0 || this.isKnown(lowerUser, key)) return 0;
+    const a = this.byAddress.get(key);
+    return a !== undefined && a.lockedUntil > now ? 0 : step;
   }
 
   /** A turn given by reserveTurn has come (or its caller went away). */
